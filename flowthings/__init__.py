@@ -1,0 +1,57 @@
+"""flowthings: the typed Python SDK for the flowthings.io IoT data platform.
+
+>>> from flowthings import API, Token, mem
+>>> api = API(Token('<account>', '<token>'))
+>>> api.flow.find(mem.path == '/alice/sensors')
+"""
+
+from ._api import API
+from ._config import DEFAULT, Defaults, Token, defaults
+from ._errors import (
+    FlowThingsBadRequest,
+    FlowThingsConflict,
+    FlowThingsConnectionError,
+    FlowThingsError,
+    FlowThingsException,
+    FlowThingsForbidden,
+    FlowThingsMethodNotAllowed,
+    FlowThingsNotFound,
+    FlowThingsRateLimited,
+    FlowThingsServerError,
+    FlowThingsTimeout,
+)
+from ._filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
+from ._modify import M, Modify, P, Params
+from ._version import __version__
+
+__all__ = [
+    "AGE",
+    "API",
+    "DEFAULT",
+    "EXISTS",
+    "HAS",
+    "MATCHES",
+    "NOT",
+    "Defaults",
+    "Filter",
+    "FlowThingsBadRequest",
+    "FlowThingsConflict",
+    "FlowThingsConnectionError",
+    "FlowThingsError",
+    "FlowThingsException",
+    "FlowThingsForbidden",
+    "FlowThingsMethodNotAllowed",
+    "FlowThingsNotFound",
+    "FlowThingsRateLimited",
+    "FlowThingsServerError",
+    "FlowThingsTimeout",
+    "M",
+    "Member",
+    "Modify",
+    "P",
+    "Params",
+    "Token",
+    "__version__",
+    "defaults",
+    "mem",
+]

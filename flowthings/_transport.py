@@ -1,0 +1,272 @@
+"""The only module that talks HTTP.
+
+One `httpx.Client` per `API` (keep-alive, connection pooling), JSON in and
+out, the flowthings envelope, error mapping, timeouts, retries and logs.
+
+Wire compatibility with 1.0.5 (which used `requests`): bodies are
+`json.dumps(data)` with the default separators, query values are encoded the
+way `requests` encoded them (`None` dropped, lists repeated, `str()` of
+everything else, so `True` is sent as `True`), and the same four headers are
+sent on every request.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from ._config import Token
+from ._errors import (
+    FlowThingsConnectionError,
+    FlowThingsServerError,
+    FlowThingsTimeout,
+    exception_for_status,
+)
+from ._version import __version__
+
+__all__ = ["RetryPolicy", "Transport", "encode_params", "to_jsonable"]
+
+logger = logging.getLogger("flowthings")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "MGET", "PUT", "MPUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_SNIPPET_CHARS = 200
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a request is retried. Built per request from the API's settings."""
+
+    max_retries: int
+    backoff: float
+    max_wait: float
+    retry_post: bool
+
+    def allows(self, method: str) -> bool:
+        """True when `method` may be retried at all."""
+        return self.max_retries > 0 and (method in IDEMPOTENT_METHODS or self.retry_post)
+
+    def wait(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds to wait before retry number `attempt` (1-based).
+
+        Honours `Retry-After` (seconds or an HTTP date) when the server sent
+        one; otherwise exponential backoff with full jitter.
+        """
+        retry_after = _retry_after_seconds(response) if response is not None else None
+        if retry_after is not None:
+            return min(retry_after, self.max_wait)
+        cap = min(self.max_wait, self.backoff * (2 ** (attempt - 1)))
+        return random.uniform(0, cap)
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def to_jsonable(data: Any) -> Any:
+    """Converts pydantic models (at any depth) to JSON-ready values.
+
+    Models are dumped by alias with unset fields left out, so a model built
+    from a few fields sends only those fields.
+    """
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(data, Mapping):
+        return {key: to_jsonable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [to_jsonable(value) for value in data]
+    return data
+
+
+def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
+    """Encodes query parameters exactly as `requests` (and so 1.0.5) did."""
+    items: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        values: Iterable[Any] = value if isinstance(value, list | tuple) else (value,)
+        items.extend((str(key), str(v)) for v in values if v is not None)
+    return items
+
+
+def _snippet(content: bytes) -> str:
+    text = content[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
+    return " ".join(text.split())
+
+
+class Transport:
+    """Sends requests for one `API` over one pooled `httpx.Client`.
+
+    Args:
+        client: A caller-provided client (proxies, TLS, respx, MockTransport);
+            the caller keeps ownership. `None` creates a pooled client that
+            `close()` closes.
+        timeout: Callable returning the current timeout in seconds (read per
+            request, so `defaults.timeout` changes apply).
+        retry_policy: Callable returning the current `RetryPolicy`.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client | None,
+        timeout: Callable[[], float | httpx.Timeout | None],
+        retry_policy: Callable[[], RetryPolicy],
+    ) -> None:
+        self._owns_client = client is None
+        self._client = client if client is not None else _new_client()
+        self._timeout = timeout
+        self._retry_policy = retry_policy
+
+    @property
+    def client(self) -> httpx.Client:
+        """The underlying `httpx.Client`."""
+        return self._client
+
+    def close(self) -> None:
+        """Closes the client if this transport created it."""
+        if self._owns_client:
+            self._client.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        creds: Token,
+        log_path: str,
+        data: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """Sends one request and returns `(body, head.references)`.
+
+        Raises:
+            FlowThingsException: A subclass chosen by the status, with the
+                platform's `errors`; `FlowThingsConnectionError` when no
+                answer came.
+        """
+        content = json.dumps(to_jsonable(data)).encode() if data is not None else None
+        headers = {
+            "Accept": "*/*",
+            "Content-Type": 'application/json; charset="UTF-8"',
+            "X-Auth-Token": creds.token,
+            "X-Auth-Account": creds.account,
+        }
+        query = encode_params(params) if params else None
+        policy = self._retry_policy()
+        retryable = policy.allows(method)
+        timeout = self._resolve_timeout()
+        attempt = 0
+        started = time.perf_counter()
+        while True:
+            try:
+                response = self._client.request(
+                    method, url, content=content, params=query, headers=headers, timeout=timeout
+                )
+            except httpx.TransportError as exc:
+                if retryable and attempt < policy.max_retries:
+                    attempt += 1
+                    self._sleep_before_retry(method, log_path, attempt, policy, None, exc)
+                    continue
+                raise _connection_error(exc, creds, method, log_path) from exc
+            if retryable and response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
+                attempt += 1
+                self._sleep_before_retry(method, log_path, attempt, policy, response, None)
+                continue
+            break
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug(
+                "%s %s -> %d in %.1f ms (retries=%d)",
+                method, log_path, response.status_code, elapsed, attempt,
+            )
+        return _parse_envelope(response, creds, method, log_path)
+
+    def _resolve_timeout(self) -> float | httpx.Timeout:
+        timeout = self._timeout()
+        if timeout is None:
+            # A caller-provided client without any timeout still gets one.
+            client_timeout = self._client.timeout
+            if client_timeout.read is not None or client_timeout.connect is not None:
+                return client_timeout
+            from ._config import defaults
+
+            return defaults.timeout
+        return timeout
+
+    @staticmethod
+    def _sleep_before_retry(
+        method: str,
+        log_path: str,
+        attempt: int,
+        policy: RetryPolicy,
+        response: httpx.Response | None,
+        error: Exception | None,
+    ) -> None:
+        wait = policy.wait(attempt, response)
+        reason = f"status {response.status_code}" if response is not None else repr(error)
+        logger.debug("%s %s: retry %d in %.2f s after %s", method, log_path, attempt, wait, reason)
+        time.sleep(wait)
+
+
+def _new_client() -> httpx.Client:
+    return httpx.Client(
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        headers={"User-Agent": f"flowthings-python/{__version__}"},
+    )
+
+
+def _connection_error(
+    exc: httpx.TransportError, creds: Token, method: str, log_path: str
+) -> FlowThingsConnectionError:
+    cls = FlowThingsTimeout if isinstance(exc, httpx.TimeoutException) else FlowThingsConnectionError
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return cls(errors=[message], creds=creds, method=method, path=log_path)
+
+
+def _parse_envelope(
+    response: httpx.Response, creds: Token, method: str, log_path: str
+) -> tuple[Any, dict[str, Any]]:
+    status = response.status_code
+    content = response.content
+    try:
+        envelope = json.loads(content)
+    except ValueError:
+        envelope = None
+    head = envelope.get("head") if isinstance(envelope, dict) else None
+    if not isinstance(envelope, dict) or not isinstance(head, dict):
+        cls = exception_for_status(status) if status >= 400 else FlowThingsServerError
+        detail = _snippet(content) or "<empty body>"
+        message = f"HTTP {status}: not a flowthings envelope: {detail}"
+        raise cls(errors=[message], creds=creds, method=method, path=log_path, status=status)
+    if 200 <= status < 400:
+        references = head.get("references")
+        return envelope.get("body"), references if isinstance(references, dict) else {}
+    head_status = head.get("status")
+    if isinstance(head_status, bool) or not isinstance(head_status, int) or head_status < 400:
+        head_status = status
+    errors = head.get("errors")
+    error_list = [str(e) for e in errors] if isinstance(errors, list) else []
+    raise exception_for_status(head_status)(
+        errors=error_list, creds=creds, method=method, path=log_path, status=head_status
+    )
+

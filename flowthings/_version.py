@@ -1,0 +1,3 @@
+"""The package version (one place)."""
+
+__version__ = "2.0.0"

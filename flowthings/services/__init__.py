@@ -1,0 +1,42 @@
+"""The sync services: the one implementation of every documented call."""
+
+from ._base import CrudService, ImmutableService, JSONObject, ReadableService, References, Service
+from .drop import DropService, DropServiceFactory
+from .resources import (
+    ApiTaskService,
+    DeviceService,
+    FlowService,
+    GroupService,
+    IdentityService,
+    MqttTaskService,
+    RssTaskService,
+    ShareService,
+    TokenService,
+    TrackService,
+)
+from .statistics import StatisticsLevel, StatisticsService
+from .websocket import WebSocketService
+
+__all__ = [
+    "ApiTaskService",
+    "CrudService",
+    "DeviceService",
+    "DropService",
+    "DropServiceFactory",
+    "FlowService",
+    "GroupService",
+    "IdentityService",
+    "ImmutableService",
+    "JSONObject",
+    "MqttTaskService",
+    "ReadableService",
+    "References",
+    "RssTaskService",
+    "Service",
+    "ShareService",
+    "StatisticsLevel",
+    "StatisticsService",
+    "TokenService",
+    "TrackService",
+    "WebSocketService",
+]

@@ -1,0 +1,126 @@
+"""Drops: `api.drop(flow_id)` for one flow, `api.drop.create(...)` by path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .._context import ServiceContext, id_segment
+from .._filters import Filter
+from .._modify import P, Params
+from ._base import CrudService, JSONObject, References, Service, _check_model
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+__all__ = ["DropService", "DropServiceFactory"]
+
+
+class DropService(CrudService):
+    """The drops of one flow (`/drop/{flowId}`), plus `delete_all` and `aggregate`.
+
+    >>> api.drop('<flow_id>').find(limit=10)
+    """
+
+    def __init__(self, context: ServiceContext, flow_id: str) -> None:
+        super().__init__(context, "/drop" + id_segment(flow_id, "flow id"))
+        self._flow_id = flow_id
+
+    @property
+    def flow_id(self) -> str:
+        """The id of the flow this service reads and writes."""
+        return self._flow_id
+
+    def delete_all(self) -> Any:
+        """Empties the flow: deletes every drop in it (`DELETE /drop/{flowId}`)."""
+        return self.request("DELETE", "")
+
+    def aggregate(
+        self,
+        outputs: Sequence[str],
+        group_by: Sequence[str] | None = None,
+        filter: Filter | str | None = None,
+        rules: Mapping[str, Filter | str] | None = None,
+        sorts: Sequence[str] | None = None,
+    ) -> list[JSONObject]:
+        """Aggregates the flow's drops (`POST /drop/{flowId}/aggregate`).
+
+        Args:
+            outputs: What to compute: `'$count'`, `'$avg:field'`, `'$min:field'`, ...
+            group_by: Grouping keys: element names or date selectors (`'$month'`).
+            filter: Only drops matching this filter are aggregated.
+            rules: Named filters; each drop gets 0/1 per rule, usable in
+                `outputs` and `group_by` (`'$avg:rule'` is the fraction passing).
+            sorts: Result ordering.
+
+        >>> api.drop(flow_id).aggregate(['$avg:test'], rules={'test': mem.foo > 42})
+        """
+        if isinstance(outputs, str):
+            raise TypeError("outputs must be a list of selectors, e.g. ['$count']")
+        data: dict[str, Any] = {"output": list(outputs)}
+        if group_by is not None:
+            data["groupBy"] = [group_by] if isinstance(group_by, str) else list(group_by)
+        if filter is not None:
+            data["filter"] = str(filter)
+        if rules is not None:
+            data["rules"] = {name: str(rule) for name, rule in rules.items()}
+        if sorts is not None:
+            data["sorts"] = [sorts] if isinstance(sorts, str) else list(sorts)
+        result: list[JSONObject] = self.request("POST", "/aggregate", data)
+        return result
+
+
+class DropServiceFactory(Service):
+    """`api.drop`: call it with a flow id, or create/find drops by flow path."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        super().__init__(context, "/drop")
+
+    def __call__(self, flow_id: str) -> DropService:
+        """The drop service of one flow."""
+        return DropService(self._context, flow_id)
+
+    @overload
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    @overload
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def create(self, model: Mapping[str, Any] | BaseModel, **params: Any) -> Any:
+        """Creates a drop in the flow named by the drop's `path` (`POST /drop`).
+
+        >>> api.drop.create({'path': '/alice/sensors', 'elems': {'temp': 21}})
+        """
+        _check_model(model, "create")
+        return self.request("POST", data=model, params=P(**params))
+
+    @overload
+    def find(self, *filters: Filter | str, path: str, refs: Literal[True], **params: Any) -> tuple[list[JSONObject], References]: ...
+    @overload
+    def find(self, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Any) -> list[JSONObject]: ...
+    def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
+        """Finds drops of the flow at `path` (`GET /drop?path=...`).
+
+        >>> api.drop.find(mem.elems.temp > 20, path='/alice/sensors', limit=5)
+        """
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError("path must be a flow path such as '/alice/sensors'")
+        query = P(filter=filters, **params) if filters else P(**params)
+        return self.request("GET", params={**query.to_dict(), "path": path})
+
+    def find_in_flows(
+        self, queries: Mapping[str, Mapping[str, Any] | Params]
+    ) -> dict[str, list[JSONObject]]:
+        """Finds drops in several flows in one `MGET /drop`.
+
+        Args:
+            queries: flow id -> query params (a dict or `P(...)`) for that flow.
+
+        Returns:
+            flow id -> the drops found in that flow.
+        """
+        data = []
+        for flow_id, params in queries.items():
+            id_segment(flow_id, "flow id")
+            as_dict = params.to_dict() if isinstance(params, Params) else P(**params).to_dict()
+            data.append({"flowId": flow_id, "params": as_dict})
+        result: dict[str, list[JSONObject]] = self.request("MGET", data=data)
+        return result
