@@ -18,7 +18,7 @@ from .._modify import Modify, P, Params
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    ModelInput = Mapping[str, Any] | BaseModel | Modify
+    ModelInput = Mapping[str, Any] | BaseModel | Modify[Any]
 
 __all__ = [
     "CrudService",
