@@ -23,6 +23,12 @@ from ._errors import (
 from ._filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
 from ._modify import M, Modify, P, Params
 from ._version import __version__
+from ._websocket import (
+    FlowThingsConnectionLost,
+    FlowThingsNotConnected,
+    FlowThingsRequestTimeout,
+    WebSocketClient,
+)
 
 __all__ = [
     "AGE",
@@ -37,12 +43,15 @@ __all__ = [
     "FlowThingsBadRequest",
     "FlowThingsConflict",
     "FlowThingsConnectionError",
+    "FlowThingsConnectionLost",
     "FlowThingsError",
     "FlowThingsException",
     "FlowThingsForbidden",
     "FlowThingsMethodNotAllowed",
+    "FlowThingsNotConnected",
     "FlowThingsNotFound",
     "FlowThingsRateLimited",
+    "FlowThingsRequestTimeout",
     "FlowThingsServerError",
     "FlowThingsTimeout",
     "M",
@@ -51,6 +60,7 @@ __all__ = [
     "P",
     "Params",
     "Token",
+    "WebSocketClient",
     "__version__",
     "defaults",
     "mem",

@@ -13,6 +13,8 @@ from ._base import CrudService, JSONObject, References, Service, _check_model
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from .typed import TypedDropFactory, TypedDropService
+
 __all__ = ["DropService", "DropServiceFactory"]
 
 
@@ -30,6 +32,13 @@ class DropService(CrudService):
     def flow_id(self) -> str:
         """The id of the flow this service reads and writes."""
         return self._flow_id
+
+    @property
+    def typed(self) -> TypedDropService:
+        """This service taking and returning `Drop` models."""
+        from .typed import TypedDropService
+
+        return TypedDropService(self)
 
     def delete_all(self) -> Any:
         """Empties the flow: deletes every drop in it (`DELETE /drop/{flowId}`)."""
@@ -79,6 +88,13 @@ class DropServiceFactory(Service):
     def __call__(self, flow_id: str) -> DropService:
         """The drop service of one flow."""
         return DropService(self._context, flow_id)
+
+    @property
+    def typed(self) -> TypedDropFactory:
+        """Typed drops by path: `api.drop.typed.create(...)`, `.find(path=...)`."""
+        from .typed import TypedDropFactory
+
+        return TypedDropFactory(self)
 
     @overload
     def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .._context import ServiceContext, id_segment
 from ._base import Service
+
+if TYPE_CHECKING:
+    from .typed import TypedStatisticsService
 
 __all__ = ["StatisticsLevel", "StatisticsService"]
 
@@ -31,6 +34,13 @@ class StatisticsService(Service):
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context, "/statistics")
+
+    @property
+    def typed(self) -> TypedStatisticsService:
+        """This service answering validated `StatisticsSeries`."""
+        from .typed import TypedStatisticsService
+
+        return TypedStatisticsService(self)
 
     def _series(
         self,

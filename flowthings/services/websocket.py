@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from .._context import ServiceContext
 from ._base import Service
 
 if TYPE_CHECKING:
-    pass
+    from .._websocket import WebSocketClient
 
 __all__ = ["WebSocketService"]
 
@@ -21,3 +23,50 @@ class WebSocketService(Service):
 
     def _url(self, path: str) -> str:
         return self._context.ws_url(self._path + path)
+
+    def session_url(self) -> str:
+        """Opens a new session (`POST /session`) and returns its WebSocket URL."""
+        session = self.request("POST")
+        if not isinstance(session, dict) or not isinstance(session.get("id"), str):
+            from .._errors import FlowThingsServerError
+
+            raise FlowThingsServerError(
+                ["the session endpoint answered no session id"],
+                self._context.creds, "POST", self._path,
+            )
+        return self._context.ws_url(f"{self._path}/{quote(session['id'], safe='')}/ws", websocket=True)
+
+    def connect(
+        self,
+        on_open: Callable[[WebSocketClient], None] | None = None,
+        on_message: Callable[[WebSocketClient, str, Any], None] | None = None,
+        on_close: Callable[[WebSocketClient], None] | None = None,
+        on_error: Callable[[WebSocketClient, BaseException], None] | None = None,
+        **options: Any,
+    ) -> WebSocketClient:
+        """Opens a WebSocket session and returns a client for it.
+
+        Args:
+            on_open: `on_open(ws)` once the connection is open.
+            on_message: `on_message(ws, resource, data)` for each pushed drop
+                (`resource` is the flow id, `data` the drop).
+            on_close: `on_close(ws)` on the final close.
+            on_error: `on_error(ws, exc)` on errors.
+            **options: See `WebSocketClient`: heartbeats, reconnection,
+                request timeouts, typed drops (`on_drop`).
+
+        >>> ws = api.websocket.connect(on_open=on_open, on_message=on_message)
+        >>> ws.run()
+        """
+        from .._websocket import WebSocketClient
+
+        options.setdefault("creds", self._context.creds)
+        return WebSocketClient(
+            self.session_url(),
+            self.session_url,
+            on_open=on_open,
+            on_message=on_message,
+            on_close=on_close,
+            on_error=on_error,
+            **options,
+        )

@@ -1,0 +1,465 @@
+"""Asynchronous and parallel requests: `api.async_()` and `api.lazy()`.
+
+Both views wrap the sync services generically: `async_api.flow.find(...)`
+runs `api.flow.find(...)` in a green thread of a pool and returns the green
+thread; `lazy_api.flow.find(...)` does the same and returns a `GreenThunk`
+that waits for it on first access. There is no second copy of any service,
+so every documented call (including `drop(flow_id)`, `drop.create`,
+`statistics.*` and `request`) works on both views.
+
+Monkey-patching is the caller's job, and it must come first, before
+flowthings (and so httpx) is imported, so that the pooled `httpx.Client`
+gets green sockets, locks and DNS:
+
+    import eventlet
+    eventlet.monkey_patch()          # first statement of the program
+
+    import flowthings
+    flowthings.defaults.async_lib = eventlet
+
+or, with gevent:
+
+    from gevent import monkey
+    monkey.patch_all()               # first statement of the program
+
+    import gevent
+    import flowthings
+    api = flowthings.API(creds, async_lib=gevent)
+
+If trio is installed, import it before patching: httpcore (under httpx)
+imports trio when it can, and trio's import needs `select.epoll`, which the
+patched `select` of both libraries lacks (an `AttributeError` when the first
+`API` is built otherwise). `api.async_()` and `api.lazy()` warn
+(`RuntimeWarning`) when `socket` is not patched: the requests would then run
+one after another.
+
+Pools: the default pool has `DEFAULT_POOL_SIZE` (100) green threads, the
+size of the `httpx.Client` connection pool, so N parallel requests use up to
+N pooled connections. `api.async_(pool)` also takes a pool of your own
+(`eventlet.GreenPool`, `gevent.pool.Pool`) or a size.
+
+Errors: `results()` re-raises a failed call's `FlowThingsException` (or
+returns it with `with_exceptions=True`); a lazy call raises it when its thunk
+is read. The green thread of a failed `async_()` call also dies with the
+exception, which eventlet and gevent print on stderr; silence that with
+`eventlet.debug.hub_exceptions(False)`, or with
+`gevent.get_hub().NOT_ERROR += (FlowThingsException,)`. Lazy calls never
+print: their errors travel as values until the thunk is read.
+
+Typing: the view attributes are typed (`async_api.flow` is
+`AsyncView[FlowService]`, `lazy_api.drop(fid)` is `LazyView[DropService]`).
+A call by attribute (`async_api.flow.find(...)`) goes through `__getattr__`,
+so mypy sees `Callable[..., GreenThread[Any]]` / `Callable[...,
+GreenThunk[Any]]`. For checked arguments and a result type that follows the
+wrapped method's overloads use `view.call(FlowService.read, id)` or
+`async_api.spawn(api.flow.read, id)` (`GreenThread[JSONObject]`,
+`GreenThunk[JSONObject]`). Known mypy limit: an overloaded method that takes
+`*filters` plus extra keywords (`find_many(f, limit=3)`) does not match
+through `ParamSpec`; call it by attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+)
+
+from ._errors import FlowThingsException
+from ._green_lib import DEFAULT_POOL_SIZE, GreenLib, GreenPool, GreenThread, resolve_lib
+from ._green_thunk import GreenThunk
+from .services import Service
+
+if TYPE_CHECKING:
+    from ._api import API
+    from ._modify import Params
+    from .services import (
+        ApiTaskService,
+        DeviceService,
+        DropServiceFactory,
+        FlowService,
+        GroupService,
+        IdentityService,
+        MqttTaskService,
+        RssTaskService,
+        ShareService,
+        StatisticsService,
+        TokenService,
+        TrackService,
+        WebSocketService,
+    )
+
+__all__ = [
+    "DEFAULT_POOL_SIZE",
+    "AsyncAPI",
+    "AsyncView",
+    "GreenPool",
+    "GreenThread",
+    "GreenThunk",
+    "LazyAPI",
+    "LazyView",
+]
+
+S_co = TypeVar("S_co", covariant=True)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class _HasTyped(Protocol[R_co]):
+    """A service with a typed view (`api.flow.typed`, `api.drop(fid).typed`)."""
+
+    @property
+    def typed(self) -> R_co: ...
+
+
+class _View(Generic[S_co]):
+    """What both views share: the wrapped service and the method lookup."""
+
+    __slots__ = ("_owner", "_service")
+
+    def __init__(self, service: S_co, owner: Any) -> None:
+        self._service = service
+        self._owner = owner
+
+    @property
+    def service(self) -> S_co:
+        """The wrapped sync service (for its plain attributes, e.g. `path`)."""
+        return self._service
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._service!r}>"
+
+    def _method(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = getattr(self._service, name)
+        if not callable(method):
+            raise AttributeError(
+                f"{type(self._service).__name__}.{name} is not a method; "
+                f"read it from view.service.{name}"
+            )
+        return method  # type: ignore[no-any-return]  # callable() narrows to Callable[..., object]
+
+
+class AsyncView(_View[S_co]):
+    """A service of an `AsyncAPI`: every call returns a queued green thread.
+
+    >>> async_api.flow.find(mem.path == '/alice/x')   # -> green thread
+    >>> async_api.drop(flow_id).find(limit=10)        # factories too
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Callable[..., GreenThread[Any]]:
+        method = self._method(name)
+        owner: AsyncAPI = self._owner
+
+        def spawn(*args: Any, **kwargs: Any) -> GreenThread[Any]:
+            return owner.spawn(method, *args, **kwargs)
+
+        spawn.__name__ = name
+        spawn.__doc__ = method.__doc__
+        return spawn
+
+    def call(
+        self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> GreenThread[T]:
+        """Typed call: `view.call(FlowService.read, id)` is `view.read(id)`.
+
+        Args:
+            method: A method of the service's class, unbound.
+            *args: Its arguments.
+            **kwargs: Its keyword arguments (query parameters).
+
+        Returns:
+            The queued green thread; its result type follows `method`'s.
+        """
+        owner: AsyncAPI = self._owner
+        return owner.spawn(method, self._service, *args, **kwargs)
+
+    def __call__(
+        self: AsyncView[Callable[P, R]], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncView[R]:
+        """`async_api.drop(flow_id)`: the async view of the service made by a factory."""
+        return AsyncView(self._service(*args, **kwargs), self._owner)
+
+    @property
+    def typed(self: AsyncView[_HasTyped[R]]) -> AsyncView[R]:
+        """The async view of the service's typed view: calls return green threads of models.
+
+        >>> async_api.flow.typed.read(flow_id)
+        """
+        return AsyncView(self._service.typed, self._owner)
+
+
+class LazyView(_View[S_co]):
+    """A service of a `LazyAPI`: every call returns a `GreenThunk`.
+
+    >>> flows = lazy_api.flow.find(mem.path == '/alice/x')   # starts at once
+    >>> lazy_api.drop(flows[0]['id']).find(limit=10)          # waits for flows
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Callable[..., GreenThunk[Any]]:
+        method = self._method(name)
+        owner: LazyAPI = self._owner
+
+        def spawn(*args: Any, **kwargs: Any) -> GreenThunk[Any]:
+            return owner.spawn(method, *args, **kwargs)
+
+        spawn.__name__ = name
+        spawn.__doc__ = method.__doc__
+        return spawn
+
+    def call(
+        self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> GreenThunk[T]:
+        """Typed call: `view.call(FlowService.read, id)` is `view.read(id)`.
+
+        Returns:
+            A `GreenThunk` whose `unwrap()` type follows `method`'s result.
+        """
+        owner: LazyAPI = self._owner
+        return owner.spawn(method, self._service, *args, **kwargs)
+
+    def __call__(self: LazyView[Callable[P, R]], *args: P.args, **kwargs: P.kwargs) -> LazyView[R]:
+        """`lazy_api.drop(flow_id)`: the lazy view of the service made by a factory."""
+        return LazyView(self._service(*args, **kwargs), self._owner)
+
+    @property
+    def typed(self: LazyView[_HasTyped[R]]) -> LazyView[R]:
+        """The lazy view of the service's typed view: calls return `GreenThunk`s of models.
+
+        >>> lazy_api.flow.typed.read(flow_id)
+        """
+        return LazyView(self._service.typed, self._owner)
+
+
+def _services(api: API) -> list[tuple[str, Service]]:
+    """The services an `API` carries (`root`, `flow`, `drop`, ...), by attribute name."""
+    return [(name, value) for name, value in vars(api).items() if isinstance(value, Service)]
+
+
+class _GreenAPI:
+    """Library, pool and service views shared by `AsyncAPI` and `LazyAPI`."""
+
+    def __init__(self, api: API, pool: GreenPool | int | None = None) -> None:
+        self._api = api
+        self._lib = resolve_lib(api.async_lib)
+        self._lib.warn_if_unpatched()  # stack: here <- api.async_() <- the caller
+        self._pool = self._lib.make_pool(pool)
+        self._init_state()
+        for name, service in _services(api):
+            setattr(self, name, self._view(service))
+
+    def _init_state(self) -> None:
+        """Hook for a subclass's own state (set before the views are made)."""
+
+    def _view(self, service: Service) -> _View[Service]:
+        raise NotImplementedError
+
+    @property
+    def api(self) -> API:
+        """The wrapped sync `API`."""
+        return self._api
+
+    @property
+    def pool(self) -> GreenPool:
+        """The green pool requests are spawned in."""
+        return self._pool
+
+    @property
+    def lib(self) -> GreenLib:
+        """The green-thread library in use (`lib.name` is `eventlet` or `gevent`)."""
+        return self._lib
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._lib.name} of {self._api!r}>"
+
+
+class AsyncAPI(_GreenAPI):
+    """`api.async_()`: calls return green threads, queued until `results()`.
+
+    >>> async_api = api.async_()
+    >>> for path in paths:
+    ...     async_api.flow.find(mem.path == path)
+    >>> for flows in async_api.results():
+    ...     ...
+
+    Args:
+        api: The sync API whose services are wrapped.
+        pool: A green pool (`eventlet.GreenPool`, `gevent.pool.Pool`), a pool
+            size, or `None` for a new pool of `DEFAULT_POOL_SIZE`.
+
+    Raises:
+        FlowThingsError: When `api.async_lib` is not eventlet or gevent.
+    """
+
+    root: AsyncView[Service]
+    flow: AsyncView[FlowService]
+    drop: AsyncView[DropServiceFactory]
+    track: AsyncView[TrackService]
+    group: AsyncView[GroupService]
+    identity: AsyncView[IdentityService]
+    api_task: AsyncView[ApiTaskService]
+    mqtt_task: AsyncView[MqttTaskService]
+    rss_task: AsyncView[RssTaskService]
+    token: AsyncView[TokenService]
+    share: AsyncView[ShareService]
+    device: AsyncView[DeviceService]
+    statistics: AsyncView[StatisticsService]
+    websocket: AsyncView[WebSocketService]
+
+    def _init_state(self) -> None:
+        self._queue: list[GreenThread[Any]] = []
+
+    def _view(self, service: Service) -> AsyncView[Service]:
+        return AsyncView(service, self)
+
+    def spawn(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]:
+        """Runs `fn(*args, **kwargs)` in the pool and queues its green thread.
+
+        The typed door to any call: `async_api.spawn(api.flow.read, id)`,
+        `async_api.spawn(api.drop(fid).typed.find, limit=5)`.
+        """
+        thread: GreenThread[T] = self._pool.spawn(fn, *args, **kwargs)
+        self._queue.append(thread)
+        return thread
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: Any = None,
+        params: Mapping[str, Any] | Params | None = None,
+    ) -> GreenThread[Any]:
+        """`api.request(...)` in a queued green thread."""
+        return self.spawn(self._api.request, method, path, data, params)
+
+    @property
+    def pending(self) -> int:
+        """How many green threads `results()` would wait for."""
+        return len(self._queue)
+
+    @overload
+    def results(self, with_exceptions: Literal[False] = False) -> list[Any]: ...
+    @overload
+    def results(
+        self, with_exceptions: Literal[True]
+    ) -> list[tuple[FlowThingsException | None, Any]]: ...
+    @overload
+    def results(self, with_exceptions: bool) -> list[Any]: ...
+    def results(self, with_exceptions: bool = False) -> list[Any]:
+        """Waits for every queued call, in submission order; clears the queue.
+
+        Args:
+            with_exceptions: Instead of raising the first `FlowThingsException`,
+                return an `(exception, None)` or `(None, result)` pair per call.
+
+        Returns:
+            The results (or pairs), in the order the calls were made.
+
+        Raises:
+            FlowThingsException: The first failed call's error, unless
+                `with_exceptions`. Other exceptions (e.g. a `TypeError` from a
+                bad argument) are raised either way. The queue is cleared
+                even then; calls still running are not cancelled.
+        """
+        queue, self._queue = self._queue, []
+        results: list[Any] = []
+        for thread in queue:
+            try:
+                result = self._lib.wait(thread)
+            except FlowThingsException as exc:
+                if not with_exceptions:
+                    raise
+                results.append((exc, None))
+            else:
+                results.append((None, result) if with_exceptions else result)
+        return results
+
+
+def _capture(fn: Callable[..., Any], args: Any, kwargs: Any) -> tuple[bool, Any]:
+    # Failures come back as values, so the library does not print a traceback
+    # for a request whose error the thunk will raise when it is read.
+    try:
+        return True, fn(*args, **kwargs)
+    except Exception as exc:
+        return False, exc
+
+
+class LazyAPI(_GreenAPI):
+    """`api.lazy()`: calls start at once and return `GreenThunk`s.
+
+    >>> lazy_api = api.lazy()
+    >>> flow_a = lazy_api.flow.find(mem.path == '/path/to/flow_a')
+    >>> flow_b = lazy_api.flow.find(mem.path == '/path/to/flow_b')
+    >>> drops = lazy_api.drop(flow_a[0]['id']).find(limit=10)
+
+    The two flow requests run in parallel; the drop request starts once
+    `flow_a[0]` has been read.
+
+    Args:
+        api: The sync API whose services are wrapped.
+        pool: A green pool, a pool size, or `None` for a new pool of
+            `DEFAULT_POOL_SIZE`.
+
+    Raises:
+        FlowThingsError: When `api.async_lib` is not eventlet or gevent.
+    """
+
+    root: LazyView[Service]
+    flow: LazyView[FlowService]
+    drop: LazyView[DropServiceFactory]
+    track: LazyView[TrackService]
+    group: LazyView[GroupService]
+    identity: LazyView[IdentityService]
+    api_task: LazyView[ApiTaskService]
+    mqtt_task: LazyView[MqttTaskService]
+    rss_task: LazyView[RssTaskService]
+    token: LazyView[TokenService]
+    share: LazyView[ShareService]
+    device: LazyView[DeviceService]
+    statistics: LazyView[StatisticsService]
+    websocket: LazyView[WebSocketService]
+
+    def _view(self, service: Service) -> LazyView[Service]:
+        return LazyView(service, self)
+
+    def spawn(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> GreenThunk[T]:
+        """Runs `fn(*args, **kwargs)` in the pool; returns its `GreenThunk`.
+
+        The typed door to any call: `lazy_api.spawn(api.flow.read, id)`.
+        """
+        thread = self._pool.spawn(_capture, fn, args, kwargs)
+        wait = self._lib.wait
+
+        def result() -> T:
+            ok, value = wait(thread)
+            if not ok:
+                raise value
+            out: T = value
+            return out
+
+        return GreenThunk(result)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: Any = None,
+        params: Mapping[str, Any] | Params | None = None,
+    ) -> GreenThunk[Any]:
+        """`api.request(...)` in a green thread; returns its `GreenThunk`."""
+        return self.spawn(self._api.request, method, path, data, params)

@@ -1,0 +1,571 @@
+"""The WebSocket client: ``api.websocket.connect(...)`` returns a :class:`WebSocketClient`.
+
+```python
+def on_open(ws):
+    ws.subscribe('<flow_id>')          # or a flow path: '/alice/flow'
+
+def on_message(ws, resource, data):   # resource = flow id, data = the drop (dict)
+    print('Got message:', resource, data)
+
+ws = api.websocket.connect(on_open=on_open, on_message=on_message)
+ws.run()                               # blocks, as documented in 1.0.5
+```
+
+``run_in_thread()``, ``close()`` and ``with api.websocket.connect() as ws:`` give
+the non-blocking form; ``on_drop(ws, flow_id, drop)`` and ``ws.drops()`` give
+pushes as typed :class:`~flowthings.models.Drop` models.
+
+Behaviour and the choices behind it:
+
+* **Wire format is 1.0.5's.** ``subscribe(resource)`` sends
+  ``{"type": "subscribe", "object": "drop", "flowId": resource}``, or ``"path"``
+  when the resource starts with ``/``. ``send(data, callback)`` adds a unique
+  integer ``msgId`` and calls ``callback(ws, reply_body)`` with the reply's
+  ``body`` (even for error replies, as 1.0.5 did). Every request also returns a
+  :class:`concurrent.futures.Future`, resolved with the reply body or failed
+  with the :class:`~flowthings.FlowThingsException` subclass of the reply's
+  status.
+* **Requests time out.** With no reply after ``request_timeout`` seconds the
+  future fails with :class:`FlowThingsRequestTimeout`; a request pending when
+  the connection drops fails with :class:`FlowThingsConnectionLost`. Such
+  failures go to the request's ``errback(ws, exc)`` if given, else to
+  ``on_error(ws, exc)``; ``callback`` is only ever called with a reply body.
+* **Heartbeats**: ``{"type": "heartbeat"}`` every ``heartbeat_interval`` seconds
+  (default 10; ``None`` disables them).
+* **Reconnection**: when the connection ends without ``close()``, the client
+  reports ``on_error(ws, FlowThingsConnectionLost)``, then retries with
+  exponential backoff and jitter (delay ``min(backoff_max, backoff_base *
+  2**(n-1))`` scaled by a random factor in [0.5, 1]), asking the session factory
+  for a new session each time (sessions are single-use). It re-subscribes to
+  everything subscribed, then calls ``on_reconnect(ws, attempt)``. Failed
+  attempts go to ``on_error``. ``max_retries=None`` (default) retries forever;
+  401/403 answers to the session request end the client at once.
+  ``on_open`` fires for the first connection only, once the subscriptions made
+  before it are answered (so a drop written after ``on_open``/``wait_open()``
+  is pushed); ``on_close`` fires once, on the final close (``close()``,
+  retries exhausted, or ``reconnect=False``).
+* **Sending while not connected is refused**: ``send()`` and the request
+  helpers raise :class:`FlowThingsNotConnected` at once (nothing is queued, so
+  nothing is replayed late). ``subscribe``/``unsubscribe`` are state, not
+  messages: they are recorded and (re)sent whenever a connection opens.
+* **Threads**: ``run()`` reads in the calling thread, which runs the reply, push
+  and lifecycle callbacks; a helper thread sends heartbeats and fires request
+  timeouts (their errbacks run there). Callbacks must not block for long, and
+  must not wait on a request's future: its reply is read by that same thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    FlowThingsConnectionError,
+    FlowThingsException,
+    FlowThingsForbidden,
+)
+from ._ws_drops import DropStreams, to_drop
+from ._ws_requests import (
+    Callback,
+    DropRequests,
+    ErrorCallback,
+    FlowThingsConnectionLost,
+    FlowThingsNotConnected,
+    FlowThingsRequestTimeout,
+    Pending,
+    RequestTable,
+    reply_outcome,
+    settle,
+    subscription_message,
+)
+from ._ws_socket import Closed, HandshakeError, Socket, SocketError
+
+if TYPE_CHECKING:
+    from ._config import Token
+    from .models import Drop
+
+__all__ = [
+    "FlowThingsConnectionLost",
+    "FlowThingsNotConnected",
+    "FlowThingsRequestTimeout",
+    "WebSocketClient",
+]
+
+
+class WebSocketClient(DropRequests):
+    """A flowthings WebSocket connection with subscriptions and requests.
+
+    Built by ``api.websocket.connect(...)``; all arguments but ``url`` and
+    ``session_factory`` are the keyword options of ``connect``.
+
+    Args:
+        url: The ``ws(s)://.../session/{id}/ws`` URL of a fresh session.
+        session_factory: Creates a new session and returns its URL (used to
+            reconnect); ``None`` disables reconnection.
+        on_open: ``on_open(ws)`` after the first connection opened and the
+            subscriptions made before it were answered.
+        on_message: ``on_message(ws, resource, data)`` for each pushed drop
+            (``resource`` is the flow id, ``data`` the drop dict).
+        on_close: ``on_close(ws)`` once, on the final close.
+        on_error: ``on_error(ws, exc)`` for connection errors, failed
+            requests without errback, and exceptions raised by callbacks.
+        on_reconnect: ``on_reconnect(ws, attempt)`` after a reconnection
+            succeeded and subscriptions were restored.
+        on_drop: ``on_drop(ws, flow_id, drop)`` with the push as a ``Drop`` model.
+        heartbeat_interval: Seconds between heartbeats; ``None`` disables them.
+        request_timeout: Seconds to wait for a reply.
+        reconnect: Whether to reconnect after an unexpected close.
+        max_retries: Reconnection attempts in a row before giving up
+            (``None``: forever).
+        backoff_base: First reconnection delay, in seconds.
+        backoff_max: Largest reconnection delay, in seconds.
+        connect_timeout: Handshake timeout, in seconds.
+        header: Extra handshake headers.
+        sslopt: websocket-client TLS options.
+        sockopt: Socket options, ``(level, name, value)`` tuples.
+        creds: Credentials, attached to raised exceptions.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        session_factory: Callable[[], str] | None = None,
+        *,
+        on_open: Callable[[WebSocketClient], None] | None = None,
+        on_message: Callable[[WebSocketClient, str, Any], None] | None = None,
+        on_close: Callable[[WebSocketClient], None] | None = None,
+        on_error: ErrorCallback | None = None,
+        on_reconnect: Callable[[WebSocketClient, int], None] | None = None,
+        on_drop: Callable[[WebSocketClient, str, Drop], None] | None = None,
+        heartbeat_interval: float | None = 10.0,
+        request_timeout: float = 10.0,
+        reconnect: bool = True,
+        max_retries: int | None = None,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        connect_timeout: float = 10.0,
+        header: Mapping[str, str] | None = None,
+        sslopt: Mapping[str, Any] | None = None,
+        sockopt: list[tuple[int, int, int]] | None = None,
+        creds: Token | None = None,
+    ) -> None:
+        self.url = url
+        self.session_factory = session_factory
+        self.on_open = on_open
+        self.on_message = on_message
+        self.on_close = on_close
+        self.on_error = on_error
+        self.on_reconnect = on_reconnect
+        self.on_drop = on_drop
+        self.heartbeat_interval = heartbeat_interval
+        self.request_timeout = request_timeout
+        self.reconnect = reconnect and session_factory is not None
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._socket_options: dict[str, Any] = {
+            "timeout": connect_timeout,
+            "header": header,
+            "sslopt": sslopt,
+            "sockopt": sockopt,
+        }
+        self.creds = creds
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._sock: Socket | None = None
+        self._requests = RequestTable()
+        self._subscriptions: dict[str, None] = {}
+        self._streams = DropStreams()
+        self._closing = threading.Event()
+        self._opened = threading.Event()
+        self._finished = threading.Event()
+        self._started = False
+        self._last_sent = time.monotonic()
+        self._thread: threading.Thread | None = None
+        self._runner: threading.Thread | None = None
+        self._ticker: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open right now."""
+        with self._lock:
+            return self._sock is not None
+
+    def run(self) -> None:
+        """Connect and process messages until the final close (blocking).
+
+        Raises:
+            FlowThingsError: The client was already started.
+        """
+        from ._errors import FlowThingsError
+
+        with self._lock:
+            if self._started:
+                raise FlowThingsError("this WebSocket client was already started")
+            self._started = True
+            self._runner = threading.current_thread()
+        ticker = threading.Thread(target=self._tick, name="flowthings-ws-ticker", daemon=True)
+        self._ticker = ticker
+        ticker.start()
+        try:
+            self._run()
+        finally:
+            self._closing.set()
+            with self._wake:
+                self._wake.notify_all()
+            ticker.join()
+            self._fail_pending(FlowThingsConnectionLost(["WebSocket client closed"], self.creds))
+            self._finished.set()
+            self._streams.end()
+            self._safe(self.on_close, self)
+
+    def run_in_thread(self, wait_open: float | None = None) -> threading.Thread:
+        """Run :meth:`run` in a daemon thread and return the thread.
+
+        Args:
+            wait_open: If given, wait up to this many seconds for the first
+                connection to open.
+        """
+        thread = threading.Thread(target=self.run, name="flowthings-ws", daemon=True)
+        self._thread = thread
+        thread.start()
+        if wait_open is not None:
+            self.wait_open(wait_open)
+        return thread
+
+    def wait_open(self, timeout: float | None = None) -> bool:
+        """Wait until the first connection opened; return whether it did."""
+        return self._opened.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the connection for good (no reconnection); idempotent.
+
+        Args:
+            timeout: Seconds to wait for the run thread to finish (when called
+                from another thread).
+        """
+        self._closing.set()
+        with self._wake:
+            sock = self._sock
+            self._wake.notify_all()
+        if sock is not None:
+            sock.send_close(1000, "client closed")
+        if not self._started or threading.current_thread() in (self._runner, self._ticker):
+            return  # called from a callback: the run loop ends after it returns
+        if not self._finished.wait(timeout) and sock is not None:
+            sock.abort()
+            self._finished.wait(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> WebSocketClient:
+        self.run_in_thread()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- subscriptions and requests ---------------------------------------
+
+    def subscribe(self, resource: str, callback: Callback | None = None) -> Future[Any]:
+        """Subscribe to the drops of a flow (by id, or by path if it starts with ``/``).
+
+        The subscription is remembered and restored after reconnections. If
+        the platform refuses it (e.g. no such flow), it is forgotten and the
+        error goes to the future and ``on_error``. Made while not connected,
+        it is sent when the next connection opens (the returned future is
+        then already resolved with ``None``).
+
+        Args:
+            resource: Flow id or flow path.
+            callback: ``callback(ws, reply_body)`` when the platform answers.
+        """
+        with self._lock:
+            self._subscriptions[resource] = None
+            if self._sock is None:
+                future: Future[Any] = Future()
+                future.set_result(None)  # sent when a connection opens
+                return future
+        return self._subscribe_now(resource, callback)
+
+    def unsubscribe(self, resource: str, callback: Callback | None = None) -> Future[Any]:
+        """Stop the pushes of a flow subscribed with :meth:`subscribe`."""
+        with self._lock:
+            self._subscriptions.pop(resource, None)
+            if self._sock is None:
+                future: Future[Any] = Future()
+                future.set_result(None)
+                return future
+        return self.send(subscription_message("unsubscribe", resource), callback)
+
+    @property
+    def subscriptions(self) -> list[str]:
+        """The resources currently subscribed (restored on reconnection)."""
+        with self._lock:
+            return list(self._subscriptions)
+
+    def send(
+        self,
+        data: Mapping[str, Any],
+        callback: Callback | None = None,
+        *,
+        errback: ErrorCallback | None = None,
+        timeout: float | None = None,
+    ) -> Future[Any]:
+        """Send a request frame with a fresh ``msgId``; the future gets the reply body.
+
+        Args:
+            data: The request (``type``, ``object``, ``flowId``, ``id``, ``value``...).
+            callback: ``callback(ws, reply_body)`` with the reply's ``body``.
+            errback: ``errback(ws, exc)`` on timeout or connection loss.
+            timeout: Seconds to wait for the reply (default ``request_timeout``).
+
+        Raises:
+            FlowThingsNotConnected: No connection is open (see module docs).
+        """
+        wait = self.request_timeout if timeout is None else timeout
+        with self._wake:
+            sock = self._sock
+            if sock is None:
+                raise FlowThingsNotConnected(
+                    ["WebSocket is not connected"], self.creds, str(data.get("type")), None
+                )
+            pending = self._requests.add(data, callback, errback, wait)
+            self._wake.notify_all()  # the ticker recomputes its next deadline
+        with contextlib.suppress(SocketError):  # the reader sees the loss, fails the request
+            sock.send_text(json.dumps(pending.request))
+        return pending.future
+
+    def drops(self, flow_id: str | None = None, *, timeout: float | None = None) -> Iterator[Drop]:
+        """Iterate over pushed drops as ``Drop`` models.
+
+        Only drops pushed after the iterator was created are seen. Iteration
+        ends on the final close, or when no drop came for ``timeout`` seconds.
+
+        Args:
+            flow_id: Only drops of this flow id (default: every subscription).
+            timeout: Seconds to wait for each next drop (``None``: forever).
+        """
+        return self._streams.open(flow_id, timeout)
+
+    # -- internals ---------------------------------------------------------
+
+    def _run(self) -> None:
+        url: str | None = self.url
+        attempt = 0
+        while not self._closing.is_set():
+            try:
+                if url is None:
+                    assert self.session_factory is not None
+                    url = self.session_factory()
+                sock = Socket(url, **self._socket_options)
+            except Exception as exc:
+                url = None
+                attempt += 1
+                err = _connect_error(exc, self.creds)
+                self._safe(self.on_error, self, err)
+                if not self._should_retry(err, attempt):
+                    return
+                self._backoff(attempt)
+                continue
+            url = None  # a session is good for one connection only
+            self._serve(sock, attempt)
+            if self._closing.is_set() or not self.reconnect:
+                return
+            attempt = 1
+            self._backoff(attempt)
+
+    def _should_retry(self, err: FlowThingsException, attempt: int) -> bool:
+        if not self.reconnect or isinstance(err, FlowThingsForbidden):
+            return False
+        return self.max_retries is None or attempt <= self.max_retries
+
+    def _backoff(self, attempt: int) -> None:
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        self._closing.wait(delay * random.uniform(0.5, 1.0))
+
+    def _serve(self, sock: Socket, attempt: int) -> None:
+        first = not self._opened.is_set()
+        with self._wake:
+            self._sock = sock
+            self._last_sent = time.monotonic()
+            resubscribe = list(self._subscriptions)
+            self._wake.notify_all()
+        if self._closing.is_set():
+            sock.send_close(1000, "client closed")
+        else:
+            self._restore(resubscribe, first, attempt)
+        closed = Closed(1006, "connection lost")
+        while True:
+            frame = sock.recv()
+            if isinstance(frame, Closed):
+                closed = frame
+                break
+            self._dispatch(frame.data)
+        with self._wake:
+            self._sock = None
+        sock.shutdown()
+        if not self._closing.is_set():
+            why = f"WebSocket closed: {closed.code} {closed.reason}".strip()
+            lost = FlowThingsConnectionLost([why], self.creds)
+            self._fail_pending(lost)
+            self._safe(self.on_error, self, lost)
+
+    def _restore(self, resources: list[str], first: bool, attempt: int) -> None:
+        """Re-send subscriptions; fire on_open/on_reconnect once all are answered."""
+        remaining = [len(resources)]
+
+        def ready() -> None:
+            if first:
+                self._opened.set()
+                self._safe(self.on_open, self)
+            else:
+                self._safe(self.on_reconnect, self, attempt)
+
+        def answered(_: Any) -> None:
+            with self._lock:
+                remaining[0] -= 1
+                done = remaining[0] == 0
+            if done:
+                ready()
+
+        if not resources:
+            ready()
+        for resource in resources:
+            self._subscribe_now(resource, None).add_done_callback(answered)
+
+    def _subscribe_now(self, resource: str, callback: Callback | None) -> Future[Any]:
+        def refused(_: WebSocketClient, exc: BaseException) -> None:
+            self._safe(self.on_error, self, exc)
+
+        try:
+            future = self.send(
+                subscription_message("subscribe", resource), callback, errback=refused
+            )
+        except FlowThingsNotConnected as exc:
+            future = Future()
+            future.set_exception(exc)
+            return future
+
+        def check(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None and not isinstance(exc, FlowThingsConnectionError):
+                with self._lock:
+                    self._subscriptions.pop(resource, None)
+                self._safe(self.on_error, self, exc)
+
+        future.add_done_callback(check)
+        return future
+
+    def _dispatch(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        if msg.get("type") == "message":
+            self._push(str(msg.get("resource")), msg.get("value"))
+            return
+        head = msg.get("head")
+        if not isinstance(head, dict):
+            return
+        pending = self._requests.pop(head.get("msgId"))
+        if pending is None:
+            return
+        body = msg.get("body")
+        if pending.callback is not None:
+            self._safe(pending.callback, self, body)
+        settle(pending.future, reply_outcome(head, body, pending.request, self.creds))
+
+    def _push(self, resource: str, value: Any) -> None:
+        if self.on_message is not None:
+            self._safe(self.on_message, self, resource, value)
+        queues = self._streams.wanted(resource)
+        if self.on_drop is None and not queues:
+            return
+        try:
+            drop = to_drop(value)
+        except Exception as exc:
+            self._safe(self.on_error, self, exc)
+            return
+        if self.on_drop is not None:
+            self._safe(self.on_drop, self, resource, drop)
+        for q in queues:
+            q.put(drop)
+
+    def _tick(self) -> None:
+        """Heartbeats and request timeouts (runs in its own thread)."""
+        with self._wake:
+            while not self._closing.is_set():
+                now = time.monotonic()
+                failed = self._requests.expired(now)
+                sock = self._sock
+                beat_due = (
+                    sock is not None
+                    and self.heartbeat_interval is not None
+                    and now - self._last_sent >= self.heartbeat_interval
+                )
+                if beat_due:
+                    self._last_sent = now
+                if failed or beat_due:
+                    self._wake.release()
+                    try:
+                        if beat_due and sock is not None:
+                            with contextlib.suppress(SocketError):
+                                sock.send_text('{"type": "heartbeat"}')
+                        for p in failed:
+                            why = f"no reply to WebSocket request {p.request.get('msgId')} in time"
+                            self._fail(
+                                p,
+                                FlowThingsRequestTimeout(
+                                    [why], self.creds, str(p.request.get("type"))
+                                ),
+                            )
+                    finally:
+                        self._wake.acquire()
+                    continue
+                deadline = self._requests.next_deadline()
+                waits = [] if deadline is None else [deadline - now]
+                if sock is not None and self.heartbeat_interval is not None:
+                    waits.append(self._last_sent + self.heartbeat_interval - now)
+                self._wake.wait(min(waits) if waits else None)
+
+    def _fail_pending(self, exc: FlowThingsException) -> None:
+        for p in self._requests.drain():
+            self._fail(p, exc)
+
+    def _fail(self, pending: Pending, exc: FlowThingsException) -> None:
+        settle(pending.future, exc)
+        if pending.errback is not None:
+            self._safe(pending.errback, self, exc)
+        else:
+            self._safe(self.on_error, self, exc)
+
+    def _safe(self, fn: Callable[..., Any] | None, *args: Any) -> None:
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception as exc:
+            if fn is not self.on_error and self.on_error is not None:
+                with contextlib.suppress(Exception):  # a raising on_error has nowhere to go
+                    self.on_error(self, exc)
+
+
+def _connect_error(exc: Exception, creds: Token | None) -> FlowThingsException:
+    if isinstance(exc, FlowThingsException):
+        return exc
+    if isinstance(exc, HandshakeError):
+        return FlowThingsConnectionLost([str(exc)], creds, "GET", None, exc.status)
+    err = FlowThingsConnectionLost([str(exc)], creds)
+    err.__cause__ = exc
+    return err

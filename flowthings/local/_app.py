@@ -1,0 +1,141 @@
+"""Starlette application of the local platform (HTTP routes only).
+
+Every request under ``/v{version}/{account}/...`` becomes a
+:class:`~flowthings.local._dispatch.Call`; the platform core does the rest.
+
+Choices:
+
+* The core runs synchronously on the event loop thread (SQLite calls are
+  short and serialized by the store lock anyway); this keeps drop listeners
+  in write order and avoids a thread hop per request.
+* Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity`` and
+  over-deep nesting) and non-UTF-8 bodies are 400 envelopes. An empty body
+  is "no body". ``Content-Encoding: gzip`` bodies are accepted.
+* Unknown paths are 404 envelopes; unsupported methods on known routes are
+  405 envelopes; anything unexpected is logged and answered with a 500
+  envelope (never a traceback).
+* ``HEAD`` is treated like ``GET``. A trailing slash is ignored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ._dispatch import NO_BODY, Call, dispatch
+from ._envelope import ERR_INTERNAL, PlatformError, bad_request, envelope, not_found
+from ._platform import Platform
+
+__all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
+
+log = logging.getLogger("flowthings.local")
+
+MAX_BODY = 1024 * 1024
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "MGET", "MPUT", "PATCH", "OPTIONS"]
+_TOO_LARGE = f"The request body exceeds {MAX_BODY} bytes."
+
+
+def json_response(
+    status: int,
+    body: Any = None,
+    *,
+    errors: Sequence[str] = (),
+    references: dict[str, Any] | None = None,
+) -> Response:
+    """Return an enveloped JSON response."""
+    data = envelope(status, body, errors=errors, references=references)
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return Response(raw.encode(), status, media_type="application/json")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def _read_body(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise bad_request(_TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise bad_request(_TOO_LARGE)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
+        try:
+            d = zlib.decompressobj(wbits=31)
+            raw = d.decompress(raw, MAX_BODY + 1)
+        except (zlib.error, gzip.BadGzipFile):
+            raise bad_request("The request body is not valid gzip.") from None
+        if len(raw) > MAX_BODY:
+            raise bad_request(_TOO_LARGE)
+    if not raw.strip():
+        return NO_BODY
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}") from None
+
+
+def _call(request: Request, body: Any) -> Call:
+    parts = [s for s in request.url.path.split("/") if s]
+    if len(parts) < 2 or not parts[0].startswith("v"):
+        raise not_found()
+    method = "GET" if request.method == "HEAD" else request.method
+    return Call(
+        method=method,
+        version=parts[0][1:],
+        account=parts[1],
+        segments=parts[2:],
+        params=dict(request.query_params),
+        body=body,
+        token=request.headers.get("x-auth-token"),
+        auth_account=request.headers.get("x-auth-account"),
+    )
+
+
+def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Build the Starlette app serving ``platform``.
+
+    Args:
+        platform: the platform core.
+        routes: extra routes matched before the REST catch-all (a later issue
+            adds ``POST /session`` and the WebSocket endpoint here).
+    """
+
+    async def rest(request: Request) -> Response:
+        try:
+            body = await _read_body(request)
+            result = dispatch(platform, _call(request, body))
+            return json_response(result.status, result.body, references=result.references)
+        except PlatformError as exc:
+            return json_response(exc.status, errors=exc.errors)
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            return json_response(500, errors=[ERR_INTERNAL])
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return json_response(status, errors=[str(getattr(exc, "detail", "")) or ERR_INTERNAL])
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return json_response(500, errors=[ERR_INTERNAL])
+
+    return Starlette(
+        routes=[*routes, Route("/{full:path}", rest, methods=METHODS)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )

@@ -1,0 +1,93 @@
+"""The response envelope and the platform's error type.
+
+Every answer, success or failure, is ``{"head": {"ok", "status", "errors",
+"messages", "references"}, "body"}`` (``rest-api.md`` §4). On errors the HTTP
+status equals ``head.status`` and ``body`` is ``{}``; ``errors`` holds one
+human-readable string per problem. The wording of error strings other than the
+documented 404 text is our own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "MSG_CREATED",
+    "MSG_OK",
+    "PlatformError",
+    "Result",
+    "bad_request",
+    "envelope",
+    "forbidden",
+    "method_not_allowed",
+    "not_found",
+]
+
+MSG_OK = "Your request has been processed successfully."
+MSG_CREATED = "Your request has been processed successfully. A new resource has been created."
+ERR_NOT_FOUND = "The requested resource could not be located at this address."
+ERR_FORBIDDEN = "You are not authorized to perform this request."
+ERR_METHOD = "This method is not supported on this resource."
+ERR_INTERNAL = "An internal error occurred."
+
+
+class PlatformError(Exception):
+    """A failed request: HTTP/head ``status`` plus human-readable ``errors``."""
+
+    def __init__(self, status: int, *errors: str) -> None:
+        super().__init__(f"{status}: {'; '.join(errors)}")
+        self.status = status
+        self.errors = list(errors)
+
+
+def bad_request(*errors: str) -> PlatformError:
+    """Return a 400 error carrying ``errors``."""
+    return PlatformError(400, *errors)
+
+
+def not_found(what: str = ERR_NOT_FOUND) -> PlatformError:
+    """Return a 404 error."""
+    return PlatformError(404, what)
+
+
+def forbidden(why: str = ERR_FORBIDDEN) -> PlatformError:
+    """Return a 403 error."""
+    return PlatformError(403, why)
+
+
+def method_not_allowed() -> PlatformError:
+    """Return a 405 error (e.g. PUT on an immutable Token or Share)."""
+    return PlatformError(405, ERR_METHOD)
+
+
+@dataclass
+class Result:
+    """A successful operation: status, body and ``head.references``."""
+
+    status: int
+    body: Any
+    references: dict[str, Any] = field(default_factory=dict)
+
+
+def envelope(
+    status: int,
+    body: Any = None,
+    *,
+    errors: Iterable[str] = (),
+    references: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the ``{"head", "body"}`` envelope for ``status``."""
+    ok = status < 400
+    messages = [MSG_CREATED if status == 201 else MSG_OK] if ok else []
+    return {
+        "head": {
+            "ok": ok,
+            "status": status,
+            "errors": list(errors),
+            "messages": messages,
+            "references": references or {},
+        },
+        "body": body if ok else {},
+    }

@@ -1,0 +1,220 @@
+"""Query parameters of finds and how results are shaped.
+
+Choices where the docs are silent (``rest-api.md`` §5, ``filter-language.md`` §6):
+
+* ``limit`` defaults to 20 and is capped at 1000 (a larger value returns at
+  most 1000 results rather than failing); ``limit=0`` returns nothing.
+* ``start`` and ``skip`` are both accepted as the offset (``start`` wins).
+* Default order is newest first by ``creationDate`` (ties broken by insertion
+  order); ``sort`` names any (dotted) member, ``order`` is ``asc``/``desc``.
+  Objects missing the sort member come last in both directions.
+* ``only`` is a comma list (or JSON list) of (dotted) members; ``id`` is
+  always kept.
+* ``refs=1`` fills ``head.references`` with id → object for each drop's
+  ``flowId`` and each object's ``creatorId`` the caller may read.
+* Element types: elements are stored as given. ``/v0.1`` renders each
+  *top-level* element of a drop typed (``{"type", "value"}``, plain JSON →
+  type per ``filter-language.md`` §6; nested values are left as given, an
+  already typed element is kept, ``null`` stays ``null``) unless ``hints`` is
+  ``0``/``false``; ``/v4.0`` always renders elements exactly as stored.
+* Malformed values of known parameters (``limit=abc``, ``order=up``, a bad
+  ``filter``) are 400s; unknown parameters are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from ._envelope import bad_request
+from ._filter_eval import MISSING, element_type, resolve
+
+if TYPE_CHECKING:
+    from ._filter_lang import CompiledFilter
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Query",
+    "compile_filter",
+    "filter_problem",
+    "parse_query",
+    "project",
+    "render_drop",
+    "run_query",
+]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 1000
+_TRUE = {"1", "true", "True", "TRUE", "yes"}
+_FALSE = {"0", "false", "False", "FALSE", "no"}
+
+
+def _compile(text: str) -> CompiledFilter | str:
+    """Return the compiled filter (``parse_filter`` caches) or the problem text."""
+    from ._filter_lang import FilterSyntaxError, parse_filter
+
+    try:
+        return parse_filter(text)
+    except FilterSyntaxError as exc:
+        return str(exc) or "syntax error"
+
+
+def filter_problem(text: str) -> str | None:
+    """Return why ``text`` is not a valid filter, or ``None`` if it is."""
+    c = _compile(text)
+    return c if isinstance(c, str) else None
+
+
+def compile_filter(text: str) -> CompiledFilter:
+    """Compile ``text`` (cached); a syntax error is a 400."""
+    c = _compile(text)
+    if isinstance(c, str):
+        raise bad_request(f"Invalid filter: {c}")
+    return c
+
+
+@dataclass(frozen=True)
+class Query:
+    """Parsed find parameters."""
+
+    filter: CompiledFilter | None = None
+    skip: int = 0
+    limit: int = DEFAULT_LIMIT
+    sort: str = "creationDate"
+    descending: bool = True
+    only: tuple[str, ...] | None = None
+    refs: bool = False
+    typed: bool = False
+
+
+def _flag(params: Mapping[str, Any], name: str, default: bool) -> bool:
+    v = params.get(name)
+    if v is None:
+        return default
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) or str(v) in _TRUE | _FALSE:
+        return str(v) in _TRUE or v == 1
+    raise bad_request(f"'{name}' must be 0/1 or true/false.")
+
+
+def _int(params: Mapping[str, Any], name: str, default: int) -> int:
+    v = params.get(name)
+    if v is None:
+        return default
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        raise bad_request(f"'{name}' must be a non-negative integer.")
+    try:
+        n = int(v)
+    except ValueError:
+        raise bad_request(f"'{name}' must be a non-negative integer.") from None
+    if n < 0:
+        raise bad_request(f"'{name}' must be a non-negative integer.")
+    return n
+
+
+def parse_query(params: Mapping[str, Any], *, version: str = "0.1") -> Query:
+    """Parse query parameters (strings from a URL, or JSON values from MGET/WS)."""
+    f = params.get("filter")
+    if f is not None and not isinstance(f, str):
+        raise bad_request("'filter' must be a string.")
+    order = params.get("order")
+    if order is not None and str(order).lower() not in ("asc", "desc"):
+        raise bad_request("'order' must be 'asc' or 'desc'.")
+    sort = params.get("sort") or "creationDate"
+    if not isinstance(sort, str):
+        raise bad_request("'sort' must be a member name.")
+    only = params.get("only")
+    if isinstance(only, str):
+        only_t: tuple[str, ...] | None = tuple(s.strip() for s in only.split(",") if s.strip())
+    elif isinstance(only, list) and all(isinstance(s, str) for s in only):
+        only_t = tuple(only)
+    elif only is None:
+        only_t = None
+    else:
+        raise bad_request("'only' must be a comma-separated list of members.")
+    skip = _int(params, "start", -1)
+    return Query(
+        filter=compile_filter(f) if f else None,
+        skip=skip if skip >= 0 else _int(params, "skip", 0),
+        limit=min(_int(params, "limit", DEFAULT_LIMIT), MAX_LIMIT),
+        sort=sort,
+        descending=str(order or "desc").lower() == "desc",
+        only=only_t,
+        refs=_flag(params, "refs", False),
+        typed=version.startswith("0.") and _flag(params, "hints", True),
+    )
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, (int, float)):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, v)
+    return (3, repr(v))
+
+
+def run_query(
+    objects: Iterable[dict[str, Any]], q: Query, *, drop: bool, now_ms: int
+) -> list[dict[str, Any]]:
+    """Filter, sort and page ``objects`` (given newest first unless sorted otherwise).
+
+    When sorting by ``creationDate`` the input must already be in the requested
+    order, so the scan stops as soon as the page is full.
+    """
+    flt = q.filter
+    matching: Iterable[dict[str, Any]] = (
+        objects if flt is None else (o for o in objects if flt.matches(o, now_ms=now_ms, drop=drop))
+    )
+    if q.sort != "creationDate":
+        present: list[tuple[tuple[int, Any], dict[str, Any]]] = []
+        missing: list[tuple[tuple[int, Any], dict[str, Any]]] = []
+        for o in matching:
+            v = resolve(o, q.sort.split("."), drop=drop)
+            (missing if v is MISSING else present).append((_sort_key(v), o))
+        present.sort(key=lambda p: p[0], reverse=q.descending)
+        matching = [o for _, o in present] + [o for _, o in missing]
+    return list(islice(matching, q.skip, q.skip + q.limit))
+
+
+def project(obj: dict[str, Any], only: tuple[str, ...] | None) -> dict[str, Any]:
+    """Keep ``id`` and the ``only`` members of ``obj`` (dotted names nest)."""
+    if not only:
+        return obj
+    out: dict[str, Any] = {"id": obj["id"]} if "id" in obj else {}
+    for name in only:
+        src: Any = obj
+        dst = out
+        parts = name.split(".")
+        for i, part in enumerate(parts):
+            if not isinstance(src, dict) or part not in src:
+                break
+            src = src[part]
+            if i == len(parts) - 1:
+                dst[part] = src
+            else:
+                nxt = dst.setdefault(part, {})
+                if not isinstance(nxt, dict):
+                    break
+                dst = nxt
+    return out
+
+
+def _typed(v: Any) -> Any:
+    t = element_type(v)
+    if t is None or (isinstance(v, dict) and set(v) == {"type", "value"} and v["type"] == t):
+        return v
+    return {"type": t, "value": v}
+
+
+def render_drop(drop: dict[str, Any], typed: bool) -> dict[str, Any]:
+    """Return ``drop`` with top-level elements typed when ``typed`` is true."""
+    elems = drop.get("elems")
+    if not typed or not isinstance(elems, dict):
+        return drop
+    return {**drop, "elems": {k: _typed(v) for k, v in elems.items()}}

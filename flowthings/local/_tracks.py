@@ -1,0 +1,320 @@
+"""Track engine of the local platform: routing drops through tracks, running track JS.
+
+Pure and transport-independent: the core calls :func:`route` after a drop is
+written and writes what it returns; ``POST /track/simulate`` calls
+:func:`simulate`.  Follows ``platform/objects.md`` §3 and ``rest-api.md`` §7;
+where the docs are silent:
+
+Routing (:func:`route`)
+    Every track whose ``source`` equals the path a drop was written to and
+    whose ``disabled`` is not ``true`` is *hit* (``trackHit``).  Its ``filter``
+    (FFL, drop resolution) gates; an unparsable filter counts as an error.
+    Then ``js`` transforms (none → the drop is forwarded unchanged).  A drop
+    that passed the filter and whose JS did not fail has *passed* the track
+    (``trackPass``), even if the JS returned ``null``.  Outputs go to the
+    track's ``destination`` (a path or a list of paths; none → nowhere), or,
+    for a returned map, to the map's paths.  Each output the core
+    ``accept``\\ s is returned for writing and routed on through the tracks of
+    its destination, breadth-first (one hop level after the other, tracks in
+    the order ``tracks_for_source`` gives them).  Loops are cut: a drop never
+    passes the same track twice in one chain, and a chain stops after
+    ``max_hops`` tracks.  A drop produced by a track is seen by the next
+    tracks with ``path`` set to its destination and ``creationDate`` set to
+    ``now_ms``, but without ``id``/``flowId``.  A failing track (filter or
+    JS error, timeout, bad return value) is logged on logger
+    ``flowthings.local.tracks`` and forwards nothing; other tracks are
+    unaffected.  Whether a track may write to a destination (same account,
+    shares) is the core's ``accept`` decision.
+Drops written by tracks
+    The body returned for writing is the drop as the JS returned it (or as
+    stored, without JS) minus the server-set members ``id``, ``flowId``,
+    ``path``, ``creationDate``, ``lastEditDate``, ``version``, ``creatorId``,
+    ``lastEditorId`` and ``parentDropId``: the core sets those (including
+    ``parentDropId`` if it wants it).  Elements stay as produced (typed
+    wrappers coming from the input stay typed).
+JS contract
+    ``js`` is the source of a function (``function (input) {...}``, a named
+    function or an arrow function), called with a copy of the drop whose
+    top-level elements are typed (``input.elems.x.value``; via
+    ``_query.render_drop``).  It may return a drop (an object with an
+    ``elems`` object) → to the destinations; an array of drops → each to the
+    destinations; an object whose keys are paths (``"/alice/x"``) and whose
+    values are a drop or an array of drops → routed per path (an empty object
+    is an empty map); ``null``/``undefined`` → nothing.  Anything else is an
+    error.
+Sandbox
+    See :mod:`flowthings.local._track_js` (fresh V8 isolate per call, strict
+    mode, 200 ms and 64 MiB limits, no ``eval``, minimal ``Flow``).
+Simulate (:func:`simulate`)
+    ``{"drops": [...], "log": [...]}``.  ``drops`` are what the JS returned,
+    as they would be written, with elements rendered plain (as the docs'
+    example shows); drops from a returned map also carry ``"path"`` (their
+    destination).  ``log`` is **not** the platform's per-line variable trace:
+    it lists the ``console.*`` calls in order, as ``{"line_no": n, "level":
+    "log", "message": "args joined by spaces"}`` (``line_no`` counts lines of
+    the ``js`` text from 1, ``null`` if unknown), followed, if the JS failed,
+    by ``{"line_no": n, "level": "error", "message": "TypeError: ..."}``; a
+    failed run has no drops and is not an HTTP error.  At most 100 entries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final
+
+from flowthings.local._filter_eval import plain
+from flowthings.local._filter_lang import parse_filter
+from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
+from flowthings.local._track_js import (
+    MAX_LOG,
+    JsResult,
+    JsSandbox,
+    JsUnavailableError,
+    TrackError,
+)
+
+__all__ = [
+    "READ_ONLY_DROP_MEMBERS",
+    "JsResult",
+    "JsSandbox",
+    "JsUnavailableError",
+    "TrackError",
+    "apply_track",
+    "route",
+    "simulate",
+]
+
+log = logging.getLogger("flowthings.local.tracks")
+
+READ_ONLY_DROP_MEMBERS: Final = frozenset(
+    {
+        "id",
+        "flowId",
+        "path",
+        "creationDate",
+        "lastEditDate",
+        "version",
+        "creatorId",
+        "lastEditorId",
+        "parentDropId",
+    }
+)
+"""Server-set drop members stripped from drops produced by tracks."""
+
+
+# --- applying one track -----------------------------------------------------------
+
+
+def _writable(drop: Any) -> dict[str, Any]:
+    if not isinstance(drop, Mapping) or not isinstance(drop.get("elems"), Mapping):
+        raise TrackError("a drop returned by track JS must be an object with an 'elems' object")
+    return {key: value for key, value in drop.items() if key not in READ_ONLY_DROP_MEMBERS}
+
+
+def _destinations(track: Mapping[str, Any]) -> list[str]:
+    dest = track.get("destination")
+    if isinstance(dest, str):
+        return [dest] if dest else []
+    if isinstance(dest, list):
+        return [item for item in dest if isinstance(item, str) and item]
+    return []
+
+
+def _outputs(value: Any, destinations: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Turn a JS return value into ``(path, body)`` pairs."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        bodies = [_writable(item) for item in value]
+        return [(dest, dict(body)) for body in bodies for dest in destinations]
+    if isinstance(value, Mapping) and "elems" in value:
+        body = _writable(value)
+        return [(dest, dict(body)) for dest in destinations]
+    if isinstance(value, Mapping) and all(
+        isinstance(key, str) and key.startswith("/") for key in value
+    ):
+        out: list[tuple[str, dict[str, Any]]] = []
+        for dest, items in value.items():
+            for item in items if isinstance(items, list) else [items]:
+                out.append((dest, _writable(item)))
+        return out
+    raise TrackError(
+        "track JS must return a drop, an array of drops, a map of path -> drops, or null"
+    )
+
+
+def apply_track(
+    track: Mapping[str, Any],
+    drop: Mapping[str, Any],
+    *,
+    sandbox: JsSandbox,
+    now_ms: int | None = None,
+) -> list[tuple[str, dict[str, Any]]] | None:
+    """Run one track on one drop.
+
+    Args:
+        track: The stored track (``filter``, ``js``, ``destination``).
+        drop: The drop that reached it.
+        sandbox: Where ``js`` runs.
+        now_ms: "Now" for ``AGE`` in the filter.
+
+    Returns:
+        ``None`` when the filter rejects the drop, else the ``(destination
+        path, drop body)`` pairs it produces (possibly none).
+
+    Raises:
+        TrackError: Bad filter, JS failure, bad return value, or JS without
+            mini-racer.
+    """
+    text = track.get("filter")
+    if text not in (None, ""):
+        try:
+            compiled = parse_filter(text)
+        except ValueError as exc:
+            raise TrackError(f"invalid track filter: {exc}") from exc
+        if not compiled.matches(drop, now_ms=now_ms, drop=True):
+            return None
+    js = track.get("js")
+    destinations = _destinations(track)
+    if js is None or (isinstance(js, str) and not js.strip()):
+        body = {key: value for key, value in drop.items() if key not in READ_ONLY_DROP_MEMBERS}
+        return [(dest, dict(body)) for dest in destinations]
+    if not isinstance(js, str):
+        raise TrackError("track js must be a string")
+    try:
+        result = sandbox.run(js, drop)
+    except JsUnavailableError as exc:
+        raise TrackError(str(exc)) from exc
+    return _outputs(result.value, destinations)
+
+
+# --- routing ----------------------------------------------------------------------
+
+
+def route(
+    source_path: str,
+    drop: Mapping[str, Any],
+    tracks_for_source: Callable[[str], Sequence[Mapping[str, Any]]],
+    accept: Callable[[str, dict[str, Any]], bool],
+    *,
+    sandbox: JsSandbox,
+    max_hops: int = 16,
+    on_event: Callable[[str, str], None] | None = None,
+    now_ms: int | None = None,
+) -> list[tuple[str, dict[str, Any], str]]:
+    """Route a newly written drop through the tracks, transitively.
+
+    Args:
+        source_path: Path of the flow the drop was written to.
+        drop: The drop as stored.
+        tracks_for_source: Returns the tracks whose ``source`` is a path.
+        accept: The core's check for a produced drop (destination flow exists,
+            the track owner may write it, the flow's filter passes); only
+            accepted drops are returned and routed further.
+        sandbox: Runs track JS.
+        max_hops: Longest chain of tracks one original drop may pass.
+        on_event: Called ``(series, track_id)`` with ``"trackHit"`` and
+            ``"trackPass"``.
+        now_ms: "Now" for ``AGE`` in track filters.
+
+    Returns:
+        ``(destination path, drop body to write, track id)`` in routing order
+        (breadth-first); the core writes them in this order.
+    """
+    created = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    out: list[tuple[str, dict[str, Any], str]] = []
+    queue: deque[tuple[str, Mapping[str, Any], tuple[str, ...]]] = deque([(source_path, drop, ())])
+    while queue:
+        path, body, chain = queue.popleft()
+        if len(chain) >= max_hops:
+            log.warning("track chain cut after %d hops at %s", len(chain), path)
+            continue
+        for track in tracks_for_source(path):
+            if track.get("disabled") is True or track.get("source") != path:
+                continue
+            track_id = str(track.get("id", ""))
+            if track_id in chain:
+                continue  # loop: this drop already passed this track
+            if on_event is not None:
+                on_event(TRACK_HIT, track_id)
+            try:
+                produced = apply_track(track, body, sandbox=sandbox, now_ms=now_ms)
+            except TrackError as exc:
+                log.warning("track %s failed on a drop from %s: %s", track_id, path, exc)
+                continue
+            if produced is None:
+                continue
+            if on_event is not None:
+                on_event(TRACK_PASS, track_id)
+            for dest, new_body in produced:
+                if accept(dest, new_body):
+                    out.append((dest, new_body, track_id))
+                    # Downstream tracks see it as if stored: with its path and a
+                    # creationDate (so AGE works), but no id.
+                    seen = {"creationDate": created, **new_body, "path": dest}
+                    queue.append((dest, seen, (*chain, track_id)))
+    return out
+
+
+# --- simulate ---------------------------------------------------------------------
+
+
+@contextmanager
+def _sandbox_or_new(sandbox: JsSandbox | None) -> Iterator[JsSandbox]:
+    if sandbox is not None:
+        yield sandbox
+        return
+    with JsSandbox() as own:
+        yield own
+
+
+def simulate(
+    drop: Mapping[str, Any], js: str, *, sandbox: JsSandbox | None = None
+) -> dict[str, Any]:
+    """Run track JS on a drop without writing anything (``POST /track/simulate``).
+
+    Args:
+        drop: The request's ``drop`` (needs an ``elems`` object).
+        js: The request's ``js``.
+        sandbox: Sandbox to use; a temporary one when omitted.
+
+    Returns:
+        ``{"drops": [...], "log": [...]}`` as described in the module docstring.
+
+    Raises:
+        TrackError: ``drop`` or ``js`` is malformed (a 400).
+        JsUnavailableError: mini-racer is not installed.
+    """
+    if not isinstance(drop, Mapping) or not isinstance(drop.get("elems"), Mapping):
+        raise TrackError("simulate needs 'drop': an object with an 'elems' object")
+    if not isinstance(js, str) or not js.strip():
+        raise TrackError("simulate needs 'js': the source of a function")
+    with _sandbox_or_new(sandbox) as box:
+        if not box.available:
+            raise JsUnavailableError(
+                "track simulation needs mini-racer (pip install mini-racer); not installed"
+            )
+        try:
+            result = box.run(js, drop)
+        except TrackError as exc:
+            return _failed(exc.log, exc)
+    try:
+        outputs = _outputs(result.value, [""])
+    except TrackError as exc:
+        return _failed(result.log, exc)
+    drops: list[dict[str, Any]] = []
+    for dest, body in outputs:
+        rendered = {**body, "elems": plain(body["elems"])}
+        if dest:
+            rendered["path"] = dest
+        drops.append(rendered)
+    return {"drops": drops, "log": result.log}
+
+
+def _failed(entries: list[dict[str, Any]], exc: TrackError) -> dict[str, Any]:
+    entry = {"line_no": exc.line_no, "level": "error", "message": str(exc)}
+    return {"drops": [], "log": [*entries[: MAX_LOG - 1], entry]}

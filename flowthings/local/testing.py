@@ -1,0 +1,170 @@
+"""Start the local flowthings platform in tests: a context manager and pytest fixtures.
+
+This module is registered as a pytest plugin (entry point
+``flowthings.local.testing``), so it is imported by pytest for everyone who has
+flowthings installed, with or without the ``local`` extra. It therefore
+imports nothing heavy at module level: starlette, uvicorn and the platform
+are imported only when :func:`local_platform` runs (i.e. when a fixture is
+used).
+
+Fixtures:
+
+* ``flowthings_platform`` (session scope): a :class:`LocalPlatform` on a free
+  loopback port with an in-memory database.
+* ``flowthings_api`` (function scope): an ``API`` signed in to a *fresh*
+  account of that platform, so each test starts from an empty namespace.
+
+Example::
+
+    def test_roundtrip(flowthings_api):
+        flow = flowthings_api.flow.create({"path": f"/{flowthings_api.creds.account}/t"})
+        flowthings_api.drop(flow["id"]).create({"elems": {"x": 1}})
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from flowthings import API, Token
+
+    from ._platform import Credentials, Platform
+    from ._server import ServerThread
+
+__all__ = ["LocalPlatform", "flowthings_api", "flowthings_platform", "local_platform"]
+
+
+class LocalPlatform:
+    """A running local platform and the credentials of its default account.
+
+    Attributes:
+        platform: the in-process :class:`~flowthings.local._platform.Platform`
+            (create accounts, insert fixtures directly through ``.store``).
+        host: ``"127.0.0.1:PORT"``, the REST host for ``API(host=...)``.
+        ws_host: the WebSocket host (same server) for ``API(ws_host=...)``.
+        base_url: ``"http://127.0.0.1:PORT"``.
+        account: the default account name.
+        token: the default account's master token.
+    """
+
+    def __init__(self, platform: Platform, server: ServerThread, creds: Credentials) -> None:
+        self.platform = platform
+        self.server = server
+        self.host = f"{server.host}:{server.port}"
+        self.ws_host = self.host
+        self.base_url = f"http://{self.host}"
+        self.account = creds.account
+        self.token = creds.token
+        self._api: API | None = None
+
+    @property
+    def creds(self) -> Token:
+        """The default account's ``flowthings.Token``."""
+        from flowthings import Token
+
+        return Token(self.account, self.token)
+
+    @property
+    def api(self) -> API:
+        """An ``API`` for the default account (created on first use, closed on exit)."""
+        if self._api is None:
+            self._api = self.api_for(self.creds)
+        return self._api
+
+    def url(self, path: str = "", version: str = "0.1", account: str | None = None) -> str:
+        """Return ``base_url/v{version}/{account}{path}``."""
+        return f"{self.base_url}/v{version}/{account or self.account}{path}"
+
+    def new_account(self, name: str | None = None, token: str | None = None) -> Token:
+        """Create a fresh account and return its ``flowthings.Token``."""
+        from flowthings import Token
+
+        c = self.platform.create_account(name, token)
+        return Token(c.account, c.token)
+
+    def api_for(self, creds: Any, **kwargs: Any) -> API:
+        """Return an ``API`` talking to this platform with ``creds``.
+
+        The caller owns the returned API (``close()`` it or use ``with``).
+        """
+        from flowthings import API, Token
+
+        kwargs.setdefault("secure", False)
+        return API(
+            Token(creds.account, creds.token), host=self.host, ws_host=self.ws_host, **kwargs
+        )
+
+    def close(self) -> None:
+        """Close the default API, stop the server and close the store."""
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+        self.server.stop()
+        self.platform.close()
+
+
+@contextlib.contextmanager
+def local_platform(
+    db: str = ":memory:",
+    accounts: Mapping[str, str | None] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[LocalPlatform]:
+    """Run the local platform in a background thread for the duration of the block.
+
+    Args:
+        db: SQLite file path, or ``":memory:"``.
+        accounts: ``{name: master_token}`` to create (``None`` token = generated;
+            existing accounts of a file database are reused if the token
+            matches). The first is the default account. ``None`` creates
+            ``"demo"`` (or reuses the first account of a file database).
+        host: interface to bind.
+        port: port to bind (``0`` = a free port).
+
+    Yields:
+        The running :class:`LocalPlatform`.
+    """
+    from ._platform import DEFAULT_ACCOUNT, Platform
+    from ._server import ServerThread
+
+    platform = Platform(db)
+    try:
+        if accounts:
+            creds = [
+                platform.ensure_account(n, t) if t else platform.create_account(n)
+                for n, t in accounts.items()
+            ]
+            default = creds[0]
+        else:
+            existing = platform.accounts()
+            default = existing[0] if existing else platform.create_account(DEFAULT_ACCOUNT)
+        server = ServerThread(platform, host, port)
+        server.start()
+    except BaseException:
+        platform.close()
+        raise
+    lp = LocalPlatform(platform, server, default)
+    try:
+        yield lp
+    finally:
+        lp.close()
+
+
+@pytest.fixture(scope="session")
+def flowthings_platform() -> Iterator[LocalPlatform]:
+    """A local platform shared by the whole test session."""
+    with local_platform() as lp:
+        yield lp
+
+
+@pytest.fixture
+def flowthings_api(flowthings_platform: LocalPlatform) -> Iterator[API]:
+    """An ``API`` on a fresh account of the session's local platform."""
+    creds = flowthings_platform.new_account()
+    with flowthings_platform.api_for(creds) as api:
+        yield api

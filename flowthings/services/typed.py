@@ -1,0 +1,471 @@
+"""Typed views: the service methods taking and returning models instead of dicts.
+
+Each view wraps a sync service (the one implementation of the request) and
+parses its answers with a model class from :mod:`flowthings.models`; the
+requests on the wire are exactly those of the wrapped service.
+
+>>> flow = api.flow.typed.read('<flow_id>')          # Flow
+>>> drops = api.drop(flow.id).typed.find(Drop.q.elems['temp'] > 3, limit=10)  # list[Drop]
+>>> drops, refs = api.drop(flow.id).typed.find(limit=10, refs=True)
+
+A projection (``only=[...]``) may leave out members a model requires; such an
+answer is still returned, as a model built without validation
+(:meth:`pydantic.BaseModel.model_construct`) holding exactly the members sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypeVar, cast, overload
+
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import ParamSpec, Self
+
+from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
+from ..models._base import FlowthingsModel
+from .statistics import StatisticsService
+
+if TYPE_CHECKING:
+    from .._filters import Filter
+    from .._modify import Modify
+    from ..models import References
+    from ._base import CrudService, ImmutableService, ReadableService
+    from .drop import DropService, DropServiceFactory
+
+__all__ = [
+    "TypedDropFactory",
+    "TypedDropService",
+    "TypedImmutableService",
+    "TypedReadService",
+    "TypedService",
+    "TypedShareService",
+    "TypedStatisticsService",
+    "TypedTokenService",
+    "parse_model",
+]
+
+ModelT = TypeVar("ModelT", bound=FlowthingsModel)
+_D = TypeVar("_D")
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+_SERIES: TypeAdapter[list[int]] = TypeAdapter(list[int])
+
+
+def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> ModelT:
+    """Parse one resource as returned by the platform.
+
+    Args:
+        model: The model class.
+        body: The JSON object.
+        partial: Accept an object lacking required members (an ``only=``
+            projection): it is then built without validation.
+
+    Raises:
+        pydantic.ValidationError: If ``body`` does not fit the model.
+    """
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        if partial and isinstance(body, Mapping) and _only_missing(exc):
+            return cast(ModelT, model.model_construct(**body))
+        raise
+
+
+def _with_refs(result: Any, params: Mapping[str, Any], parse: Callable[[Any], _T]) -> Any:
+    """Parse a sync answer: ``(body, references)`` when the caller passed a true ``refs``."""
+    if params.get("refs"):
+        body, references = result
+        return parse(body), references
+    return parse(result)
+
+
+class TypedReadService(Generic[ModelT]):
+    """The reading half of a typed view: ``read``, ``read_many``, ``find_many``, ``find``.
+
+    Args:
+        service: The sync service to wrap.
+        model: The model class its answers are parsed with.
+    """
+
+    def __init__(self, service: ReadableService, model: type[ModelT]) -> None:
+        self._service = service
+        self._model = model
+
+    @property
+    def model(self) -> type[ModelT]:
+        """The model class answers are parsed with."""
+        return self._model
+
+    @property
+    def untyped(self) -> ReadableService:
+        """The wrapped sync service (plain dicts in and out)."""
+        return self._service
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}[{self._model.__name__}] {self._service.path}>"
+
+    def parse(self, body: Any, *, partial: bool = False) -> ModelT:
+        """Parse one resource as returned by the platform (see :func:`parse_model`)."""
+        return parse_model(self._model, body, partial=partial)
+
+    def _one(self, params: Mapping[str, Any]) -> Callable[[Any], ModelT]:
+        partial = "only" in params
+        return lambda body: self.parse(body, partial=partial)
+
+    def _by_id(self, params: Mapping[str, Any]) -> Callable[[Any], dict[str, ModelT]]:
+        one = self._one(params)
+        return lambda body: {key: one(value) for key, value in body.items()}
+
+    def _list(self, params: Mapping[str, Any]) -> Callable[[Any], list[ModelT]]:
+        one = self._one(params)
+        return lambda body: [one(value) for value in body]
+
+    @overload
+    def read(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[ModelT, References]: ...
+    @overload
+    def read(self, id: str, *, refs: Literal[False] = ..., **params: Any) -> ModelT: ...
+    def read(self, id: str, **params: Any) -> Any:
+        """Read one resource by id (see the sync ``read``)."""
+        return _with_refs(self._service.read(id, **params), params, self._one(params))
+
+    @overload
+    def read_or_else(
+        self, id: str, default: _D, *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References] | _D: ...
+    @overload
+    def read_or_else(
+        self, id: str, default: _D, *, refs: Literal[False] = ..., **params: Any
+    ) -> ModelT | _D: ...
+    @overload
+    def read_or_else(
+        self, id: str, *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References] | None: ...
+    @overload
+    def read_or_else(
+        self, id: str, *, refs: Literal[False] = ..., **params: Any
+    ) -> ModelT | None: ...
+    def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
+        """Like :meth:`read`, but return ``default`` when the platform says 404."""
+        marker = object()
+        result = self._service.read_or_else(id, marker, **params)
+        if result is marker:
+            return default
+        return _with_refs(result, params, self._one(params))
+
+    @overload
+    def read_many(
+        self, ids: list[str], *, refs: Literal[True], **params: Any
+    ) -> tuple[dict[str, ModelT], References]: ...
+    @overload
+    def read_many(
+        self, ids: list[str], *, refs: Literal[False] = ..., **params: Any
+    ) -> dict[str, ModelT]: ...
+    def read_many(self, ids: list[str], **params: Any) -> Any:
+        """Read several resources in one request: a map of id to model."""
+        return _with_refs(self._service.read_many(ids, **params), params, self._by_id(params))
+
+    @overload
+    def find_many(
+        self, *filters: Filter | str, refs: Literal[True], **params: Any
+    ) -> tuple[list[ModelT], References]: ...
+    @overload
+    def find_many(
+        self, *filters: Filter | str, refs: Literal[False] = ..., **params: Any
+    ) -> list[ModelT]: ...
+    def find_many(self, *filters: Filter | str, **params: Any) -> Any:
+        """Find resources; several filters are AND-ed."""
+        result = self._service.find_many(*filters, **params)
+        return _with_refs(result, params, self._list(params))
+
+    @overload
+    def find(
+        self, id: str, /, *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References]: ...
+    @overload
+    def find(self, id: str, /, *, refs: Literal[False] = ..., **params: Any) -> ModelT: ...
+    @overload
+    def find(
+        self, ids: list[str], /, *, refs: Literal[True], **params: Any
+    ) -> tuple[dict[str, ModelT], References]: ...
+    @overload
+    def find(
+        self, ids: list[str], /, *, refs: Literal[False] = ..., **params: Any
+    ) -> dict[str, ModelT]: ...
+    @overload
+    def find(
+        self, /, *filters: Filter, refs: Literal[True], **params: Any
+    ) -> tuple[list[ModelT], References]: ...
+    @overload
+    def find(
+        self, /, *filters: Filter, refs: Literal[False] = ..., **params: Any
+    ) -> list[ModelT]: ...
+    # `self` is positional-only everywhere: `**params` of the by-id forms could
+    # otherwise hold a "self" key the implementation cannot take.
+    def find(self, /, *args: Any, **params: Any) -> Any:
+        """Read by id (str), read many (list), or find by filters (anything else)."""
+        first = args[0] if args else None
+        if isinstance(first, str):
+            parse: Callable[[Any], Any] = self._one(params)
+        elif isinstance(first, list):
+            parse = self._by_id(params)
+        else:
+            parse = self._list(params)
+        return _with_refs(self._service.find(*args, **params), params, parse)
+
+
+class TypedImmutableService(TypedReadService[ModelT]):
+    """A typed view of a service without updates (tokens, shares): adds
+    ``create`` and ``delete``."""
+
+    def __init__(self, service: ImmutableService | CrudService, model: type[ModelT]) -> None:
+        super().__init__(service, model)
+        self._writer = service
+
+    @overload
+    def create(
+        self, model: ModelT | Mapping[str, Any], *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References]: ...
+    @overload
+    def create(
+        self, model: ModelT | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Any
+    ) -> ModelT: ...
+    def create(self, model: ModelT | Mapping[str, Any], **params: Any) -> Any:
+        """Create a resource from a model (or a dict); return the created resource."""
+        return _with_refs(self._writer.create(model, **params), params, self._one(params))
+
+    def delete(self, id: str, data: Any = None, **params: Any) -> ModelT | None:
+        """Delete a resource by id; return the deleted resource when the platform sends it."""
+        body = self._writer.delete(id, data, **params)
+        if params.get("refs"):
+            body = body[0]
+        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None
+
+
+class TypedService(TypedImmutableService[ModelT]):
+    """The typed view of a full service: adds ``update``, ``update_many`` and ``save``.
+
+    >>> api.flow.typed.create(Flow(path='/alice/pears'))
+    Flow(id='f...', path='/alice/pears', ...)
+    """
+
+    def __init__(self, service: CrudService, model: type[ModelT]) -> None:
+        super().__init__(service, model)
+        self._crud = service
+
+    @overload
+    def update(
+        self, model: ModelT | Mapping[str, Any] | Modify[Any], *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References]: ...
+    @overload
+    def update(
+        self,
+        model: ModelT | Mapping[str, Any] | Modify[Any],
+        *,
+        refs: Literal[False] = ...,
+        **params: Any,
+    ) -> ModelT: ...
+    def update(self, model: ModelT | Mapping[str, Any] | Modify[Any], **params: Any) -> Any:
+        """Update a resource by its ``id``; given an ``M``, only the diff is sent."""
+        return _with_refs(self._crud.update(model, **params), params, self._one(params))
+
+    @overload
+    def update_many(
+        self,
+        models: list[ModelT | Mapping[str, Any] | Modify[Any]],
+        *,
+        refs: Literal[True],
+        **params: Any,
+    ) -> tuple[dict[str, ModelT], References]: ...
+    @overload
+    def update_many(
+        self,
+        models: list[ModelT | Mapping[str, Any] | Modify[Any]],
+        *,
+        refs: Literal[False] = ...,
+        **params: Any,
+    ) -> dict[str, ModelT]: ...
+    def update_many(
+        self, models: list[ModelT | Mapping[str, Any] | Modify[Any]], **params: Any
+    ) -> Any:
+        """Update several resources in one request: a map of id to updated model."""
+        result = self._crud.update_many(list(models), **params)
+        return _with_refs(result, params, self._by_id(params))
+
+    @overload
+    def save(
+        self,
+        model: list[ModelT | Mapping[str, Any] | Modify[Any]],
+        *,
+        refs: Literal[True],
+        **params: Any,
+    ) -> tuple[dict[str, ModelT], References]: ...
+    @overload
+    def save(
+        self,
+        model: list[ModelT | Mapping[str, Any] | Modify[Any]],
+        *,
+        refs: Literal[False] = ...,
+        **params: Any,
+    ) -> dict[str, ModelT]: ...
+    @overload
+    def save(
+        self, model: ModelT | Mapping[str, Any] | Modify[Any], *, refs: Literal[True], **params: Any
+    ) -> tuple[ModelT, References]: ...
+    @overload
+    def save(
+        self,
+        model: ModelT | Mapping[str, Any] | Modify[Any],
+        *,
+        refs: Literal[False] = ...,
+        **params: Any,
+    ) -> ModelT: ...
+    def save(self, model: Any, **params: Any) -> Any:
+        """``update_many`` for a list, ``update`` for an ``M`` or a model with an id,
+        else ``create``."""
+        parse = self._by_id(params) if isinstance(model, list) else self._one(params)
+        return _with_refs(self._crud.save(model, **params), params, parse)
+
+
+class TypedDropService(TypedService[Drop]):
+    """The typed view of ``api.drop(flow_id)``: adds ``aggregate`` and ``delete_all``."""
+
+    def __init__(self, service: DropService) -> None:
+        super().__init__(service, Drop)
+        self._drops = service
+
+    @property
+    def flow_id(self) -> str:
+        """The id of the flow this view reads and writes."""
+        return self._drops.flow_id
+
+    def delete_all(self) -> Any:
+        """Empty the flow (see the sync ``delete_all``); returns the platform's body."""
+        return self._drops.delete_all()
+
+    def aggregate(
+        self,
+        outputs: Sequence[str],
+        group_by: Sequence[str] | None = None,
+        filter: Filter | str | None = None,
+        rules: Mapping[str, Filter | str] | None = None,
+        sorts: Sequence[str] | None = None,
+    ) -> list[AggregateRow]:
+        """Aggregate the flow's drops (see the sync ``aggregate``); one row per group."""
+        rows = self._drops.aggregate(outputs, group_by, filter, rules, sorts)
+        return [AggregateRow.model_validate(row) for row in rows]
+
+
+class TypedDropFactory:
+    """The typed view of ``api.drop``: drops created and found by flow path."""
+
+    def __init__(self, service: DropServiceFactory) -> None:
+        self._factory = service
+
+    @property
+    def untyped(self) -> DropServiceFactory:
+        """The wrapped sync service."""
+        return self._factory
+
+    def __call__(self, flow_id: str) -> TypedDropService:
+        """The typed view of the drop service of one flow."""
+        return TypedDropService(self._factory(flow_id))
+
+    @overload
+    def create(
+        self, model: Drop | Mapping[str, Any], *, refs: Literal[True], **params: Any
+    ) -> tuple[Drop, References]: ...
+    @overload
+    def create(
+        self, model: Drop | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Any
+    ) -> Drop: ...
+    def create(self, model: Drop | Mapping[str, Any], **params: Any) -> Any:
+        """Create a drop in the flow named by its ``path``."""
+        result = self._factory.create(model, **params)
+        return _with_refs(result, params, lambda body: parse_model(Drop, body))
+
+    @overload
+    def find(
+        self, *filters: Filter | str, path: str, refs: Literal[True], **params: Any
+    ) -> tuple[list[Drop], References]: ...
+    @overload
+    def find(
+        self, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Any
+    ) -> list[Drop]: ...
+    def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
+        """Find drops of the flow at ``path``."""
+        partial = "only" in params
+        result = self._factory.find(*filters, path=path, **params)
+        return _with_refs(
+            result, params, lambda body: [parse_model(Drop, d, partial=partial) for d in body]
+        )
+
+
+class TypedTokenService(TypedImmutableService[Token]):
+    """The typed view of ``api.token`` (tokens are immutable: no update)."""
+
+    def __init__(self, service: ImmutableService) -> None:
+        super().__init__(service, Token)
+
+
+class TypedShareService(TypedImmutableService[Share]):
+    """The typed view of ``api.share`` (shares are immutable: no update)."""
+
+    def __init__(self, service: ImmutableService) -> None:
+        super().__init__(service, Share)
+
+
+class _Series(Generic[_P]):
+    """A metric of the wrapped statistics service, its answer validated as a series.
+
+    The signature is the sync method's (one source of truth), via ``ParamSpec``.
+    """
+
+    def __init__(self, metric: Callable[Concatenate[StatisticsService, _P], list[int]]) -> None:
+        self._name = metric.__name__
+        self.__doc__ = metric.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(
+        self, obj: TypedStatisticsService, owner: type[Any]
+    ) -> Callable[_P, StatisticsSeries]: ...
+    def __get__(self, obj: TypedStatisticsService | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        metric = getattr(obj.untyped, self._name)
+
+        def series(*args: _P.args, **kwargs: _P.kwargs) -> StatisticsSeries:
+            return _SERIES.validate_python(metric(*args, **kwargs))
+
+        series.__name__ = self._name
+        series.__doc__ = self.__doc__
+        return series
+
+
+class TypedStatisticsService:
+    """The typed view of ``api.statistics``: each metric as a :data:`StatisticsSeries`.
+
+    Each metric takes the arguments of the sync one:
+    ``(id, year=None, month=None, day=None, level=None)``.
+    """
+
+    def __init__(self, service: StatisticsService) -> None:
+        self._stats = service
+
+    @property
+    def untyped(self) -> StatisticsService:
+        """The wrapped sync service."""
+        return self._stats
+
+    flow_drop_added = _Series(StatisticsService.flow_drop_added)
+    flow_tracked = _Series(StatisticsService.flow_tracked)
+    track_hit = _Series(StatisticsService.track_hit)
+    track_pass = _Series(StatisticsService.track_pass)
+    api_call_by_identity = _Series(StatisticsService.api_call_by_identity)
+    drop_created_by = _Series(StatisticsService.drop_created_by)
+
+
+def _only_missing(exc: ValidationError) -> bool:
+    return all(error["type"] == "missing" for error in exc.errors())

@@ -1,0 +1,100 @@
+"""A local platform whose server can be stopped and restarted on the same port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from flowthings import API, Token
+from flowthings._websocket import WebSocketClient
+from flowthings.local._platform import Platform
+from flowthings.local._server import bind, make_server
+from flowthings.local._ws import WebSocketSettings, websocket_routes
+
+ACCOUNT = "alice"
+TOKEN = "A" * 32
+WAIT = 10.0
+
+
+class WsServer:
+    """The local platform on a fixed loopback port; ``stop()``/``start()`` keep the data."""
+
+    def __init__(self, settings: WebSocketSettings) -> None:
+        self.settings = settings
+        self.platform = Platform()
+        self.platform.create_account(ACCOUNT, TOKEN)
+        self.port = 0
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._sock: Any = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._sock = bind("127.0.0.1", self.port)
+        self.port = self._sock.getsockname()[1]
+        routes = websocket_routes(self.platform, self.settings)
+        self._server = make_server(self.platform, routes=routes)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + WAIT
+        while not self._server.started:
+            assert self._thread.is_alive(), "server did not start"
+            assert time.monotonic() < deadline, "server did not start in time"
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(WAIT)
+        self._sock.close()
+        self._thread = None
+
+    def api(self) -> API:
+        return API(
+            Token(ACCOUNT, TOKEN), secure=False, host=self.host, ws_host=self.host, max_retries=0
+        )
+
+    def close(self) -> None:
+        self.stop()
+        self.platform.close()
+
+
+def connect(api: API, **kwargs: Any) -> WebSocketClient:
+    """``api.websocket.connect(...)``, the documented entry point."""
+    return api.websocket.connect(**kwargs)
+
+
+@pytest.fixture
+def make_server_() -> Iterator[Callable[..., WsServer]]:
+    servers: list[WsServer] = []
+
+    def factory(**settings: Any) -> WsServer:
+        server = WsServer(WebSocketSettings(**settings))
+        server.start()
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def server(make_server_: Callable[..., WsServer]) -> WsServer:
+    return make_server_()
+
+
+@pytest.fixture
+def api(server: WsServer) -> Iterator[API]:
+    with server.api() as api:
+        yield api

@@ -1,0 +1,9 @@
+from typing import Any
+
+class Hub:
+    NOT_ERROR: tuple[type[BaseException], ...]
+    SYSTEM_ERROR: tuple[type[BaseException], ...]
+    def handle_error(self, context: object, type: type[BaseException] | None, value: BaseException | None, tb: Any) -> None: ...
+
+def get_hub() -> Hub: ...
+def sleep(seconds: float = 0, ref: bool = True) -> None: ...
