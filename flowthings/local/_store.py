@@ -12,7 +12,8 @@ insertion order; drops are ordered by ``(creation_date, seq)`` and capacity
 eviction removes the oldest first. Drops per flow are counted once and then
 maintained in memory (the cache is cleared on rollback), so a write to a big
 flow does not count its drops again. ``stat_counts`` keeps hourly
-counters for the statistics endpoint of a later issue.
+counters for the statistics endpoint. Token objects are found by their
+``tokenString`` through a partial expression index.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ CREATE INDEX IF NOT EXISTS ix_objects_flow ON objects (flow_id, creation_date)
     WHERE flow_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS ux_objects_flow_path ON objects (account, path)
     WHERE kind = 'flow';
+CREATE INDEX IF NOT EXISTS ix_objects_token_string
+    ON objects (json_extract(data, '$.tokenString')) WHERE kind = 'token';
 CREATE TABLE IF NOT EXISTS stat_counts (
     account TEXT NOT NULL,
     stat TEXT NOT NULL,
@@ -209,6 +212,22 @@ class Store:
             )
             if kind == "drop" and flow_id in self._counts:
                 self._counts[flow_id] += 1
+
+    def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
+        """Return ``(account, token)`` of the Token object whose ``tokenString`` is given."""
+        with self.lock:
+            r = self._conn.execute(
+                "SELECT account, data FROM objects WHERE kind = 'token'"
+                " AND json_extract(data, '$.tokenString') = ?",
+                (token_string,),
+            ).fetchone()
+        return (r[0], _loads(r[1])) if r else None
+
+    def kind_of(self, object_id: str) -> str | None:
+        """Return the kind of the object ``object_id`` in any account (``None`` if absent)."""
+        with self.lock:
+            r = self._conn.execute("SELECT kind FROM objects WHERE id = ?", (object_id,)).fetchone()
+        return str(r[0]) if r else None
 
     def insert_drops(self, account: str, flow_id: str, drops: Iterable[dict[str, Any]]) -> None:
         """Bulk-insert drops (no validation, no eviction, no events; for fixtures)."""

@@ -26,28 +26,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 
 
-def _services_have_typed_views() -> bool:
-    from flowthings.services.resources import FlowService
-
-    return hasattr(FlowService, "typed")
-
-
-def _typed_model_constructors() -> bool:
-    # `[tool.pydantic-mypy] init_typed = true` (no TOML parser on Python 3.10)
-    config = (ROOT / "pyproject.toml").read_text()
-    return re.search(r"^\s*init_typed\s*=\s*true\b", config, re.MULTILINE) is not None
-
-
-# Files that need a piece of the API (or configuration) that may not have landed yet.
-PENDING = {
-    "check_typed_properties.py": _services_have_typed_views,
-    "reject_init_typed.pyfail": _typed_model_constructors,
-}
-FILES = [
-    f
-    for f in sorted(HERE.glob("check_*.py")) + sorted(HERE.glob("reject_*.pyfail"))
-    if f.name not in PENDING or PENDING[f.name]()
-]
+FILES = sorted(HERE.glob("check_*.py")) + sorted(HERE.glob("reject_*.pyfail"))
 MARKER = re.compile(r"#\s*E:\s*\[([a-z-]+)\]")
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
 
@@ -97,16 +76,12 @@ def _expected(path: Path) -> Errors:
     return expected
 
 
-@pytest.mark.parametrize("name", sorted(PENDING))
-def test_pending_files_are_checked(name: str) -> None:
-    if not PENDING[name]():
-        pytest.skip(f"{name}: what it checks has not landed yet")
-    assert name in {f.name for f in FILES}
-
-
 def test_there_are_files_to_check() -> None:
     assert any(f.name.startswith("check_") for f in FILES)
     assert any(f.name.startswith("reject_") for f in FILES)
+    assert {"check_filters.py", "check_typed_properties.py", "reject_init_typed.pyfail"} <= {
+        f.name for f in FILES
+    }
 
 
 @pytest.mark.parametrize("path", [f for f in FILES if f.name.startswith("check_")], ids=str)

@@ -1,8 +1,8 @@
 """Static types of the documented filter / M / P uses.
 
-``assert_type`` is a no-op at run time; ``mypy --strict tests/filters`` checks
+``assert_type`` is a no-op at run time; the mypy run of ``tests/typing/test_mypy.py`` checks
 every line (and fails if an operator overload is widened to ``bool`` or
-``Any``).  mypy is not run from pytest: it is slow and checks the whole tree.
+``Any``).  (This file is not collected by pytest: its name starts with ``check_``.)
 """
 
 from __future__ import annotations
