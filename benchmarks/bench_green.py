@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--max-sequential", type=int, default=200)
     parser.add_argument("--libs", nargs="+", default=["eventlet", "gevent"])
-    parser.add_argument("--repeat", type=int, default=3, help="best of, for N <= 200")
+    parser.add_argument("--repeat", type=int, default=5, help="best of, for N <= 200")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -21,6 +21,7 @@ from ._errors import (
     FlowThingsTimeout,
 )
 from ._filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
+from ._green import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView
 from ._modify import M, Modify, P, Params
 from ._version import __version__
 from ._websocket import (
@@ -33,6 +34,8 @@ from ._websocket import (
 __all__ = [
     "AGE",
     "API",
+    "AsyncAPI",
+    "AsyncView",
     "DEFAULT",
     "EXISTS",
     "HAS",
@@ -40,6 +43,7 @@ __all__ = [
     "NOT",
     "Defaults",
     "Filter",
+    "GreenThunk",
     "FlowThingsBadRequest",
     "FlowThingsConflict",
     "FlowThingsConnectionError",
@@ -54,6 +58,8 @@ __all__ = [
     "FlowThingsRequestTimeout",
     "FlowThingsServerError",
     "FlowThingsTimeout",
+    "LazyAPI",
+    "LazyView",
     "M",
     "Member",
     "Modify",

@@ -31,6 +31,7 @@ from .services import (
 
 if TYPE_CHECKING:
     from ._green import AsyncAPI, LazyAPI
+    from ._green_lib import GreenPool
 
 __all__ = ["API"]
 
@@ -165,7 +166,7 @@ class API:
         lib: ModuleType | None = resolve(self._options.async_lib, "async_lib")
         return lib
 
-    def async_(self, pool: Any = None) -> AsyncAPI:
+    def async_(self, pool: GreenPool | int | None = None) -> AsyncAPI:
         """Returns an API wrapper whose calls return green threads.
 
         Requests are queued internally; `results()` waits for all of them.
@@ -176,7 +177,7 @@ class API:
 
         return AsyncAPI(self, pool)
 
-    def lazy(self, pool: Any = None) -> LazyAPI:
+    def lazy(self, pool: GreenPool | int | None = None) -> LazyAPI:
         """Returns an API wrapper whose calls return `GreenThunk`s.
 
         Every request starts at once in a green thread; reading a thunk waits

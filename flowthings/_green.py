@@ -61,21 +61,12 @@ through `ParamSpec`; call it by attribute.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Concatenate,
-    Generic,
-    Literal,
-    ParamSpec,
-    Protocol,
-    TypeVar,
-    overload,
-)
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
 from ._errors import FlowThingsException
 from ._green_lib import DEFAULT_POOL_SIZE, GreenLib, GreenPool, GreenThread, resolve_lib
 from ._green_thunk import GreenThunk
+from ._green_views import AsyncView, LazyView
 from .services import Service
 
 if TYPE_CHECKING:
@@ -97,6 +88,9 @@ if TYPE_CHECKING:
         WebSocketService,
     )
 
+T = TypeVar("T")
+P = ParamSpec("P")
+
 __all__ = [
     "DEFAULT_POOL_SIZE",
     "AsyncAPI",
@@ -107,143 +101,6 @@ __all__ = [
     "LazyAPI",
     "LazyView",
 ]
-
-S_co = TypeVar("S_co", covariant=True)
-R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
-T = TypeVar("T")
-P = ParamSpec("P")
-
-
-class _HasTyped(Protocol[R_co]):
-    """A service with a typed view (`api.flow.typed`, `api.drop(fid).typed`)."""
-
-    @property
-    def typed(self) -> R_co: ...
-
-
-class _View(Generic[S_co]):
-    """What both views share: the wrapped service and the method lookup."""
-
-    __slots__ = ("_owner", "_service")
-
-    def __init__(self, service: S_co, owner: Any) -> None:
-        self._service = service
-        self._owner = owner
-
-    @property
-    def service(self) -> S_co:
-        """The wrapped sync service (for its plain attributes, e.g. `path`)."""
-        return self._service
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._service!r}>"
-
-    def _method(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        method = getattr(self._service, name)
-        if not callable(method):
-            raise AttributeError(
-                f"{type(self._service).__name__}.{name} is not a method; "
-                f"read it from view.service.{name}"
-            )
-        return method  # type: ignore[no-any-return]  # callable() narrows to Callable[..., object]
-
-
-class AsyncView(_View[S_co]):
-    """A service of an `AsyncAPI`: every call returns a queued green thread.
-
-    >>> async_api.flow.find(mem.path == '/alice/x')   # -> green thread
-    >>> async_api.drop(flow_id).find(limit=10)        # factories too
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Callable[..., GreenThread[Any]]:
-        method = self._method(name)
-        owner: AsyncAPI = self._owner
-
-        def spawn(*args: Any, **kwargs: Any) -> GreenThread[Any]:
-            return owner.spawn(method, *args, **kwargs)
-
-        spawn.__name__ = name
-        spawn.__doc__ = method.__doc__
-        return spawn
-
-    def call(
-        self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs
-    ) -> GreenThread[T]:
-        """Typed call: `view.call(FlowService.read, id)` is `view.read(id)`.
-
-        Args:
-            method: A method of the service's class, unbound.
-            *args: Its arguments.
-            **kwargs: Its keyword arguments (query parameters).
-
-        Returns:
-            The queued green thread; its result type follows `method`'s.
-        """
-        owner: AsyncAPI = self._owner
-        return owner.spawn(method, self._service, *args, **kwargs)
-
-    def __call__(
-        self: AsyncView[Callable[P, R]], *args: P.args, **kwargs: P.kwargs
-    ) -> AsyncView[R]:
-        """`async_api.drop(flow_id)`: the async view of the service made by a factory."""
-        return AsyncView(self._service(*args, **kwargs), self._owner)
-
-    @property
-    def typed(self: AsyncView[_HasTyped[R]]) -> AsyncView[R]:
-        """The async view of the service's typed view: calls return green threads of models.
-
-        >>> async_api.flow.typed.read(flow_id)
-        """
-        return AsyncView(self._service.typed, self._owner)
-
-
-class LazyView(_View[S_co]):
-    """A service of a `LazyAPI`: every call returns a `GreenThunk`.
-
-    >>> flows = lazy_api.flow.find(mem.path == '/alice/x')   # starts at once
-    >>> lazy_api.drop(flows[0]['id']).find(limit=10)          # waits for flows
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Callable[..., GreenThunk[Any]]:
-        method = self._method(name)
-        owner: LazyAPI = self._owner
-
-        def spawn(*args: Any, **kwargs: Any) -> GreenThunk[Any]:
-            return owner.spawn(method, *args, **kwargs)
-
-        spawn.__name__ = name
-        spawn.__doc__ = method.__doc__
-        return spawn
-
-    def call(
-        self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs
-    ) -> GreenThunk[T]:
-        """Typed call: `view.call(FlowService.read, id)` is `view.read(id)`.
-
-        Returns:
-            A `GreenThunk` whose `unwrap()` type follows `method`'s result.
-        """
-        owner: LazyAPI = self._owner
-        return owner.spawn(method, self._service, *args, **kwargs)
-
-    def __call__(self: LazyView[Callable[P, R]], *args: P.args, **kwargs: P.kwargs) -> LazyView[R]:
-        """`lazy_api.drop(flow_id)`: the lazy view of the service made by a factory."""
-        return LazyView(self._service(*args, **kwargs), self._owner)
-
-    @property
-    def typed(self: LazyView[_HasTyped[R]]) -> LazyView[R]:
-        """The lazy view of the service's typed view: calls return `GreenThunk`s of models.
-
-        >>> lazy_api.flow.typed.read(flow_id)
-        """
-        return LazyView(self._service.typed, self._owner)
 
 
 def _services(api: API) -> list[tuple[str, Service]]:
@@ -266,7 +123,7 @@ class _GreenAPI:
     def _init_state(self) -> None:
         """Hook for a subclass's own state (set before the views are made)."""
 
-    def _view(self, service: Service) -> _View[Service]:
+    def _view(self, service: Service) -> AsyncView[Service] | LazyView[Service]:
         raise NotImplementedError
 
     @property

@@ -16,6 +16,7 @@ import email.utils
 import json
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -228,7 +229,22 @@ class Transport:
         time.sleep(wait)
 
 
+def _import_httpcore_safely() -> None:
+    """Imports httpcore even when trio is installed and eventlet/gevent patched `select`.
+
+    httpcore imports trio when it can; under eventlet or gevent monkey-patching
+    trio's import fails with AttributeError (the patched `select` has no
+    `epoll`), not the ImportError httpcore expects.
+    """
+    try:
+        import httpcore  # noqa: F401
+    except AttributeError:
+        sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` an ImportError
+        import httpcore  # noqa: F401
+
+
 def _new_client() -> httpx.Client:
+    _import_httpcore_safely()
     return httpx.Client(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         headers={"User-Agent": f"flowthings-python/{__version__}"},

@@ -8,9 +8,6 @@ and real sockets are covered by `test_green_subprocess.py`.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -434,20 +431,3 @@ def test_thunk_error_propagates() -> None:
         len(t)
     with pytest.raises(FlowThingsNotFound):
         t.unwrap()
-
-
-# --- static types -----------------------------------------------------------------
-
-
-def test_typecheck_file_passes_mypy() -> None:
-    cache = Path(tempfile.gettempdir()) / "flowthings-typing-mypy-cache"
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "mypy",
-            "--config-file", str(ROOT / "pyproject.toml"),
-            "--strict", "--cache-dir", str(cache), "--no-error-summary",
-            "tests/green/typecheck_green.py",
-        ],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,6 @@
-"""Static checks of the green views' types: `mypy --strict tests/green/typecheck_green.py`.
+"""Static checks of the green views' types (run by tests/typing/test_mypy.py).
 
-Never imported by the test run; mypy reads it (see test_typecheck in test_green_unit.py).
+Never imported by the test run; mypy reads it.
 """
 
 from __future__ import annotations
