@@ -237,7 +237,7 @@ def _import_httpcore_safely() -> None:
     `epoll`), not the ImportError httpcore expects.
     """
     try:
-        import httpcore  # noqa: F401
+        import httpcore
     except AttributeError:
         sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` an ImportError
         import httpcore  # noqa: F401

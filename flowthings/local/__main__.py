@@ -1,7 +1,8 @@
 """Command line of the local platform: ``python -m flowthings.local serve|demo``.
 
 ``serve`` (the default command) prints the base URL and every account's credentials, then serves
-until Ctrl-C (uvicorn shuts down gracefully). Without ``--account`` it reuses
+until Ctrl-C (uvicorn shuts down gracefully). WebSocket sessions are served on
+the same host:port (``POST /session``, ``/session/{id}/ws``). Without ``--account`` it reuses
 the accounts of an existing database file, or creates ``demo`` with a random
 32-character master token. ``--account NAME`` may repeat; each may be followed
 by ``--token TOKEN`` (otherwise a token is generated).
@@ -59,6 +60,7 @@ def serve(argv: Sequence[str]) -> int:
     args = _parser().parse_args(["serve", *argv])
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import bind, make_server
+    from ._ws import websocket_routes
 
     platform = Platform(args.db)
     try:
@@ -84,10 +86,14 @@ def serve(argv: Sequence[str]) -> int:
             print(f"  base URL  http://{shown}:{port}/v0.1/{c.account}")
             print(f"  account   {c.account}")
             print(f"  token     {c.token}")
+        print(f"  WebSocket host {shown}:{port} (POST /session, /session/{{id}}/ws)")
         print("Press Ctrl-C to stop.", flush=True)
         # uvicorn re-raises the signal after its graceful shutdown
         with contextlib.suppress(KeyboardInterrupt):
-            make_server(platform, log_level=args.log_level).run(sockets=[sock])
+            server = make_server(
+                platform, log_level=args.log_level, routes=websocket_routes(platform)
+            )
+            server.run(sockets=[sock])
         sock.close()
         print("stopped.")
         return 0

@@ -6,8 +6,11 @@ Every request under ``/v{version}/{account}/...`` becomes a
 Choices:
 
 * The core runs synchronously on the event loop thread (SQLite calls are
-  short and serialized by the store lock anyway); this keeps drop listeners
-  in write order and avoids a thread hop per request.
+  short and serialized by the store lock anyway), avoiding a thread hop per
+  request — except ``POST /drop...`` (drop writes and aggregations), which
+  may run track JavaScript (up to 200 ms per track) and so run in the
+  threadpool. Drop listeners still see writes in commit order: the store
+  lock orders them, whatever thread writes.
 * Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity`` and
   over-deep nesting) and non-UTF-8 bodies are 400 envelopes. An empty body
   is "no body". ``Content-Encoding: gzip`` bodies are accepted.
@@ -27,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -112,14 +116,20 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
 
     Args:
         platform: the platform core.
-        routes: extra routes matched before the REST catch-all (a later issue
-            adds ``POST /session`` and the WebSocket endpoint here).
+        routes: extra routes matched before the REST catch-all, e.g.
+            ``_ws.websocket_routes(platform)`` (``POST /session`` and the
+            WebSocket endpoint), as ``local_platform()`` and ``serve`` do.
     """
 
     async def rest(request: Request) -> Response:
         try:
             body = await _read_body(request)
-            result = dispatch(platform, _call(request, body))
+            call = _call(request, body)
+            if call.method == "POST" and call.segments[:1] == ["drop"]:
+                # a drop write may run track JS: keep it off the event loop
+                result = await run_in_threadpool(dispatch, platform, call)
+            else:
+                result = dispatch(platform, call)
             return json_response(result.status, result.body, references=result.references)
         except PlatformError as exc:
             return json_response(exc.status, errors=exc.errors)

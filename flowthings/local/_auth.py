@@ -9,7 +9,11 @@ Credentials (``X-Auth-Token``, optional ``X-Auth-Account``)
     * a Token object's **tokenString** → a token principal of the token's
       account, refused (403) once the token has expired;
     * anything else → 403. ``X-Auth-Account``, when given, must name the
-      account of the master token, or the account of the Token object.
+      account of the master token or of the Token object — or, for a master
+      token, an account that shares something with its identity (so the SDK's
+      ``Token(sharer_account, recipient_master_token)`` works: the SDK sends
+      the account both in the URL and in ``X-Auth-Account``). The principal
+      is still the recipient's.
 
 Access (:func:`can`, action on a path in the URL's account)
     * ``access`` (no path): may the principal address ``/v…/{account}/`` at
@@ -76,9 +80,10 @@ def authenticate(store: Store, token: str | None, auth_account: str | None = Non
         raise forbidden()
     row = store.account_by_token(token)
     if row is not None:
-        if auth_account and auth_account != row.name:
+        p = Principal(row.name, row.identity_id)
+        if auth_account and auth_account != row.name and not can(store, p, "access", auth_account):
             raise forbidden()
-        return Principal(row.name, row.identity_id)
+        return p
     found = store.token_by_string(token)
     if found is None:
         raise forbidden()
@@ -107,7 +112,7 @@ def _shares_grant(store: Store, p: Principal, account: str) -> Grant:
     return grant
 
 
-def can(store: Store, p: Principal, action: Action, account: str, path: str | None) -> bool:
+def can(store: Store, p: Principal, action: Action, account: str, path: str | None = None) -> bool:
     """The single access decision (see the module docstring)."""
     if p.master and p.account == account:
         return True
@@ -117,8 +122,10 @@ def can(store: Store, p: Principal, action: Action, account: str, path: str | No
             return False
         if action == "access":
             return True
-        return path is not None and action != "write" and Grant.for_token(p.token).allows(
-            action, path, now
+        return (
+            path is not None
+            and action != "write"
+            and Grant.for_token(p.token).allows(action, path, now)
         )
     if not p.master:
         return False

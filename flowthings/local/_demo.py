@@ -1,16 +1,42 @@
 """``python -m flowthings.local demo``: a narrated tour of the SDK on a local platform.
 
 Starts the platform in-process on a free loopback port (in-memory database),
-walks through flows, drops, filtered queries, references, MGET/MPUT and
-deletes using the public SDK, prints each step, and returns 0.
+walks through flows, drops, filtered queries, references, MGET/MPUT,
+deletes, an aggregation, a track with a JavaScript transform and a live
+WebSocket subscription (``api.websocket.connect``) using the public SDK,
+prints each step, and returns 0 (a few seconds at most).
 """
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["run_demo"]
+
+
+def _subscription_step(api: Any, flow: dict[str, Any], say: Callable[[str], Any]) -> None:
+    """Subscribe to ``flow`` over WebSocket, write a drop over REST, print the push."""
+    pushed: queue.Queue[dict[str, Any]] = queue.Queue()
+    ws = api.websocket.connect(
+        on_message=lambda _ws, _resource, data: pushed.put(data),
+        heartbeat_interval=None,
+        reconnect=False,
+    )
+    ws.run_in_thread(wait_open=5)
+    try:
+        ws.subscribe(flow["id"]).result(timeout=5)
+        say(f"   subscribed to {flow['path']} over {ws.url.split('/session')[0]}")
+        api.drop(flow["id"]).create({"elems": {"city": "Dumbo", "temp": 23.0}})
+        drop = pushed.get(timeout=5)
+        elems = {
+            k: v.get("value", v) if isinstance(v, dict) else v for k, v in drop["elems"].items()
+        }
+        say(f"   pushed: drop {drop['id']} {elems}")
+    finally:
+        ws.close()
+    say("   connection closed")
 
 
 def run_demo(say: Callable[[str], Any] = print) -> int:
@@ -21,7 +47,7 @@ def run_demo(say: Callable[[str], Any] = print) -> int:
 
     with local_platform() as lp:
         api = lp.api
-        root = f"/{lp.account}/demo"
+        root = f"/{lp.account}"
         say(f"Local flowthings platform running at {lp.base_url}")
         say(f"  account {lp.account!r}, master token {lp.token}")
         say("")
@@ -78,8 +104,39 @@ def run_demo(say: Callable[[str], Any] = print) -> int:
         gone = api.flow.delete(alerts["id"])
         say(f"   deleted flow {gone['path']}")
 
-        # A later issue adds here: 6. aggregation (api.drop(fid).aggregate(...)) and
-        # 7. a live WebSocket subscription receiving a pushed drop.
+        say("6. Aggregation")
+        for city, temp in [*readings, ("Brooklyn", 21.5), ("Queens", 19.0)]:
+            api.drop(weather["id"]).create({"elems": {"city": city, "temp": temp}})
+        groups = api.drop(weather["id"]).aggregate(
+            ["$count", "$avg:temp", "$max:temp"], group_by=["city"], sorts=["-$avg:temp"]
+        )
+        for g in groups:
+            say(f"   {g['city']:<9} n={g['$count']} avg={g['$avg:temp']:.2f} max={g['$max:temp']}")
+
+        say("7. A track with a JavaScript transform")
+        fahrenheit = api.flow.create({"path": f"{root}/fahrenheit"})
+        js = (
+            "function (input) {\n"
+            "  var c = input.elems.temp.value;\n"
+            "  return {elems: {city: input.elems.city.value, f: c * 9 / 5 + 32}};\n"
+            "}"
+        )
+        track = api.track.create(
+            {
+                "source": weather["path"],
+                "destination": fahrenheit["path"],
+                "filter": "elems.temp > 20",
+                "js": js,
+            }
+        )
+        say(f"   track {track['id']}: {weather['path']} -> {fahrenheit['path']} if temp > 20")
+        api.drop(weather["id"]).create({"elems": {"city": "Flatbush", "temp": 30.0}})
+        api.drop(weather["id"]).create({"elems": {"city": "Inwood", "temp": 10.0}})
+        routed = api.drop(fahrenheit["id"]).find(hints=0)
+        say(f"   routed: {[d['elems'] for d in routed]} (Inwood filtered out)")
+
+        say("8. A live WebSocket subscription")
+        _subscription_step(api, weather, say)
         say("")
         say("Done.")
     return 0

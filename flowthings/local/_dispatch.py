@@ -1,8 +1,8 @@
 """Route a transport-independent :class:`Call` to the platform and shape the result.
 
-The HTTP app builds a :class:`Call` per request; the WebSocket layer of a later
-issue can build the same from ``{object, type, flowId, id, value, options}``
-messages. Routes (``{res}`` is any segment of ``_resources.KINDS``)::
+The HTTP app builds a :class:`Call` per request; the WebSocket layer (``_ws``)
+builds the same from ``{object, type, flowId, id, value, options}`` messages.
+Routes (``{res}`` is any segment of ``_resources.KINDS``)::
 
     GET    /{res}            find            POST  /{res}        create
     GET    /{res}/{id}       read            PUT   /{res}/{id}   partial update
@@ -28,6 +28,7 @@ from typing import Any
 
 from . import _ids
 from ._envelope import Result, bad_request, method_not_allowed, not_found
+from ._permissions import expires_in_ms
 from ._platform import Obj, Platform, Principal
 from ._query import Query, parse_query, project, render_drop
 from ._resources import KINDS
@@ -61,8 +62,8 @@ def _present(platform: Platform, p: Principal, kind: str, obj: Obj, q: Query) ->
     now = _ids.now_ms()
     if kind == "drop":
         obj = render_drop(obj, q.typed)
-    elif kind in ("token", "share") and isinstance(obj.get("duration"), int):
-        obj = {**obj, "expiresInMs": max(0, obj["creationDate"] + obj["duration"] - now)}
+    elif kind in ("token", "share") and (left := expires_in_ms(obj, now)) is not None:
+        obj = {**obj, "expiresInMs": left}
     elif kind == "identity" and obj["id"] == p.identity_id and p.master:
         row = platform.store.account(p.account)
         obj = {**obj, "masterToken": row.master_token} if row else obj
@@ -79,7 +80,7 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             rid = o.get(member)
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
-                if ref is not None and platform.can(p, "read", account, ref.get("path")):
+                if ref is not None and platform.can_read(p, account, ref):
                     refs[rid] = _present(platform, p, kind, ref, Query())
     return refs
 
@@ -225,7 +226,7 @@ def dispatch(platform: Platform, call: Call) -> Result:
     res = call.segments[0]
     if res not in KINDS:
         raise not_found()
-    platform.authorize(p, "read", call.account)
+    platform.authorize(p, "access", call.account)
     q = parse_query(call.params, version=call.version)
     if res == "drop":
         return _drops(platform, p, call, q)

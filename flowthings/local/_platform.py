@@ -1,58 +1,78 @@
 """Transport-independent core of the local platform: accounts, auth, operations.
 
-:class:`Platform` owns the :class:`~flowthings.local._store.Store` and
-implements every operation on plain dicts; HTTP (``_app``) and, in a later
-issue, WebSockets translate requests into calls of :func:`dispatch` (module
-``_dispatch``) or of these methods directly.
+:class:`Platform` owns the :class:`~flowthings.local._store.Store` and the
+track JS sandbox, and implements every operation on plain dicts; HTTP
+(``_app``) and WebSockets (``_ws``) translate requests into calls of
+:func:`dispatch` (module ``_dispatch``) or of these methods directly.
 
-Hook points for later issues:
+Contracts:
 
-* :meth:`Platform.authorize` / :meth:`Platform.can` — the ONLY access
-  decision. A :class:`Principal` is an account's master token today; Token
-  objects (paths with dropRead/dropWrite, expiry) and Shares plug in there.
+* :meth:`Platform.authenticate` / :meth:`Platform.can` — the ONLY access
+  decision (rules in :mod:`flowthings.local._auth`): master tokens, Token
+  objects (``tokenString``: paths, dropRead/dropWrite, expiry) and Shares.
+  WebSocket sessions authenticate with the same credentials, so they get
+  the same principal.
+* **Share addressing**: a share recipient addresses the sharer's objects
+  under the sharer's account, ``/v0.1/{sharer_account}/...``, signed with
+  its *own* master token, with ``X-Auth-Account`` naming either its own
+  account or the sharer's. Through the SDK that is
+  ``API(Token(sharer_account, recipient_master_token))`` (the SDK puts the
+  account in the URL and in ``X-Auth-Account``); the same credentials open
+  WebSocket sessions on the sharer's flows. The principal stays the
+  recipient's identity; ``can()`` grants what the live shares issued to it
+  (or to a group of the sharer's account it is a member of) allow on each
+  path, and ``X-Auth-Account`` naming an account that shares nothing with
+  it is a 403.
 * :attr:`Platform.drop_listeners` — ``callback(account, flow, drop)`` run
-  synchronously after each committed drop *creation* (also for
-  ``capacity: 0`` flows, whose drops are not stored), in write order, while
-  the store lock is held: keep callbacks fast and non-blocking (e.g. hand the
-  drop to an event loop with ``call_soon_threadsafe``). A raising listener is
-  logged and never fails the write. The drop passed is the stored form
-  (elements exactly as given).
+  synchronously after each committed drop *creation* (REST, WebSocket or a
+  track; also for ``capacity: 0`` flows, whose drops are not stored), in
+  write order, while the store lock is held: keep callbacks fast and
+  non-blocking. A raising listener is logged and never fails the write.
+  The drop passed is the stored form (elements exactly as given).
+* Tracks: after a drop is created, :func:`~._track_routing.route_drop` runs
+  the account's tracks *outside* the store lock and writes what they produce
+  through :meth:`Platform.write_drop` (so those drops reach the listeners
+  too); see that module.
 * :meth:`Platform.record_event` — bumps the hourly ``stat_counts`` counter of
-  ``(stat, object_id)``; used for ``flowDropAdded``, ``dropCreatedBy`` and
-  ``apiCallByIdentity`` here, and by tracks/statistics later.
-* :attr:`Platform.extensions` — extra routes for ``_dispatch`` (aggregation,
-  statistics, track simulate) keyed like ``"drop/*/aggregate"``.
+  ``(stat, object_id)``: ``flowDropAdded``, ``flowTracked``, ``trackHit``,
+  ``trackPass``, ``dropCreatedBy`` and ``apiCallByIdentity`` (the last two in
+  the caller's own account).
+* :attr:`Platform.extensions` — extra routes for ``_dispatch``: aggregation,
+  statistics and track simulate (module ``_extensions``).
 
 Choices: ``POST /drop`` with a ``path`` that names no flow is a 404 (flows are
 not auto-created); drops also carry ``creatorId``; identities can be neither
 created nor deleted through the API (403); deleting a flow deletes its drops;
-deleting a device deletes its token (its flows stay).
+deleting a device deletes its token (its flows stay). Token and share
+``paths`` are stored normalised (``_permissions.validate_paths``); a share's
+``issuedTo`` must be an existing identity or group.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _ids
+from ._auth import Action, Principal, authenticate, can
 from ._envelope import bad_request, forbidden, method_not_allowed, not_found
-from ._query import Query, compile_filter, run_query
+from ._permissions import PermissionsError, validate_paths
+from ._platform_drops import DropListener, DropOperations, Obj
+from ._query import Query, run_query
 from ._resources import KINDS, Kind, check_path, clean_input, validate
 from ._store import AccountRow, Store
+from ._tracks import JsSandbox
 
 if TYPE_CHECKING:
     from ._dispatch import Handler
 
-__all__ = ["Action", "Credentials", "DropListener", "Platform", "Principal"]
+__all__ = ["Action", "Credentials", "DropListener", "Obj", "Platform", "Principal", "object_paths"]
 
 log = logging.getLogger("flowthings.local")
 
-Action = Literal["read", "write", "drop_read", "drop_write"]
-DropListener = Callable[[str, dict[str, Any], dict[str, Any]], None]
-Obj = dict[str, Any]
 
 DEFAULT_ACCOUNT = "demo"
 
@@ -65,20 +85,23 @@ class Credentials:
     token: str
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: for now always an account's master token."""
-
-    account: str
-    identity_id: str
-    master: bool = True
+def object_paths(obj: Obj) -> list[str]:
+    """The flow paths an object lives at (``path``, or a track's/task's ``source`` and
+    ``destination``); empty for account-level objects (tokens, shares, groups, ...)."""
+    out: list[str] = []
+    for member in ("path", "source", "destination"):
+        value = obj.get(member)
+        for x in value if isinstance(value, list) else [value]:
+            if isinstance(x, str) and x.startswith("/"):
+                out.append(x)
+    return out
 
 
 def _account_name_ok(name: str) -> bool:
     return bool(name) and len(name) <= 64 and all(c.isalnum() or c in "_-." for c in name)
 
 
-class Platform:
+class Platform(DropOperations):
     """All operations of the local platform on top of one SQLite store.
 
     Args:
@@ -86,12 +109,16 @@ class Platform:
     """
 
     def __init__(self, db: str = ":memory:") -> None:
+        from ._extensions import EXTENSIONS
+
         self.store = Store(db)
+        self.js = JsSandbox()
         self.drop_listeners: list[DropListener] = []
-        self.extensions: dict[str, Handler] = {}
+        self.extensions: dict[str, Handler] = dict(EXTENSIONS)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the JS sandbox and the store."""
+        self.js.close()
         self.store.close()
 
     # accounts -----------------------------------------------------------
@@ -144,15 +171,34 @@ class Platform:
     # auth ---------------------------------------------------------------
 
     def authenticate(self, token: str | None, auth_account: str | None = None) -> Principal:
-        """Return the principal of ``token`` (403 if unknown or mismatched)."""
-        row = self.store.account_by_token(token) if token else None
-        if row is None or (auth_account and auth_account != row.name):
-            raise forbidden()
-        return Principal(row.name, row.identity_id)
+        """Return the principal of ``token`` (403 if unknown, expired or mismatched).
+
+        ``token`` is an account's master token or a Token object's
+        ``tokenString``; see :mod:`flowthings.local._auth`.
+        """
+        return authenticate(self.store, token, auth_account)
 
     def can(self, p: Principal, action: Action, account: str, path: str | None = None) -> bool:
-        """The single access decision: may ``p`` do ``action`` in ``account`` at ``path``."""
-        return p.master and p.account == account
+        """The single access decision: may ``p`` do ``action`` in ``account`` at ``path``.
+
+        ``action`` ``"access"`` (no path) asks whether ``p`` may address the
+        account at all; ``path=None`` otherwise means an object without a
+        path (owner only). See :mod:`flowthings.local._auth`.
+        """
+        return can(self.store, p, action, account, path)
+
+    def can_read(self, p: Principal, account: str, obj: Obj) -> bool:
+        """Whether ``p`` may read ``obj``: any of its paths is readable."""
+        if p.token is not None and obj.get("id") == p.token_id:
+            return True
+        paths: list[str | None] = [*object_paths(obj)] or [None]
+        return any(self.can(p, "read", account, x) for x in paths)
+
+    def authorize_write(self, p: Principal, account: str, obj: Obj) -> None:
+        """Raise a 403 unless ``p`` may write every path of ``obj``."""
+        paths: list[str | None] = [*object_paths(obj)] or [None]
+        for x in paths:
+            self.authorize(p, "write", account, x)
 
     def authorize(
         self, p: Principal, action: Action, account: str, path: str | None = None
@@ -202,8 +248,17 @@ class Platform:
         if segment == "identity":
             raise forbidden("Identities cannot be created through this API.")
         obj = {**kind.defaults, **clean_input(kind, body)}
-        self.authorize(p, "write", account, obj.get("path"))
+        self.authorize(p, "access", account)
+        self.authorize_write(p, account, obj)
         validate(kind, obj, account)
+        if segment in ("token", "share"):
+            try:
+                which: Literal["token", "share"] = "token" if segment == "token" else "share"
+                obj["paths"] = validate_paths(obj, kind=which, account=account)
+            except PermissionsError as exc:
+                raise bad_request(str(exc)) from None
+        if segment == "share" and self.store.kind_of(obj["issuedTo"]) not in ("identity", "group"):
+            raise bad_request("'issuedTo' must be the id of an identity or a group.")
         with self.store.transaction():
             if segment == "flow":
                 return self._insert_flow(p, account, obj)
@@ -247,19 +302,20 @@ class Platform:
 
     def read(self, p: Principal, account: str, segment: str, oid: str) -> Obj:
         """Read one object by id (404 if absent or in another account)."""
-        self.authorize(p, "read", account)
+        self.authorize(p, "access", account)
         obj = self._get(account, segment, oid)
-        self.authorize(p, "read", account, obj.get("path"))
+        if not self.can_read(p, account, obj):
+            raise forbidden()
         return obj
 
     def find(self, p: Principal, account: str, segment: str, q: Query) -> list[Obj]:
         """List the objects of ``segment`` matching ``q``."""
-        self.authorize(p, "read", account)
+        self.authorize(p, "access", account)
         newest = q.descending or q.sort != "creationDate"
         objs = (
             o
             for o in self.store.scan(account, segment, newest_first=newest)
-            if self.can(p, "read", account, o.get("path"))
+            if self.can_read(p, account, o)
         )
         return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
 
@@ -267,16 +323,16 @@ class Platform:
         """Return ``{id: object}`` for the readable ids among ``ids``."""
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise bad_request("The request body must be a JSON array of ids.")
-        self.authorize(p, "read", account)
+        self.authorize(p, "access", account)
         found = self.store.get_many(account, segment, ids)
-        return {i: o for i, o in found.items() if self.can(p, "read", account, o.get("path"))}
+        return {i: o for i, o in found.items() if self.can_read(p, account, o)}
 
     def _merge(self, p: Principal, account: str, kind: Kind, old: Obj, changes: Any) -> Obj:
         if kind.immutable:
             raise method_not_allowed()
         new = {**old, **clean_input(kind, changes)}
-        self.authorize(p, "write", account, old.get("path"))
-        self.authorize(p, "write", account, new.get("path"))
+        self.authorize_write(p, account, old)
+        self.authorize_write(p, account, new)
         validate(kind, new, account)
         new["lastEditDate"] = _ids.now_ms()
         new["lastEditorId"] = p.identity_id
@@ -312,114 +368,13 @@ class Platform:
             raise forbidden("Identities cannot be deleted through this API.")
         with self.store.transaction():
             obj = self._get(account, segment, oid)
-            self.authorize(p, "write", account, obj.get("path"))
+            self.authorize_write(p, account, obj)
             if segment == "flow":
                 self.store.delete_drops(oid)
             if segment == "device" and obj.get("tokenId"):
                 self.store.delete(obj["tokenId"])
             self.store.delete(oid)
         return obj
-
-    # drops --------------------------------------------------------------
-
-    def flow(
-        self, p: Principal, account: str, flow_id: str | None = None, path: str | None = None
-    ) -> Obj:
-        """Return a flow by id or path (404 if absent, 403 if not readable)."""
-        self.authorize(p, "read", account)
-        if flow_id is not None:
-            return self._get(account, "flow", flow_id)
-        flow = self.store.flow_by_path(account, path) if isinstance(path, str) else None
-        if flow is None:
-            raise not_found()
-        return flow
-
-    def _gate(self, flow: Obj, drop: Obj) -> None:
-        f = flow.get("filter")
-        if f and not compile_filter(f).matches(drop, now_ms=_ids.now_ms(), drop=True):
-            raise bad_request(f"The drop does not match the filter of flow {flow['path']}: {f}")
-
-    def create_drop(self, p: Principal, account: str, flow_id: str | None, body: Any) -> Obj:
-        """Write a drop to a flow (by id, or by ``path`` in ``body`` when ``flow_id`` is None)."""
-        kind = KINDS["drop"]
-        if flow_id is None and isinstance(body, dict) and not isinstance(body.get("path"), str):
-            raise bad_request("'path' is required to create a drop without a flow id.")
-        flow = self.flow(p, account, flow_id, body.get("path") if isinstance(body, dict) else None)
-        drop = clean_input(kind, body)
-        validate(kind, drop, account)
-        self.authorize(p, "drop_write", account, flow["path"])
-        self._gate(flow, drop)
-        with self.store.lock:
-            drop = self._new(p, "drop", drop)
-            drop.update(flowId=flow["id"], path=flow["path"])
-            with self.store.transaction():
-                if flow.get("capacity", 1) > 0:
-                    self.store.insert(account, "drop", drop, flow_id=flow["id"])
-                    self.store.evict(flow["id"], flow.get("capacity", 1000))
-                self.record_event(account, "flowDropAdded", flow["id"], drop["creationDate"])
-                self.record_event(account, "dropCreatedBy", p.identity_id, drop["creationDate"])
-            self._notify(account, flow, drop)
-        return drop
-
-    def _notify(self, account: str, flow: Obj, drop: Obj) -> None:
-        for listener in list(self.drop_listeners):
-            try:
-                listener(account, flow, drop)
-            except Exception:
-                log.exception("drop listener %r failed", listener)
-
-    def find_drops(self, p: Principal, account: str, flow: Obj, q: Query) -> list[Obj]:
-        """Find the drops of ``flow`` matching ``q``."""
-        self.authorize(p, "drop_read", account, flow["path"])
-        newest = q.descending or q.sort != "creationDate"
-        drops = self.store.scan(account, "drop", flow_id=flow["id"], newest_first=newest)
-        return run_query(drops, q, drop=True, now_ms=_ids.now_ms())
-
-    def _drop(self, p: Principal, account: str, flow: Obj, drop_id: str, action: Action) -> Obj:
-        drop = self.store.get(account, "drop", drop_id)
-        if drop is None or drop.get("flowId") != flow["id"]:
-            raise not_found()
-        self.authorize(p, action, account, flow["path"])
-        return drop
-
-    def read_drop(self, p: Principal, account: str, flow: Obj, drop_id: str) -> Obj:
-        """Read one drop of ``flow``."""
-        return self._drop(p, account, flow, drop_id, "drop_read")
-
-    def read_drops(self, p: Principal, account: str, flow: Obj, ids: Any) -> dict[str, Obj]:
-        """Return ``{id: drop}`` for the ids among ``ids`` that are drops of ``flow``."""
-        found = self.read_many(p, account, "drop", ids)
-        self.authorize(p, "drop_read", account, flow["path"])
-        return {i: d for i, d in found.items() if d.get("flowId") == flow["id"]}
-
-    def update_drop(self, p: Principal, account: str, flow: Obj, drop_id: str, changes: Any) -> Obj:
-        """Merge ``changes`` into a drop (the flow filter still applies)."""
-        with self.store.transaction():
-            old = self._drop(p, account, flow, drop_id, "drop_write")
-            new = self._merge(p, account, KINDS["drop"], old, changes)
-            self._gate(flow, new)
-            self.store.replace(new)
-        return new
-
-    def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
-        """Apply ``{dropId: changes}`` atomically."""
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object of id -> changes.")
-        with self.store.transaction():
-            return {i: self.update_drop(p, account, flow, i, ch) for i, ch in body.items()}
-
-    def delete_drop(self, p: Principal, account: str, flow: Obj, drop_id: str) -> Obj:
-        """Delete one drop; return it."""
-        with self.store.transaction():
-            drop = self._drop(p, account, flow, drop_id, "drop_write")
-            self.store.delete(drop_id)
-        return drop
-
-    def delete_all_drops(self, p: Principal, account: str, flow: Obj) -> int:
-        """Empty ``flow``; return how many drops were deleted."""
-        self.authorize(p, "drop_write", account, flow["path"])
-        with self.store.transaction():
-            return self.store.delete_drops(flow["id"])
 
     @contextmanager
     def batch(self) -> Iterator[None]:

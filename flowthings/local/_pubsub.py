@@ -126,12 +126,19 @@ class PubSubHub:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subs: dict[str, set[Outbox]] = {}
+        self._subs: dict[str, dict[Outbox, Callable[[], bool] | None]] = {}
 
-    def subscribe(self, flow_id: str, outbox: Outbox) -> None:
-        """Subscribe a connection to a flow (idempotent)."""
+    def subscribe(
+        self, flow_id: str, outbox: Outbox, check: Callable[[], bool] | None = None
+    ) -> None:
+        """Subscribe a connection to a flow (idempotent).
+
+        ``check()``, if given, runs before each push to this subscriber (under
+        the core's store lock) and skips the push when it returns false: a
+        revoked or expired token / share stops receiving drops.
+        """
         with self._lock:
-            self._subs.setdefault(flow_id, set()).add(outbox)
+            self._subs.setdefault(flow_id, {})[outbox] = check
 
     def unsubscribe(self, flow_id: str, outbox: Outbox) -> bool:
         """Unsubscribe a connection from a flow.
@@ -143,7 +150,7 @@ class PubSubHub:
             subs = self._subs.get(flow_id)
             if subs is None or outbox not in subs:
                 return False
-            subs.discard(outbox)
+            del subs[outbox]
             if not subs:
                 del self._subs[flow_id]
             return True
@@ -153,7 +160,7 @@ class PubSubHub:
         with self._lock:
             for flow_id in [f for f, subs in self._subs.items() if outbox in subs]:
                 subs = self._subs[flow_id]
-                subs.discard(outbox)
+                del subs[outbox]
                 if not subs:
                     del self._subs[flow_id]
 
@@ -176,8 +183,9 @@ class PubSubHub:
             frame = json.dumps({"type": "message", "resource": flow_id, "value": drop})
             # Appending under the hub lock keeps per-flow order identical in
             # every outbox even if two writer threads race past the core.
-            for outbox in subs:
-                outbox.put(frame)
+            for outbox, check in subs.items():
+                if check is None or check():
+                    outbox.put(frame)
 
     def listener(self) -> Callable[..., None]:
         """The callable to register in the core's ``drop_listeners``."""

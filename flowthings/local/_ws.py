@@ -58,6 +58,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -351,10 +352,26 @@ class _Connection:
         )
         self.platform.authorize(principal, "drop_read", account, flow["path"])
         if kind == "subscribe":
-            self.hub.subscribe(flow["id"], self.outbox)
+            check = None
+            if not (principal.master and principal.account == account):
+                check = self._still_allowed(account, flow["path"])
+            self.hub.subscribe(flow["id"], self.outbox, check)
         else:
             self.hub.unsubscribe(flow["id"], self.outbox)
         return 200, {}
+
+    def _still_allowed(self, account: str, path: str) -> Callable[[], bool]:
+        """A re-check of ``drop_read`` for tokens and shares (they expire or are revoked)."""
+        platform, token = self.platform, self.creds.token
+
+        def check() -> bool:
+            try:
+                principal = platform.authenticate(token, account)
+            except PlatformError:
+                return False
+            return platform.can(principal, "drop_read", account, path)
+
+        return check
 
     def _crud(self, kind: str, msg: dict[str, Any]) -> tuple[int, Any]:
         obj = msg.get("object")

@@ -45,7 +45,9 @@ class LocalPlatform:
         platform: the in-process :class:`~flowthings.local._platform.Platform`
             (create accounts, insert fixtures directly through ``.store``).
         host: ``"127.0.0.1:PORT"``, the REST host for ``API(host=...)``.
-        ws_host: the WebSocket host (same server) for ``API(ws_host=...)``.
+        ws_host: the WebSocket host for ``API(ws_host=...)``: the same
+            ``host:port`` (``POST /session`` and ``/session/{id}/ws`` are
+            served next to the REST routes).
         base_url: ``"http://127.0.0.1:PORT"``.
         account: the default account name.
         token: the default account's master token.
@@ -131,6 +133,7 @@ def local_platform(
     """
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import ServerThread
+    from ._ws import websocket_routes
 
     platform = Platform(db)
     try:
@@ -143,7 +146,7 @@ def local_platform(
         else:
             existing = platform.accounts()
             default = existing[0] if existing else platform.create_account(DEFAULT_ACCOUNT)
-        server = ServerThread(platform, host, port)
+        server = ServerThread(platform, host, port, routes=websocket_routes(platform))
         server.start()
     except BaseException:
         platform.close()

@@ -182,7 +182,7 @@ def test_tokens_and_shares(flowthings_api: API, a: str) -> None:
         flowthings_api.token.update({"id": tok["id"], "description": "x"})
     share = flowthings_api.share.create(
         {
-            "issuedTo": "i" + "0" * 24,
+            "issuedTo": flowthings_api.identity.find()[0]["id"],
             "paths": {
                 f"/{a}/home": {"read": True, "write": False, "dropRead": True, "dropWrite": False}
             },
