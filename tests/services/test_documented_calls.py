@@ -273,3 +273,15 @@ def test_tokens_and_shares_are_immutable(wire: Wire, api: API) -> None:
 
 def test_async_keyword_alias_is_the_same_method() -> None:
     assert getattr(API, "async") is API.async_
+
+
+def test_query_string_bytes_match_requests_encoding(wire: Wire, api: API) -> None:
+    from urllib.parse import urlencode
+
+    tricky = (mem.path == "/a b'c&d=e+f%").AND(mem.x.re("^/x y", "i"))
+    api.flow.find(tricky, limit=10, only=["a", "b"], hints=True)
+    # 1.0.5 used requests, which encodes with urlencode(..., doseq=True).
+    expected = urlencode(
+        [("filter", str(tricky)), ("limit", "10"), ("only", "a,b"), ("hints", "True")], doseq=True
+    )
+    assert wire.request.url.raw_path == f"/v0.1/acc/flow?{expected}".encode()
