@@ -25,6 +25,7 @@ from typing import Final
 
 __all__ = [
     "KEYWORDS",
+    "LITERAL_WORDS",
     "REGEX_FLAGS",
     "check_finite",
     "check_flags",
@@ -38,13 +39,17 @@ __all__ = [
 
 _SEGMENT: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
 
-KEYWORDS: Final = frozenset({"not", "exists", "has", "matches", "age", "true", "false", "null"})
+KEYWORDS: Final = frozenset({"NOT", "EXISTS", "HAS", "MATCHES", "AGE"})
 """Words the platform reads as keywords where a member path may start.
 
-A path whose *first* segment is one of these (in any case) would be read as
-the keyword (``age > 3`` is the AGE filter, ``a == true`` a boolean), so such
-paths are refused; nested segments (``elems.age``) are fine.
+A path whose *first* segment is one of these (upper-case, as the platform
+writes its keywords) would be read as the keyword (``AGE > 3`` is the AGE
+filter), so such paths are refused; ``mem.age`` and nested segments
+(``elems.AGE``) are fine, as in 1.0.5.
 """
+
+LITERAL_WORDS: Final = frozenset({"true", "false", "null"})
+"""Literal words, read in any case: a path may not start with one of them."""
 
 REGEX_FLAGS: Final = frozenset("imsxgu")
 """Regex flags the platform understands."""

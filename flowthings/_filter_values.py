@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from flowthings._filter_literals import KEYWORDS, check_finite, check_name, check_regex
+from flowthings._filter_literals import (
+    KEYWORDS,
+    LITERAL_WORDS,
+    check_finite,
+    check_name,
+    check_regex,
+)
 
 __all__ = [
     "BooleanLiteral",
@@ -59,7 +65,7 @@ class MemberPath:
 
     Raises:
         ValueError: If the path is empty, a segment is not a valid name, or the
-            first segment is a filter keyword (``age``, ``not``, ``true``, ...)
+            first segment is a filter keyword (``AGE``, ``NOT``, ``true``, ...)
             that the platform would read as that keyword.
     """
 
@@ -71,7 +77,8 @@ class MemberPath:
             raise ValueError("a member path needs at least one segment")
         for seg in self.segments:
             check_name(seg)
-        if self.segments[0].lower() in KEYWORDS:
+        first = self.segments[0]
+        if first in KEYWORDS or first.lower() in LITERAL_WORDS:
             raise ValueError(
                 f"member name {'.'.join(self.segments)!r} starts with the filter keyword "
                 f"{self.segments[0]!r}, which the platform would read as that keyword; "

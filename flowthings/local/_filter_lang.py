@@ -17,9 +17,10 @@ Members
     Typed elements (``{"type": "integer", "value": 5}``) compare by their value,
     recursively for sets, lists and maps; ``elems.t.value`` also works, for
     typed and for plain-stored elements alike (a ``value`` segment on a plain
-    value without a ``value`` member is the value itself).  Only a map with
-    exactly the keys ``type`` and ``value`` and a known type name counts as a
-    typed element.  A right-hand bare identifier is a member
+    value without a ``value`` member is the value itself).  What counts as a
+    typed element and its plain value are defined once in ``_elements`` (a
+    map with exactly the keys ``type`` and ``value`` and a known type name;
+    records such as ``location`` compare as their payload).  A right-hand bare identifier is a member
     (``path==description``).
 Missing members
     Every comparison on an absent member is false, ``!=`` included, as are
@@ -69,13 +70,15 @@ Modulo
     ``now_ms - creationDate`` or ``now_ms - member`` for ``AGE('member')``;
     all six comparison operators are accepted.
 Keywords
-    ``NOT EXISTS HAS MATCHES AGE IN CONTAINS WITHIN OF``, units, ``true false
-    null``, ``Date( ObjectId( Email(`` and ``ZIP=`` are case-insensitive.  A
-    keyword is recognised only where the grammar allows it, so ``elems.in`` and
-    ``a == age`` are members; but a *bare* member spelled like a keyword that
-    can start a rule (``not``, ``exists``, ``has``, ``matches``, ``age``), or a
-    right-hand member spelled ``true``/``false``/``null``, is not supported
-    (write ``elems.age`` for drops).
+    ``NOT EXISTS HAS MATCHES AGE IN CONTAINS WITHIN OF`` are upper-case, as
+    the platform documents them, so lower-case member names such as ``age``
+    or ``has`` stay members (1.0.5 sent ``mem.age > 3`` as ``age > 3``).
+    Units, ``true false null``, ``Date( ObjectId( Email(`` and ``ZIP=`` are
+    case-insensitive.  A keyword is recognised only where the grammar allows
+    it, so ``elems.IN`` and ``a == AGE`` are members; but a *bare* member
+    spelled like an upper-case keyword that can start a rule (``NOT``,
+    ``EXISTS``, ``HAS``, ``MATCHES``, ``AGE``), or a member spelled
+    ``true``/``false``/``null`` in any case, is not supported.
 Precedence
     ``NOT`` > ``&&`` > ``||``; ``NOT`` applies to one rule, so ``NOT a == 1``
     is ``NOT (a == 1)`` and ``NOT (a) && (b)`` is ``(NOT a) && b``.

@@ -50,6 +50,8 @@ MEMBERS = [
     pytest.param(mem["$x"]._y, "$x._y", id="dollar-underscore"),
     pytest.param(mem.elems["re"], "elems.re", id="method-name-via-item"),
     pytest.param(mem.elems.age, "elems.age", id="keyword-nested-ok"),
+    pytest.param(mem.age, "age", id="lowercase-keyword-is-a-member-as-in-1.0.5"),
+    pytest.param(mem.has.exists, "has.exists", id="lowercase-keywords-path"),
     pytest.param(Member.from_path(("elems", "foo")), "elems.foo", id="from-path-tuple"),
     pytest.param(Member.from_path("elems.foo"), "elems.foo", id="from-path-str"),
 ]

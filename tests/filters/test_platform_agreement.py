@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flowthings._filters import Filter, mem
+from flowthings._filters import EXISTS, Filter, mem
 
 from .test_compile import CASES
 
@@ -70,6 +70,9 @@ def test_platform_reads_regexes_back_exactly(s: str) -> None:
         pytest.param(mem["not_"] == 1, {"not_": 1}, id="not_"),
         pytest.param(mem["has-x"] == 1, {"has-x": 1}, id="hyphen"),
         pytest.param(mem.elems.age > 3, {"elems": {"age": 4}}, id="nested-keyword"),
+        pytest.param(mem.age > 3, {"age": 4}, id="lowercase-age-member"),
+        pytest.param(EXISTS(mem.has), {"has": 1}, id="lowercase-has-member"),
+        pytest.param(mem.matches.re("x"), {"matches": "xy"}, id="lowercase-matches-member"),
     ],
 )
 def test_keyword_like_names_the_sdk_allows_are_members(node: Filter, obj: dict[str, Any]) -> None:
