@@ -38,12 +38,15 @@ Behaviour and the choices behind it:
   2**(n-1))`` scaled by a random factor in [0.5, 1]), asking the session factory
   for a new session each time (sessions are single-use). It re-subscribes to
   everything subscribed, then calls ``on_reconnect(ws, attempt)``. Failed
-  attempts go to ``on_error``. ``max_retries=None`` (default) retries forever;
-  401/403 answers to the session request end the client at once.
+  attempts go to ``on_error``. ``max_retries=None`` (default) retries forever,
+  ``0`` never reconnects; 401/403 answers to the session request end the
+  client at once.
   ``on_open`` fires for the first connection only, once the subscriptions made
   before it are answered (so a drop written after ``on_open``/``wait_open()``
-  is pushed); ``on_close`` fires once, on the final close (``close()``,
-  retries exhausted, or ``reconnect=False``).
+  is pushed; a connection lost before that fires neither, and the next one
+  counts as the first); ``on_close`` fires once, on the final close
+  (``close()``, retries exhausted, or ``reconnect=False``), before ``run()``
+  returns.
 * **Sending while not connected is refused**: ``send()`` and the request
   helpers raise :class:`FlowThingsNotConnected` at once (nothing is queued, so
   nothing is replayed late). ``subscribe``/``unsubscribe`` are state, not
@@ -52,25 +55,29 @@ Behaviour and the choices behind it:
   and lifecycle callbacks; a helper thread sends heartbeats and fires request
   timeouts (their errbacks run there). Callbacks must not block for long, and
   must not wait on a request's future: its reply is read by that same thread.
+  An exception raised by a callback goes to ``on_error`` (one raised by
+  ``on_error`` is dropped); it never stops the client.
+* **Closing** is bounded: ``close()`` from another thread waits for the run
+  loop (and joins the ``run_in_thread()`` thread); called from a callback it
+  returns at once and the loop ends after the callback. Either way a server
+  that does not answer the close frame within ``close_timeout`` (5 s) has
+  the socket aborted, so ``run()`` always returns and no thread outlives the
+  client. A client runs once: a second ``run()``/``run_in_thread()`` raises.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ._errors import (
-    FlowThingsConnectionError,
-    FlowThingsException,
-    FlowThingsForbidden,
-)
-from ._ws_drops import DropStreams, to_drop
+from ._errors import FlowThingsError
+from ._ws_drops import DropStreams
+from ._ws_loop import ConnectionLoop
 from ._ws_requests import (
     Callback,
     DropRequests,
@@ -78,13 +85,10 @@ from ._ws_requests import (
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
     FlowThingsRequestTimeout,
-    Pending,
     RequestTable,
-    reply_outcome,
-    settle,
     subscription_message,
 )
-from ._ws_socket import Closed, HandshakeError, Socket, SocketError
+from ._ws_socket import Socket, SocketError
 
 if TYPE_CHECKING:
     from ._config import Token
@@ -98,7 +102,7 @@ __all__ = [
 ]
 
 
-class WebSocketClient(DropRequests):
+class WebSocketClient(ConnectionLoop, DropRequests):
     """A flowthings WebSocket connection with subscriptions and requests.
 
     Built by ``api.websocket.connect(...)``; all arguments but ``url`` and
@@ -185,6 +189,9 @@ class WebSocketClient(DropRequests):
         self._closing = threading.Event()
         self._opened = threading.Event()
         self._finished = threading.Event()
+        self._reader_done = False
+        self.close_timeout = 5.0
+        """Seconds a closing handshake may take before the socket is aborted."""
         self._started = False
         self._last_sent = time.monotonic()
         self._thread: threading.Thread | None = None
@@ -202,40 +209,33 @@ class WebSocketClient(DropRequests):
     def run(self) -> None:
         """Connect and process messages until the final close (blocking).
 
+        Returns once the client closed for good: after :meth:`close` (from a
+        callback or another thread), when reconnection is off or gave up, or
+        when the session request was refused (401/403). ``on_close`` has run
+        and every pending request has failed by then.
+
         Raises:
             FlowThingsError: The client was already started.
         """
-        from ._errors import FlowThingsError
-
-        with self._lock:
-            if self._started:
-                raise FlowThingsError("this WebSocket client was already started")
-            self._started = True
-            self._runner = threading.current_thread()
-        ticker = threading.Thread(target=self._tick, name="flowthings-ws-ticker", daemon=True)
-        self._ticker = ticker
-        ticker.start()
-        try:
-            self._run()
-        finally:
-            self._closing.set()
-            with self._wake:
-                self._wake.notify_all()
-            ticker.join()
-            self._fail_pending(FlowThingsConnectionLost(["WebSocket client closed"], self.creds))
-            self._finished.set()
-            self._streams.end()
-            self._safe(self.on_close, self)
+        self._claim_start()
+        self._run_claimed()
 
     def run_in_thread(self, wait_open: float | None = None) -> threading.Thread:
         """Run :meth:`run` in a daemon thread and return the thread.
 
+        :meth:`close` joins that thread.
+
         Args:
             wait_open: If given, wait up to this many seconds for the first
                 connection to open.
+
+        Raises:
+            FlowThingsError: The client was already started.
         """
-        thread = threading.Thread(target=self.run, name="flowthings-ws", daemon=True)
-        self._thread = thread
+        self._claim_start()
+        thread = threading.Thread(target=self._run_claimed, name="flowthings-ws", daemon=True)
+        with self._lock:
+            self._thread = thread
         thread.start()
         if wait_open is not None:
             self.wait_open(wait_open)
@@ -248,23 +248,55 @@ class WebSocketClient(DropRequests):
     def close(self, timeout: float = 5.0) -> None:
         """Close the connection for good (no reconnection); idempotent.
 
+        From another thread, waits up to ``timeout`` seconds for the run loop
+        to finish (then aborts the socket and waits as long again); from a
+        callback, returns at once and the run loop ends after the callback.
+
         Args:
-            timeout: Seconds to wait for the run thread to finish (when called
-                from another thread).
+            timeout: Seconds to wait for the run loop to finish.
         """
         self._closing.set()
         with self._wake:
             sock = self._sock
+            started, thread = self._started, self._thread
             self._wake.notify_all()
         if sock is not None:
             sock.send_close(1000, "client closed")
-        if not self._started or threading.current_thread() in (self._runner, self._ticker):
-            return  # called from a callback: the run loop ends after it returns
-        if not self._finished.wait(timeout) and sock is not None:
-            sock.abort()
+        if not started or threading.current_thread() in (self._runner, self._ticker):
+            return  # never run, or called from a callback: the loop ends after it returns
+        if not self._finished.wait(timeout):
+            with self._lock:
+                sock = self._sock  # may have opened since
+            if sock is not None:
+                sock.abort()
             self._finished.wait(timeout)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _claim_start(self) -> None:
+        with self._lock:
+            if self._started:
+                raise FlowThingsError("this WebSocket client was already started")
+            self._started = True
+
+    def _run_claimed(self) -> None:
+        ticker = threading.Thread(target=self._tick, name="flowthings-ws-ticker", daemon=True)
+        with self._lock:
+            self._runner = threading.current_thread()
+            self._ticker = ticker
+        ticker.start()
+        try:
+            self._run()
+        finally:
+            self._closing.set()
+            with self._wake:
+                self._reader_done = True
+                self._wake.notify_all()
+            ticker.join()
+            self._fail_pending(FlowThingsConnectionLost(["WebSocket client closed"], self.creds))
+            self._streams.end()
+            self._safe(self.on_close, self)
+            self._finished.set()
 
     def __enter__(self) -> WebSocketClient:
         self.run_in_thread()
@@ -338,8 +370,10 @@ class WebSocketClient(DropRequests):
                 raise FlowThingsNotConnected(
                     ["WebSocket is not connected"], self.creds, str(data.get("type")), None
                 )
+            earliest = self._requests.next_deadline()
             pending = self._requests.add(data, callback, errback, wait)
-            self._wake.notify_all()  # the ticker recomputes its next deadline
+            if earliest is None or pending.deadline < earliest:
+                self._wake.notify_all()  # the ticker sleeps until an earlier deadline
         with contextlib.suppress(SocketError):  # the reader sees the loss, fails the request
             sock.send_text(json.dumps(pending.request))
         return pending.future
@@ -355,217 +389,3 @@ class WebSocketClient(DropRequests):
             timeout: Seconds to wait for each next drop (``None``: forever).
         """
         return self._streams.open(flow_id, timeout)
-
-    # -- internals ---------------------------------------------------------
-
-    def _run(self) -> None:
-        url: str | None = self.url
-        attempt = 0
-        while not self._closing.is_set():
-            try:
-                if url is None:
-                    assert self.session_factory is not None
-                    url = self.session_factory()
-                sock = Socket(url, **self._socket_options)
-            except Exception as exc:
-                url = None
-                attempt += 1
-                err = _connect_error(exc, self.creds)
-                self._safe(self.on_error, self, err)
-                if not self._should_retry(err, attempt):
-                    return
-                self._backoff(attempt)
-                continue
-            url = None  # a session is good for one connection only
-            self._serve(sock, attempt)
-            if self._closing.is_set() or not self.reconnect:
-                return
-            attempt = 1
-            self._backoff(attempt)
-
-    def _should_retry(self, err: FlowThingsException, attempt: int) -> bool:
-        if not self.reconnect or isinstance(err, FlowThingsForbidden):
-            return False
-        return self.max_retries is None or attempt <= self.max_retries
-
-    def _backoff(self, attempt: int) -> None:
-        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        self._closing.wait(delay * random.uniform(0.5, 1.0))
-
-    def _serve(self, sock: Socket, attempt: int) -> None:
-        first = not self._opened.is_set()
-        with self._wake:
-            self._sock = sock
-            self._last_sent = time.monotonic()
-            resubscribe = list(self._subscriptions)
-            self._wake.notify_all()
-        if self._closing.is_set():
-            sock.send_close(1000, "client closed")
-        else:
-            self._restore(resubscribe, first, attempt)
-        closed = Closed(1006, "connection lost")
-        while True:
-            frame = sock.recv()
-            if isinstance(frame, Closed):
-                closed = frame
-                break
-            self._dispatch(frame.data)
-        with self._wake:
-            self._sock = None
-        sock.shutdown()
-        if not self._closing.is_set():
-            why = f"WebSocket closed: {closed.code} {closed.reason}".strip()
-            lost = FlowThingsConnectionLost([why], self.creds)
-            self._fail_pending(lost)
-            self._safe(self.on_error, self, lost)
-
-    def _restore(self, resources: list[str], first: bool, attempt: int) -> None:
-        """Re-send subscriptions; fire on_open/on_reconnect once all are answered."""
-        remaining = [len(resources)]
-
-        def ready() -> None:
-            if first:
-                self._opened.set()
-                self._safe(self.on_open, self)
-            else:
-                self._safe(self.on_reconnect, self, attempt)
-
-        def answered(_: Any) -> None:
-            with self._lock:
-                remaining[0] -= 1
-                done = remaining[0] == 0
-            if done:
-                ready()
-
-        if not resources:
-            ready()
-        for resource in resources:
-            self._subscribe_now(resource, None).add_done_callback(answered)
-
-    def _subscribe_now(self, resource: str, callback: Callback | None) -> Future[Any]:
-        def refused(_: WebSocketClient, exc: BaseException) -> None:
-            self._safe(self.on_error, self, exc)
-
-        try:
-            future = self.send(
-                subscription_message("subscribe", resource), callback, errback=refused
-            )
-        except FlowThingsNotConnected as exc:
-            future = Future()
-            future.set_exception(exc)
-            return future
-
-        def check(f: Future[Any]) -> None:
-            exc = f.exception()
-            if exc is not None and not isinstance(exc, FlowThingsConnectionError):
-                with self._lock:
-                    self._subscriptions.pop(resource, None)
-                self._safe(self.on_error, self, exc)
-
-        future.add_done_callback(check)
-        return future
-
-    def _dispatch(self, text: str) -> None:
-        try:
-            msg = json.loads(text)
-        except ValueError:
-            return
-        if not isinstance(msg, dict):
-            return
-        if msg.get("type") == "message":
-            self._push(str(msg.get("resource")), msg.get("value"))
-            return
-        head = msg.get("head")
-        if not isinstance(head, dict):
-            return
-        pending = self._requests.pop(head.get("msgId"))
-        if pending is None:
-            return
-        body = msg.get("body")
-        if pending.callback is not None:
-            self._safe(pending.callback, self, body)
-        settle(pending.future, reply_outcome(head, body, pending.request, self.creds))
-
-    def _push(self, resource: str, value: Any) -> None:
-        if self.on_message is not None:
-            self._safe(self.on_message, self, resource, value)
-        queues = self._streams.wanted(resource)
-        if self.on_drop is None and not queues:
-            return
-        try:
-            drop = to_drop(value)
-        except Exception as exc:
-            self._safe(self.on_error, self, exc)
-            return
-        if self.on_drop is not None:
-            self._safe(self.on_drop, self, resource, drop)
-        for q in queues:
-            q.put(drop)
-
-    def _tick(self) -> None:
-        """Heartbeats and request timeouts (runs in its own thread)."""
-        with self._wake:
-            while not self._closing.is_set():
-                now = time.monotonic()
-                failed = self._requests.expired(now)
-                sock = self._sock
-                beat_due = (
-                    sock is not None
-                    and self.heartbeat_interval is not None
-                    and now - self._last_sent >= self.heartbeat_interval
-                )
-                if beat_due:
-                    self._last_sent = now
-                if failed or beat_due:
-                    self._wake.release()
-                    try:
-                        if beat_due and sock is not None:
-                            with contextlib.suppress(SocketError):
-                                sock.send_text('{"type": "heartbeat"}')
-                        for p in failed:
-                            why = f"no reply to WebSocket request {p.request.get('msgId')} in time"
-                            self._fail(
-                                p,
-                                FlowThingsRequestTimeout(
-                                    [why], self.creds, str(p.request.get("type"))
-                                ),
-                            )
-                    finally:
-                        self._wake.acquire()
-                    continue
-                deadline = self._requests.next_deadline()
-                waits = [] if deadline is None else [deadline - now]
-                if sock is not None and self.heartbeat_interval is not None:
-                    waits.append(self._last_sent + self.heartbeat_interval - now)
-                self._wake.wait(min(waits) if waits else None)
-
-    def _fail_pending(self, exc: FlowThingsException) -> None:
-        for p in self._requests.drain():
-            self._fail(p, exc)
-
-    def _fail(self, pending: Pending, exc: FlowThingsException) -> None:
-        settle(pending.future, exc)
-        if pending.errback is not None:
-            self._safe(pending.errback, self, exc)
-        else:
-            self._safe(self.on_error, self, exc)
-
-    def _safe(self, fn: Callable[..., Any] | None, *args: Any) -> None:
-        if fn is None:
-            return
-        try:
-            fn(*args)
-        except Exception as exc:
-            if fn is not self.on_error and self.on_error is not None:
-                with contextlib.suppress(Exception):  # a raising on_error has nowhere to go
-                    self.on_error(self, exc)
-
-
-def _connect_error(exc: Exception, creds: Token | None) -> FlowThingsException:
-    if isinstance(exc, FlowThingsException):
-        return exc
-    if isinstance(exc, HandshakeError):
-        return FlowThingsConnectionLost([str(exc)], creds, "GET", None, exc.status)
-    err = FlowThingsConnectionLost([str(exc)], creds)
-    err.__cause__ = exc
-    return err

@@ -4,13 +4,17 @@ A push is converted to a :class:`~flowthings.models.Drop` only when someone
 asked for the typed form (an ``on_drop`` callback or an open iterator), so the
 raw ``on_message`` path costs nothing extra. Each iterator has its own
 unbounded queue, filled from the reader thread and drained by the iterating
-thread; it sees only drops pushed after it was created.
+thread; it sees only drops pushed after it was created. An iterator that is
+dropped without being exhausted (never started, or left by ``break``) is
+unregistered when it is garbage-collected or closed, so abandoned iterators do
+not keep collecting drops.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +38,7 @@ class DropStreams:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queues: list[tuple[str | None, queue.SimpleQueue[Any]]] = []
+        self._queues: list[_Entry] = []
         self._ended = False
 
     def wanted(self, flow_id: str) -> list[queue.SimpleQueue[Any]]:
@@ -44,12 +48,12 @@ class DropStreams:
 
     def open(self, flow_id: str | None, timeout: float | None) -> Iterator[Drop]:
         """A new iterator over the drops of ``flow_id`` (``None``: all flows)."""
-        entry: tuple[str | None, queue.SimpleQueue[Any]] = (flow_id, queue.SimpleQueue())
+        entry: _Entry = (flow_id, queue.SimpleQueue())
         with self._lock:
             if self._ended:
                 entry[1].put(_END)
             self._queues.append(entry)
-        return self._iterate(entry, timeout)
+        return _DropIterator(self, entry, timeout)
 
     def end(self) -> None:
         """End every iterator (the client closed for good)."""
@@ -58,19 +62,48 @@ class DropStreams:
             for _, q in self._queues:
                 q.put(_END)
 
-    def _iterate(
-        self, entry: tuple[str | None, queue.SimpleQueue[Any]], timeout: float | None
-    ) -> Iterator[Drop]:
+    def discard(self, entry: _Entry) -> None:
+        """Unregister an iterator's queue (idempotent)."""
+        with self._lock:
+            for i, known in enumerate(self._queues):
+                if known is entry:
+                    del self._queues[i]
+                    return
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._queues)
+
+
+_Entry = tuple["str | None", "queue.SimpleQueue[Any]"]
+
+
+class _DropIterator:
+    """One ``drops()`` iterator; unregisters itself when exhausted, closed or collected."""
+
+    def __init__(self, streams: DropStreams, entry: _Entry, timeout: float | None) -> None:
+        self._entry = entry
+        self._timeout = timeout
+        self._done = False
+        self._finalizer = weakref.finalize(self, streams.discard, entry)
+
+    def __iter__(self) -> _DropIterator:
+        return self
+
+    def __next__(self) -> Drop:
+        if self._done:
+            raise StopIteration
         try:
-            while True:
-                try:
-                    item = entry[1].get(timeout=timeout)
-                except queue.Empty:
-                    return
-                if item is _END:
-                    return
-                yield item
-        finally:
-            with self._lock:
-                if entry in self._queues:
-                    self._queues.remove(entry)
+            item = self._entry[1].get(timeout=self._timeout)
+        except queue.Empty:
+            item = _END
+        if item is _END:
+            self.close()
+            raise StopIteration
+        drop: Drop = item
+        return drop
+
+    def close(self) -> None:
+        """Stop iterating and unregister (idempotent)."""
+        self._done = True
+        self._finalizer()

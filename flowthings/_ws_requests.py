@@ -9,6 +9,7 @@ accepts the same 1.0.5-style ``callback(ws, reply_body)``.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 import time
@@ -82,12 +83,20 @@ def settle(future: Future[Any], outcome: Any) -> None:
 
 
 class RequestTable:
-    """Requests waiting for replies, keyed by their integer ``msgId`` (thread-safe)."""
+    """Requests waiting for replies, keyed by their integer ``msgId`` (thread-safe).
+
+    Deadlines are kept in a heap, so finding the next one and expiring the late
+    ones cost O(log n) per request rather than a scan of every pending request.
+    A heap entry whose request was answered stays until its deadline passes
+    (then :meth:`expired` drops it), so the heap holds at most the requests
+    sent within one timeout; the table itself only the unanswered ones.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._pending: dict[int, Pending] = {}
+        self._deadlines: list[tuple[float, int]] = []
 
     def add(
         self,
@@ -100,34 +109,48 @@ class RequestTable:
         with self._lock:
             msg_id = next(self._ids)
             request = {**data, "msgId": msg_id}
-            pending = Pending(Future(), callback, errback, time.monotonic() + timeout, request)
+            deadline = time.monotonic() + timeout
+            pending = Pending(Future(), callback, errback, deadline, request)
             self._pending[msg_id] = pending
+            heapq.heappush(self._deadlines, (deadline, msg_id))
         return pending
 
     def pop(self, msg_id: Any) -> Pending | None:
         """Remove and return the request answered by ``msg_id`` (ours are ints)."""
-        if not isinstance(msg_id, int):
+        if not isinstance(msg_id, int) or isinstance(msg_id, bool):
             return None
         with self._lock:
             return self._pending.pop(msg_id, None)
 
     def expired(self, now: float) -> list[Pending]:
         """Remove and return the requests whose deadline passed."""
+        late: list[Pending] = []
         with self._lock:
-            late = [k for k, p in self._pending.items() if p.deadline <= now]
-            return [self._pending.pop(k) for k in late]
+            while self._deadlines and self._deadlines[0][0] <= now:
+                _, msg_id = heapq.heappop(self._deadlines)
+                pending = self._pending.pop(msg_id, None)
+                if pending is not None:
+                    late.append(pending)
+        return late
 
     def next_deadline(self) -> float | None:
-        """The earliest deadline, if any request is waiting."""
+        """The earliest deadline of a waiting request, if any."""
         with self._lock:
-            return min((p.deadline for p in self._pending.values()), default=None)
+            while self._deadlines and self._deadlines[0][1] not in self._pending:
+                heapq.heappop(self._deadlines)  # answered: forget its deadline
+            return self._deadlines[0][0] if self._deadlines else None
 
     def drain(self) -> list[Pending]:
         """Remove and return every waiting request."""
         with self._lock:
             pending = list(self._pending.values())
             self._pending.clear()
+            self._deadlines.clear()
             return pending
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)
 
 
 def reply_outcome(

@@ -19,7 +19,8 @@ Output selectors
     paths work; typed elements give their value).  Only numbers count (JSON
     booleans are not numbers); a group with no number for ``f`` gives ``null``.
     ``$avg`` is a float; ``$sum`` an int when every summed value is an int;
-    ``$min``/``$max`` the value itself.
+    ``$min``/``$max`` the value itself.  An ``$avg`` or float ``$sum`` beyond
+    the float range (no JSON number can carry it) is ``null``.
 Rules
     Each drop gets ``0`` or ``1`` per rule (the FFL rule matched); usable in
     ``output`` (``$avg:near`` = fraction of drops passing) and ``groupBy``.
@@ -28,7 +29,8 @@ Group keys
     group ``null``.  Date selectors ``$year``, ``$month`` (1-12), ``$week``
     (ISO-8601 week number 1-53), ``$day`` (day of month 1-31), ``$hour``
     (0-23) and ``$minute`` (0-59), each optionally ``:dateField`` (default
-    ``creationDate``; resolved like ``f`` above, an epoch-ms number), UTC.
+    ``creationDate``; resolved like ``f`` above, an epoch-ms number), UTC;
+    a date outside years 1-9999 gives ``null``.
     Like MongoDB's date operators they extract one component, so ``$month``
     alone puts June 2015 and June 2016 together.  A non-numeric date gives
     ``null``.
@@ -102,9 +104,11 @@ def _date_getter(selector: str, rules: Mapping[str, CompiledFilter]) -> _Getter:
 
     def get(drop: Mapping[str, Any], flags: Mapping[str, int]) -> Any:
         value = inner(drop, flags)
-        if not is_number(value) or not math.isfinite(value):
+        if not is_number(value):
             return None
-        try:
+        try:  # isfinite() and / raise OverflowError on ints beyond the float range
+            if not math.isfinite(value):
+                return None
             moment = _dt.datetime.fromtimestamp(value / 1000, tz=_dt.timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
@@ -203,7 +207,10 @@ class _Accumulator:
         if not is_number(value):
             return
         self.count += 1
-        self.total += value
+        try:
+            self.total += value
+        except OverflowError:  # an int beyond the float range met a float
+            self.total = math.nan
         self.all_int = self.all_int and isinstance(value, int)
         if self.minimum is None or value < self.minimum:
             self.minimum = value
@@ -213,10 +220,14 @@ class _Accumulator:
     def result(self, op: str) -> Any:
         if self.count == 0:
             return None
-        if op == "$avg":
-            return self.total / self.count
-        if op == "$sum":
-            return int(self.total) if self.all_int else float(self.total)
+        if op in ("$avg", "$sum"):
+            if op == "$sum" and self.all_int:
+                return int(self.total)
+            try:
+                value = float(self.total / self.count if op == "$avg" else self.total)
+            except OverflowError:
+                return None
+            return value if math.isfinite(value) else None
         return self.minimum if op == "$min" else self.maximum
 
 

@@ -7,13 +7,16 @@ Choices:
 
 * The core runs synchronously on the event loop thread (SQLite calls are
   short and serialized by the store lock anyway), avoiding a thread hop per
-  request — except ``POST /drop...`` (drop writes and aggregations), which
-  may run track JavaScript (up to 200 ms per track) and so run in the
-  threadpool. Drop listeners still see writes in commit order: the store
-  lock orders them, whatever thread writes.
-* Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity`` and
-  over-deep nesting) and non-UTF-8 bodies are 400 envelopes. An empty body
-  is "no body". ``Content-Encoding: gzip`` bodies are accepted.
+  request — except ``POST /drop...`` (drop writes and aggregations) and
+  ``POST /track/simulate``, which may run track JavaScript (up to 200 ms
+  per track) and so run in the threadpool. Drop listeners still see writes
+  in commit order: the store lock orders them, whatever thread writes.
+* Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity``,
+  numbers out of the float range such as ``1e400``, integers over 4300
+  digits and nesting deeper than ``MAX_DEPTH`` = 128 levels), strings
+  holding a lone UTF-16 surrogate (``"\\ud800"``) and non-UTF-8 bodies are
+  400 envelopes. An empty body is "no body". ``Content-Encoding: gzip``
+  bodies are accepted.
 * Unknown paths are 404 envelopes; unsupported methods on known routes are
   405 envelopes; anything unexpected is logged and answered with a 500
   envelope (never a traceback).
@@ -25,6 +28,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import math
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +41,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ._dispatch import NO_BODY, Call, dispatch
-from ._envelope import ERR_INTERNAL, PlatformError, bad_request, envelope, not_found
+from ._envelope import (
+    ERR_INTERNAL,
+    MAX_DEPTH,
+    PlatformError,
+    bad_request,
+    envelope,
+    has_lone_surrogate,
+    not_found,
+    too_deep,
+)
 from ._platform import Platform
 
 __all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
@@ -66,6 +79,13 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf, which no answer could carry
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
 async def _read_body(request: Request) -> Any:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
@@ -89,9 +109,15 @@ async def _read_body(request: Request) -> Any:
     if not raw.strip():
         return NO_BODY
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+        text = raw.decode("utf-8")
+        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}") from None
+    if has_lone_surrogate(text, value):
+        raise bad_request("The request body contains a lone UTF-16 surrogate.")
+    if too_deep(text, value):
+        raise bad_request(f"The request body nests deeper than {MAX_DEPTH} levels.")
+    return value
 
 
 def _call(request: Request, body: Any) -> Call:
@@ -125,8 +151,10 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
         try:
             body = await _read_body(request)
             call = _call(request, body)
-            if call.method == "POST" and call.segments[:1] == ["drop"]:
-                # a drop write may run track JS: keep it off the event loop
+            if call.method == "POST" and (
+                call.segments[:1] == ["drop"] or call.segments[:2] == ["track", "simulate"]
+            ):
+                # a drop write or a simulation runs track JS: keep it off the event loop
                 result = await run_in_threadpool(dispatch, platform, call)
             else:
                 result = dispatch(platform, call)

@@ -9,6 +9,8 @@ documented 404 text is our own.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,9 @@ __all__ = [
     "bad_request",
     "envelope",
     "forbidden",
+    "MAX_DEPTH",
+    "has_lone_surrogate",
+    "too_deep",
     "method_not_allowed",
     "not_found",
 ]
@@ -91,3 +96,50 @@ def envelope(
         },
         "body": body if ok else {},
     }
+
+
+# A `\uD800`-`\uDFFF` escape in JSON text may decode to a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def has_lone_surrogate(text: str, value: Any) -> bool:
+    """Whether ``value``, decoded from the JSON ``text``, holds a lone UTF-16 surrogate.
+
+    Such a string is not UTF-8 encodable: no answer (nor SQLite row) could
+    carry it, so inputs holding one are refused. ``text`` is only a fast
+    pre-check: without a surrogate escape ``value`` is not walked.
+    """
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+MAX_DEPTH = 128
+"""Deepest nesting of arrays/objects a request body may have (deeper is a 400).
+
+Bodies are walked recursively when rendered, filtered and aggregated; a bound
+well below the interpreter's recursion limit keeps every one of those safe.
+"""
+
+
+def too_deep(text: str, value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value``, decoded from the JSON ``text``, nests deeper than ``limit``.
+
+    ``text`` is a fast pre-check: with at most ``limit`` brackets in it,
+    ``value`` is not walked.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False

@@ -9,7 +9,7 @@ Registered in every :class:`~flowthings.local._platform.Platform`'s
     ``output`` or ``groupBy``, bad filter, ...) is a 400.
 ``GET /statistics/{type}/{id}[/year[/month[/day]]]?level=``
     ``type`` is one of the six series (an unknown one is a 400, like any bad
-    segment or level). The series of a flow needs ``read`` on the flow's path,
+    segment or level; date segments are ASCII digits). The series of a flow needs ``read`` on the flow's path,
     of a track ``read`` on its ``source``; anything else (identities, deleted
     objects) is the account owner's only. Counts come from the hourly
     ``stat_counts`` counters bucketed with ``statistics_range`` /
@@ -53,8 +53,10 @@ def _aggregate(platform: Platform, p: Principal, call: Call) -> Result:
 
 
 def _date(text: str, name: str) -> int:
-    if not text.isdigit():
-        raise bad_request(f"The {name} must be a number, not {text!r}.")
+    # ASCII digits only ("²".isdigit() is true but int() rejects it); no
+    # valid date segment has more than 4 digits beyond leading zeros.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 4:
+        raise bad_request(f"The {name} must be a number of at most 4 digits, not {text[:16]!r}.")
     return int(text)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 from lark import Token, Tree
 
 from flowthings.local import _filter_eval as ev
+from flowthings.local._elements import element_type
 
 __all__ = ["MAX_DEPTH", "CompileError", "Predicate", "compile_tree", "where"]
 
@@ -237,7 +238,7 @@ class _Compiler:
                     return False
                 elems = obj
             for value in elems.values():
-                kind = ev.element_type(value)
+                kind = element_type(value)
                 if kind is not None and kind.lower() == wanted:
                     return True
             return False

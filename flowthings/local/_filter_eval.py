@@ -1,9 +1,10 @@
-"""Value semantics of the Flow Filter Language: resolution, typing, comparison.
+"""Value semantics of the Flow Filter Language: resolution and comparison.
 
 Pure helpers used by the predicates that :mod:`flowthings.local._filter_lang`
 compiles.  Nothing here raises on odd data: a value of the wrong shape simply
 does not compare (the callers turn that into ``False``).  The semantic choices
-are documented in the module docstring of ``_filter_lang``.
+are documented in the module docstring of ``_filter_lang``; what a typed
+element is and its plain value come from ``_elements``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final, TypeGuard
 
+from ._elements import plain, typed_parts
+
 __all__ = [
     "DROP_TOP_LEVEL",
     "MISSING",
-    "TYPE_NAMES",
     "distance_m",
-    "element_type",
     "equals",
     "is_number",
     "iter_strings",
     "order",
-    "plain",
     "regex_search",
     "remainder",
     "resolve",
@@ -68,78 +68,12 @@ DROP_TOP_LEVEL: Final = frozenset(
 )
 """Members of a drop itself; any other first segment is looked up in ``elems``."""
 
-TYPE_NAMES: Final = frozenset(
-    {
-        "boolean",
-        "date",
-        "dropRef",
-        "id",
-        "email",
-        "string",
-        "integer",
-        "long",
-        "float",
-        "double",
-        "list",
-        "set",
-        "sortedSet",
-        "map",
-        "sortedMap",
-        "location",
-        "length",
-        "duration",
-        "text",
-        "media",
-        "bytes",
-        "uri",
-        "url",
-        "html",
-        "mediaRef",
-    }
-)
-"""Element type names recognised in the typed ``{"type": ..., "value": ...}`` form."""
-
-_INT32_MIN: Final = -(2**31)
-_INT32_MAX: Final = 2**31 - 1
 _EARTH_RADIUS_M: Final = 6_371_008.8  # IUGG mean radius
-
-
-def _typed(value: object) -> Mapping[str, Any] | None:
-    """Return *value* if it is a typed element wrapper, else ``None``.
-
-    Only a mapping with exactly the keys ``type`` and ``value`` and a known type
-    name counts, so a user map that merely has a ``type`` key stays a map.
-    """
-    if (
-        isinstance(value, Mapping)
-        and len(value) == 2
-        and "type" in value
-        and "value" in value
-        and value["type"] in TYPE_NAMES
-    ):
-        return value
-    return None
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
     """Return whether *value* is an int or float (``bool`` is not a number)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def plain(value: Any) -> Any:
-    """Strip typed wrappers recursively, giving the plain JSON value.
-
-    A ``dropRef`` becomes ``{"flowId": str, "dropId": str}``; sets, lists and
-    maps whose items are typed become plain lists and dicts.
-    """
-    wrapper = _typed(value)
-    if wrapper is not None:
-        return plain(wrapper["value"])
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
 
 
 def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
@@ -152,7 +86,7 @@ def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
             (or a drop member the drop lacks) is looked up in ``elems``.
 
     Returns:
-        The plain value (typed wrappers stripped) or :data:`MISSING`.
+        The plain value (``_elements.plain``) or :data:`MISSING`.
     """
     if (
         drop
@@ -167,9 +101,9 @@ def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
             if segment in current:
                 current = current[segment]
                 continue
-            wrapper = _typed(current)
-            if wrapper is not None and isinstance(wrapper["value"], Mapping):
-                inner = wrapper["value"]
+            parts = typed_parts(current)
+            if parts is not None and isinstance(parts[1], Mapping):
+                inner = parts[1]
                 if segment in inner:
                     current = inner[segment]
                     continue
@@ -179,26 +113,6 @@ def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
             continue
         return MISSING
     return plain(current)
-
-
-def element_type(value: Any) -> str | None:
-    """Return the element type name of a stored element (typed or plain)."""
-    wrapper = _typed(value)
-    if wrapper is not None:
-        return str(wrapper["type"])
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer" if _INT32_MIN <= value <= _INT32_MAX else "long"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "map"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    return None
 
 
 def _ref_matches(ref: Mapping[str, Any], ident: str) -> bool:
@@ -290,9 +204,9 @@ def iter_strings(value: Any) -> Iterator[str]:
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
-        wrapper = _typed(item)
-        if wrapper is not None:
-            stack.append(wrapper["value"])
+        parts = typed_parts(item)
+        if parts is not None:
+            stack.append(parts[1])
         elif isinstance(item, str):
             yield item
         elif isinstance(item, Mapping):

@@ -17,7 +17,9 @@ Paths
     (``/alice/a/b``), never a sibling that merely shares the prefix
     (``/alice/ab``).  Trailing slashes are ignored on both sides; paths are
     compared case-sensitively.  A grant on ``/`` or an empty path grants
-    nothing (a token or share never covers a whole host).
+    nothing (a token or share never covers a whole host).  A new token's
+    or share's paths must also have no empty segment (``//``) and no
+    whitespace, control character, ``?`` or ``#`` (as flow paths).
 Several entries
     Grants are additive: an action is allowed when **any** covering entry
     allows it (there are no deny entries, so a deeper entry with
@@ -42,6 +44,7 @@ Expiry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -49,6 +52,8 @@ from typing import Any, Final, Literal
 from flowthings.local._ids import new_token_string
 
 __all__ = [
+    "BAD_PATH_CHARS",
+    "FLAGS",
     "ACTIONS",
     "Action",
     "Grant",
@@ -72,6 +77,10 @@ _ALIASES: Final[dict[str, Action]] = {"drop_read": "dropRead", "drop_write": "dr
 
 _TOKEN_FLAGS: Final = ("dropRead", "dropWrite")
 _SHARE_FLAGS: Final = ("read", "write", "dropRead", "dropWrite", "administer")
+BAD_PATH_CHARS: Final = re.compile(r"[\s?#\x00-\x1f]")
+"""Characters no flow path (nor a token or share path) may contain."""
+FLAGS: Final = {"token": _TOKEN_FLAGS, "share": _SHARE_FLAGS}
+"""The permission flag names of each kind's ``paths`` entries."""
 _SHARE_FLAG_OF: Final[dict[str, str]] = {
     "read": "read",
     "write": "write",
@@ -227,9 +236,10 @@ def validate_paths(
 
     Raises:
         PermissionsError: ``paths`` missing/empty/not an object, a path
-            outside the account, a flags entry that is not an object, a flag
-            that is not a bool, or a ``duration`` that is not a
-            non-negative integer.
+            outside the account or with an empty segment (``//``),
+            whitespace, a control character, ``?`` or ``#``, a flags entry
+            that is not an object, a flag that is not a bool, or a
+            ``duration`` that is not a non-negative integer.
     """
     if _duration(body) is False:
         raise PermissionsError("'duration' must be a non-negative integer (milliseconds)")
@@ -241,6 +251,8 @@ def validate_paths(
     for path, flags in paths.items():
         if not isinstance(path, str) or not covers(f"/{account}", path):
             raise PermissionsError(f"path {path!r} is not inside /{account}")
+        if BAD_PATH_CHARS.search(path) or "//" in path:
+            raise PermissionsError(f"path {path!r} has an empty segment or a bad character")
         if not isinstance(flags, Mapping):
             raise PermissionsError(f"permissions of {path!r} must be an object")
         for name in names:

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import _ids
 from ._auth import Action, Principal, authenticate, can
 from ._envelope import bad_request, forbidden, method_not_allowed, not_found
-from ._permissions import PermissionsError, validate_paths
+from ._permissions import validate_paths
 from ._platform_drops import DropListener, DropOperations, Obj
 from ._query import Query, run_query
 from ._resources import KINDS, Kind, check_path, clean_input, validate
@@ -251,12 +251,9 @@ class Platform(DropOperations):
         self.authorize(p, "access", account)
         self.authorize_write(p, account, obj)
         validate(kind, obj, account)
-        if segment in ("token", "share"):
-            try:
-                which: Literal["token", "share"] = "token" if segment == "token" else "share"
-                obj["paths"] = validate_paths(obj, kind=which, account=account)
-            except PermissionsError as exc:
-                raise bad_request(str(exc)) from None
+        if segment in ("token", "share"):  # checked by validate(): only normalise
+            which: Literal["token", "share"] = "token" if segment == "token" else "share"
+            obj["paths"] = validate_paths(obj, kind=which, account=account)
         if segment == "share" and self.store.kind_of(obj["issuedTo"]) not in ("identity", "group"):
             raise bad_request("'issuedTo' must be the id of an identity or a group.")
         with self.store.transaction():

@@ -2,7 +2,10 @@
 
 Split out of ``_platform`` to keep modules small; the contracts (drop
 listeners in write order under the store lock, track routing outside it)
-are documented there and in ``_track_routing``.
+are documented there and in ``_track_routing``. :meth:`DropOperations.write_drop`
+re-reads the flow under the store lock, so a drop racing a flow delete is a
+404 (nothing stored, no orphan) and one racing a rename or a capacity change
+gets the flow's new path and capacity.
 """
 
 from __future__ import annotations
@@ -75,10 +78,10 @@ class DropOperations:
     def create_drop(self, p: Principal, account: str, flow_id: str | None, body: Any) -> Obj:
         """Write a drop to a flow (by id, or by ``path`` in ``body`` when ``flow_id`` is None)."""
         kind = KINDS["drop"]
-        if flow_id is None and isinstance(body, dict) and not isinstance(body.get("path"), str):
-            raise bad_request("'path' is required to create a drop without a flow id.")
-        flow = self.flow(p, account, flow_id, body.get("path") if isinstance(body, dict) else None)
         drop = clean_input(kind, body)
+        if flow_id is None and not isinstance(body.get("path"), str):
+            raise bad_request("'path' is required to create a drop without a flow id.")
+        flow = self.flow(p, account, flow_id, body.get("path"))
         validate(kind, drop, account)
         self.authorize(p, "drop_write", account, flow["path"])
         self.gate(flow, drop)
@@ -96,9 +99,15 @@ class DropOperations:
         """Store a validated drop in ``flow``, count it and notify the drop listeners.
 
         No permission check, no filter gate, no track routing: callers do those.
-        ``tracked`` also counts ``flowTracked``.
+        ``tracked`` also counts ``flowTracked``. ``flow`` is read again under
+        the store lock, so a concurrent delete (404, nothing stored) or path
+        or capacity change of the flow is honoured.
         """
         with self.store.lock:
+            current = self.store.get(account, "flow", flow["id"])
+            if current is None:
+                raise not_found()
+            flow = current
             now = _ids.now_ms()
             drop = {"id": _ids.new_id("drop"), **body, "creationDate": now, "lastEditDate": now}
             drop.update(creatorId=creator_id, flowId=flow["id"], path=flow["path"])

@@ -22,7 +22,14 @@ Choices (documented here because they are the wire-visible behaviour):
   reason naming the limit. Memory per slow subscriber is therefore bounded.
 * **Subscriptions are by flow id.** A subscription by path is resolved to the
   flow id when the subscribe request is handled (see ``_ws.py``); a flow later
-  re-created at the same path is a different flow.
+  re-created at the same path is a different flow. A subscription to a flow
+  that is then deleted stays registered (silently, nothing more is pushed for
+  it) until ``unsubscribe`` or the end of the connection: the core reports
+  drop writes only, and flow ids are never reused.
+* **Connections clean up after themselves.** When a connection ends its
+  outbox is closed, then removed from every flow; a subscribe still being
+  handled at that moment is refused by the closed outbox, so no subscription
+  outlives its connection.
 """
 
 from __future__ import annotations
@@ -120,6 +127,12 @@ class Outbox:
             self._closed = True
             self._items.clear()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        with self._lock:
+            return self._closed
+
 
 class PubSubHub:
     """Maps flow ids to the outboxes of the connections subscribed to them."""
@@ -130,15 +143,23 @@ class PubSubHub:
 
     def subscribe(
         self, flow_id: str, outbox: Outbox, check: Callable[[], bool] | None = None
-    ) -> None:
+    ) -> bool:
         """Subscribe a connection to a flow (idempotent).
 
         ``check()``, if given, runs before each push to this subscriber (under
         the core's store lock) and skips the push when it returns false: a
         revoked or expired token / share stops receiving drops.
+
+        Returns:
+            Whether the subscription was registered: a closed outbox (its
+            connection ended while the request was being handled) is refused,
+            so a late subscribe cannot outlive its connection.
         """
         with self._lock:
+            if outbox.closed:
+                return False
             self._subs.setdefault(flow_id, {})[outbox] = check
+            return True
 
     def unsubscribe(self, flow_id: str, outbox: Outbox) -> bool:
         """Unsubscribe a connection from a flow.
@@ -156,7 +177,11 @@ class PubSubHub:
             return True
 
     def drop_connection(self, outbox: Outbox) -> None:
-        """Remove a connection from every flow it was subscribed to."""
+        """Remove a connection from every flow it was subscribed to.
+
+        Close the outbox first: :meth:`subscribe` then refuses it, so nothing
+        can re-register it after this call.
+        """
         with self._lock:
             for flow_id in [f for f, subs in self._subs.items() if outbox in subs]:
                 subs = self._subs[flow_id]

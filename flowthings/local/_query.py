@@ -12,11 +12,10 @@ Choices where the docs are silent (``rest-api.md`` §5, ``filter-language.md`` �
   always kept.
 * ``refs=1`` fills ``head.references`` with id → object for each drop's
   ``flowId`` and each object's ``creatorId`` the caller may read.
-* Element types: elements are stored as given. ``/v0.1`` renders each
-  *top-level* element of a drop typed (``{"type", "value"}``, plain JSON →
-  type per ``filter-language.md`` §6; nested values are left as given, an
-  already typed element is kept, ``null`` stays ``null``) unless ``hints`` is
-  ``0``/``false``; ``/v4.0`` always renders elements exactly as stored.
+* Element rendering (``hints``): ``/v0.1`` renders drops typed unless
+  ``hints`` is ``0``/``false``; then, and always on ``/v4.0``, elements are
+  rendered plain (typed ones unwrapped). The rule lives in ``_elements``;
+  :func:`render_drop` is re-exported here for the transports.
 * Malformed values of known parameters (``limit=abc``, ``order=up``, a bad
   ``filter``) are 400s; unknown parameters are ignored.
 """
@@ -28,8 +27,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from ._elements import render_drop
 from ._envelope import bad_request
-from ._filter_eval import MISSING, element_type, resolve
+from ._filter_eval import MISSING, resolve
 
 if TYPE_CHECKING:
     from ._filter_lang import CompiledFilter
@@ -88,6 +88,7 @@ class Query:
     only: tuple[str, ...] | None = None
     refs: bool = False
     typed: bool = False
+    """Render drop elements typed (``/v0.1`` unless ``hints=0``); else plain."""
 
 
 def _flag(params: Mapping[str, Any], name: str, default: bool) -> bool:
@@ -96,8 +97,8 @@ def _flag(params: Mapping[str, Any], name: str, default: bool) -> bool:
         return default
     if isinstance(v, bool):
         return v
-    if isinstance(v, int) or str(v) in _TRUE | _FALSE:
-        return str(v) in _TRUE or v == 1
+    if str(v) in _TRUE | _FALSE:  # also the JSON ints 0 and 1 (MGET/WS params)
+        return str(v) in _TRUE
     raise bad_request(f"'{name}' must be 0/1 or true/false.")
 
 
@@ -105,7 +106,11 @@ def _int(params: Mapping[str, Any], name: str, default: int) -> int:
     v = params.get(name)
     if v is None:
         return default
-    if isinstance(v, bool) or not isinstance(v, (int, str)):
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, str))
+        or (isinstance(v, str) and not v.isascii())
+    ):
         raise bad_request(f"'{name}' must be a non-negative integer.")
     try:
         n = int(v)
@@ -203,18 +208,3 @@ def project(obj: dict[str, Any], only: tuple[str, ...] | None) -> dict[str, Any]
                     break
                 dst = nxt
     return out
-
-
-def _typed(v: Any) -> Any:
-    t = element_type(v)
-    if t is None or (isinstance(v, dict) and set(v) == {"type", "value"} and v["type"] == t):
-        return v
-    return {"type": t, "value": v}
-
-
-def render_drop(drop: dict[str, Any], typed: bool) -> dict[str, Any]:
-    """Return ``drop`` with top-level elements typed when ``typed`` is true."""
-    elems = drop.get("elems")
-    if not typed or not isinstance(elems, dict):
-        return drop
-    return {**drop, "elems": {k: _typed(v) for k, v in elems.items()}}

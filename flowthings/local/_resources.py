@@ -11,19 +11,25 @@ Choices where the docs are silent (``objects.md``):
 * ``lastEditDate`` is set on create too (equal to ``creationDate``), so it is
   always present; the Full fixtures show it, clients never rely on its absence.
 * Task ``periodicity`` defaults to 3600000 and must be an integer >= 60000.
+* A track's ``source`` is one flow path; ``destination`` (tracks, tasks) is
+  a path or a list of paths (for a track ``[]`` means nowhere, like no
+  destination; a task needs at least one).
+* Token and share ``paths`` are checked by ``_permissions.validate_paths``
+  (inside the account, no empty segment or bad character, boolean flags); a
+  flag name the kind does not know is a 400 rather than ignored.
 * Drops require ``elems`` (an object); ``fhash`` is stored and filterable but
   does not de-duplicate (the docs conflict on its semantics).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ._envelope import bad_request
 from ._filter_eval import is_number
+from ._permissions import BAD_PATH_CHARS, FLAGS, PermissionsError, validate_paths
 
 __all__ = ["KINDS", "SEGMENTS", "Kind", "check_path", "clean_input"]
 
@@ -34,7 +40,6 @@ MIN_PERIODICITY = 60_000
 DEFAULT_PERIODICITY = 3_600_000
 
 COMMON_RO = frozenset({"id", "creationDate", "creatorId", "lastEditDate", "lastEditorId"})
-_BAD_PATH_CHARS = re.compile(r"[\s?#\x00-\x1f]")
 
 Validator = Callable[[dict[str, Any], str], list[str]]
 
@@ -61,7 +66,7 @@ def check_path(value: Any, account: str, member: str = "path") -> list[str]:
         len(segments) < 3
         or segments[0] != ""
         or any(not s for s in segments[1:])
-        or _BAD_PATH_CHARS.search(value)
+        or BAD_PATH_CHARS.search(value)
     ):
         return [f"'{member}' must look like '/{account}/name' (got {value!r})."]
     if segments[1] != account:
@@ -116,18 +121,22 @@ def _v_drop(obj: dict[str, Any], account: str) -> list[str]:
     return errors
 
 
-def _path_or_paths(obj: dict[str, Any], member: str, account: str) -> list[str]:
+def _path_or_paths(
+    obj: dict[str, Any], member: str, account: str, *, allow_empty: bool = False
+) -> list[str]:
     v = obj.get(member)
     if v is None:
         return []
-    if isinstance(v, list) and v:
+    if isinstance(v, list):
+        if not (v or allow_empty) or not all(isinstance(p, str) for p in v):
+            return [f"'{member}' must be a path or a list of paths."]
         return [e for p in v for e in check_path(p, account, member)]
     return check_path(v, account, member)
 
 
 def _v_track(obj: dict[str, Any], account: str) -> list[str]:
-    errors = _required(obj, "source") + _path_or_paths(obj, "source", account)
-    errors += _path_or_paths(obj, "destination", account)
+    errors = _required(obj, "source") or check_path(obj["source"], account, "source")
+    errors += _path_or_paths(obj, "destination", account, allow_empty=True)
     errors += _types(obj, js=str, disabled=bool, description=str, metadata=dict)
     return errors + _filter_errors(obj)
 
@@ -195,31 +204,28 @@ def _v_rss(obj: dict[str, Any], account: str) -> list[str]:
     return errors + _v_task(obj)
 
 
-def _v_paths(obj: dict[str, Any], flags: tuple[str, ...]) -> list[str]:
-    paths = obj.get("paths")
-    if paths is None:
-        return ["'paths' is required."]
-    if not isinstance(paths, dict) or not all(
-        isinstance(k, str)
-        and k.startswith("/")
-        and isinstance(v, dict)
-        and all(f in flags and isinstance(b, bool) for f, b in v.items())
-        for k, v in paths.items()
-    ):
-        return [f"'paths' must map paths to objects of booleans among {', '.join(flags)}."]
-    dur = obj.get("duration")
-    if dur is not None and (not _is_int(dur) or dur < 0):
-        return ["'duration' must be a non-negative integer (ms)."]
+def _v_paths(obj: dict[str, Any], kind: Literal["token", "share"], account: str) -> list[str]:
+    # `paths` and `duration` are checked by `validate_paths` (the one
+    # implementation, which `Platform.create` also uses to normalise them);
+    # only what it tolerates is checked here: unknown flag names.
+    try:
+        validate_paths(obj, kind=kind, account=account)
+    except PermissionsError as exc:
+        return [str(exc)]
+    known = FLAGS[kind]
+    unknown = sorted({f for flags in obj["paths"].values() for f in flags if f not in known})
+    if unknown:
+        return [f"Unknown permission flags {unknown}; expected some of {list(known)}."]
     return _types(obj, description=str)
 
 
 def _v_token(obj: dict[str, Any], account: str) -> list[str]:
-    return _v_paths(obj, ("dropRead", "dropWrite"))
+    return _v_paths(obj, "token", account)
 
 
 def _v_share(obj: dict[str, Any], account: str) -> list[str]:
     errors = _required(obj, "issuedTo") + _types(obj, issuedTo=str)
-    return errors + _v_paths(obj, ("read", "write", "dropRead", "dropWrite", "administer"))
+    return errors + _v_paths(obj, "share", account)
 
 
 _TASK_RO = frozenset({"reportFlowId", "reportPath", "status", "lastRun", "nextRun", "runCt"})

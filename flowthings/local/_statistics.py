@@ -1,9 +1,8 @@
 """Statistics engine of the local platform: series names, time buckets, event log.
 
-Pure and transport-independent: the core records events with
-:class:`StatEvents` and answers ``GET /statistics/<series>/<id>[/y[/m[/d]]]``
-with :func:`statistics_buckets` (or :func:`bucket_counts` when it keeps
-pre-aggregated counters).  It follows ``platform/aggregation-statistics.md`` §2
+Pure and transport-independent: the core keeps hourly counters
+(``Store.bump``) and answers ``GET /statistics/<series>/<id>[/y[/m[/d]]]``
+with :func:`statistics_range` and :func:`bucket_counts`.  It follows ``platform/aggregation-statistics.md`` §2
 and settles what the docs leave open as follows:
 
 Time zone
@@ -31,9 +30,6 @@ Validation
 Result
     A list of ints, one per bucket, oldest first.  Timestamps outside the
     range are ignored.
-
-:class:`StatEvents` stores one row per event in table ``stat_events``; see its
-docstring for the locking/transaction contract.
 """
 
 from __future__ import annotations
@@ -41,11 +37,9 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as _dt
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any, Final
+from typing import Final
 
 __all__ = [
     "API_CALL_BY_IDENTITY",
@@ -56,10 +50,8 @@ __all__ = [
     "SERIES",
     "TRACK_HIT",
     "TRACK_PASS",
-    "StatEvents",
     "StatisticsError",
     "bucket_counts",
-    "statistics_buckets",
     "statistics_range",
 ]
 
@@ -199,114 +191,3 @@ def bucket_counts(counts: Iterable[tuple[int, int]], boundaries: Sequence[int]) 
         if lo <= ts < hi:
             out[bisect.bisect_right(boundaries, ts) - 1] += n
     return out
-
-
-def statistics_buckets(
-    timestamps_ms: Iterable[int],
-    *,
-    year: int | None,
-    month: int | None,
-    day: int | None,
-    level: str | None,
-    now_ms: int | None = None,
-) -> list[int]:
-    """Count event timestamps per time bucket of a statistics query.
-
-    Args:
-        timestamps_ms: Event times in epoch ms (any order; out-of-range ignored).
-        year: Year segment, or ``None`` for the current UTC year.
-        month: Month segment (1-12), or ``None``.
-        day: Day segment, or ``None``.
-        level: ``YEAR|MONTH|DAY|HOUR`` (any case), or ``None`` for one level
-            below the range's precision.
-        now_ms: "Now" in epoch ms (only used when no date segment is given).
-
-    Returns:
-        The counts, oldest bucket first (e.g. 12 ints for a year).
-
-    Raises:
-        StatisticsError: Invalid segment, combination or level.
-    """
-    boundaries = statistics_range(year=year, month=month, day=day, level=level, now_ms=now_ms)
-    return bucket_counts(((ts, 1) for ts in timestamps_ms), boundaries)
-
-
-_SCHEMA: Final = (
-    "CREATE TABLE IF NOT EXISTS stat_events ("
-    "account TEXT NOT NULL, series TEXT NOT NULL, object_id TEXT NOT NULL,"
-    " ts INTEGER NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_stat_events ON stat_events (account, series, object_id, ts)",
-)
-
-
-class StatEvents:
-    """Statistics events, one row each, in the core's SQLite database.
-
-    Contract: every method runs its SQL while holding *lock*, which must be
-    re-entrant (the store's ``threading.RLock``) when methods are called from
-    inside the core's own locked transaction.  :meth:`record` never commits
-    unless asked: inside the core's ``BEGIN … COMMIT`` it becomes part of that
-    transaction (rolled back with it); on an autocommit connection
-    (``isolation_level=None``, as the store uses) outside a transaction it is
-    durable at once; on a connection with implicit transactions pass
-    ``commit=True`` (or commit yourself).
-
-    Args:
-        conn: The core's connection.
-        lock: The core's lock (a context manager; re-entrant if shared).
-    """
-
-    def __init__(self, conn: sqlite3.Connection, lock: AbstractContextManager[Any]) -> None:
-        self._conn = conn
-        self._lock = lock
-        with self._lock:
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
-
-    def record(
-        self, account: str, series: str, object_id: str, ts_ms: int, *, commit: bool = False
-    ) -> None:
-        """Record one event.
-
-        Args:
-            account: Account (name) owning the object.
-            series: One of :data:`SERIES`.
-            object_id: Flow, track or identity id.
-            ts_ms: Event time, epoch ms.
-            commit: Commit the connection afterwards (standalone use only).
-
-        Raises:
-            StatisticsError: *series* is not a known series name.
-        """
-        if series not in SERIES:
-            raise StatisticsError(f"unknown statistics series {series!r}")
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO stat_events (account, series, object_id, ts) VALUES (?, ?, ?, ?)",
-                (account, series, object_id, int(ts_ms)),
-            )
-            if commit:
-                self._conn.commit()
-
-    def timestamps(
-        self, account: str, series: str, object_id: str, start_ms: int, end_ms: int
-    ) -> list[int]:
-        """Return the event times in ``[start_ms, end_ms)``, ascending.
-
-        Args:
-            account: Account (name) owning the object.
-            series: Series name.
-            object_id: Flow, track or identity id.
-            start_ms: Inclusive lower bound (epoch ms).
-            end_ms: Exclusive upper bound (epoch ms).
-
-        Returns:
-            The timestamps, oldest first.
-        """
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT ts FROM stat_events WHERE account = ? AND series = ?"
-                " AND object_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
-                (account, series, object_id, start_ms, end_ms),
-            ).fetchall()
-        return [int(row[0]) for row in rows]

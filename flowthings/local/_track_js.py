@@ -8,13 +8,15 @@ Call
     ``js`` is the source of a function (``function (input) {...}``, a named
     function or an arrow function).  It is called with a copy of the drop
     whose top-level elements are typed (``input.elems.x.value``; rendered by
-    ``_query.render_drop``) and its return value comes back as JSON
+    ``_elements.render_drop``) and its return value comes back as JSON
     (``undefined`` → ``None``).  ``console.*`` calls are captured as
     ``{"line_no": n, "level": "log", "message": "args joined by spaces"}``
     (``line_no`` counts lines of the ``js`` text from 1, ``None`` if unknown;
     at most 100 entries).  Errors (syntax, thrown, timeout, memory, a return
     value that is not JSON) raise :class:`TrackError` with the message, the
-    line when known, and the log so far.
+    line when known, and the log so far; so does a result holding a lone
+    UTF-16 surrogate or nested deeper than ``_envelope.MAX_DEPTH`` (as a
+    request body could not be).
 Sandbox (:class:`JsSandbox`)
     Each call runs in a **fresh V8 isolate** (mini-racer; about 4 ms of
     overhead, so no state leaks between calls, tracks or accounts), in strict
@@ -47,7 +49,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from flowthings.local._query import render_drop
+from flowthings.local._elements import render_drop
+from flowthings.local._envelope import MAX_DEPTH, has_lone_surrogate, too_deep
 
 __all__ = ["MAX_LOG", "JsResult", "JsSandbox", "JsUnavailableError", "TrackError"]
 
@@ -341,6 +344,10 @@ class JsSandbox:
         if not isinstance(raw, str):
             raise TrackError("track JS returned no result")
         data = json.loads(raw)
+        if has_lone_surrogate(raw, data):
+            raise TrackError("track JS returned a string with a lone UTF-16 surrogate")
+        if too_deep(raw, data.get("result")):
+            raise TrackError(f"track JS returned a value nested deeper than {MAX_DEPTH} levels")
         entries = [entry for entry in data.get("log", []) if isinstance(entry, dict)]
         if "error" in data:
             raise TrackError(str(data["error"]), line_no=data.get("line_no"), log=entries)

@@ -91,7 +91,7 @@ def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> 
             if target is None:
                 raise PlatformError(404, f"flow {dest} no longer exists")
             new = _prepare(platform, account, target, body)
+            creator = str(creators.get(track_id, ""))
+            platform.write_drop(account, target, new, creator, tracked=True)
         except PlatformError as exc:
             log.warning("track %s: drop for %s not written: %s", track_id, dest, exc.errors)
-            continue
-        platform.write_drop(account, target, new, str(creators.get(track_id, "")), tracked=True)

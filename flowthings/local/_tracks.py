@@ -30,13 +30,13 @@ Drops written by tracks
     stored, without JS) minus the server-set members ``id``, ``flowId``,
     ``path``, ``creationDate``, ``lastEditDate``, ``version``, ``creatorId``,
     ``lastEditorId`` and ``parentDropId``: the core sets those (including
-    ``parentDropId`` if it wants it).  Elements stay as produced (typed
-    wrappers coming from the input stay typed).
+    ``parentDropId`` if it wants it).  Elements are stored as produced (typed
+    wrappers coming from the input stay typed; plain reads unwrap them).
 JS contract
     ``js`` is the source of a function (``function (input) {...}``, a named
     function or an arrow function), called with a copy of the drop whose
     top-level elements are typed (``input.elems.x.value``; via
-    ``_query.render_drop``).  It may return a drop (an object with an
+    ``_elements.render_drop``).  It may return a drop (an object with an
     ``elems`` object) → to the destinations; an array of drops → each to the
     destinations; an object whose keys are paths (``"/alice/x"``) and whose
     values are a drop or an array of drops → routed per path (an empty object
@@ -48,8 +48,8 @@ Sandbox
 Simulate (:func:`simulate`)
     ``{"drops": [...], "log": [...]}``.  ``drops`` are what the JS returned,
     as they would be written, with elements rendered plain (as the docs'
-    example shows); drops from a returned map also carry ``"path"`` (their
-    destination).  ``log`` is **not** the platform's per-line variable trace:
+    example shows; ``_elements.plain``); drops from a returned map also
+    carry ``"path"`` (their destination).  ``log`` is **not** the platform's per-line variable trace:
     it lists the ``console.*`` calls in order, as ``{"line_no": n, "level":
     "log", "message": "args joined by spaces"}`` (``line_no`` counts lines of
     the ``js`` text from 1, ``null`` if unknown), followed, if the JS failed,
@@ -66,7 +66,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
-from flowthings.local._filter_eval import plain
+from flowthings.local._elements import render_elems
 from flowthings.local._filter_lang import parse_filter
 from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
 from flowthings.local._track_js import (
@@ -308,7 +308,7 @@ def simulate(
         return _failed(result.log, exc)
     drops: list[dict[str, Any]] = []
     for dest, body in outputs:
-        rendered = {**body, "elems": plain(body["elems"])}
+        rendered = {**body, "elems": render_elems(body["elems"], typed=False)}
         if dest:
             rendered["path"] = dest
         drops.append(rendered)

@@ -38,15 +38,25 @@ Choices where the platform docs are silent:
   pushed, whatever wrote it (REST, WebSocket, a track), including drops of
   ``capacity: 0`` flows; updates and deletions are not pushed. ``value`` is
   rendered like a ``/v0.1`` read (typed elements; see ``version``).
-  A subscription lives until ``unsubscribe`` or the end of the connection
-  (deleting the flow does not end it). Each connection has a bounded
+  A subscription lives until ``unsubscribe`` or the end of the connection.
+  **Deleting a subscribed flow does not end its subscriptions, silently**:
+  no error push is sent (no client of the hosted platform expects one, and
+  the core reports drop writes only); nothing more is pushed for it since
+  flow ids are never reused, and the entry goes with the connection or with
+  an ``unsubscribe`` by that flow id (answered 200 while it is subscribed,
+  404 after). Each connection has a bounded
   outgoing queue (``max_queue``, default 1000 frames, replies included). A
   subscriber that falls that far behind is closed with **1013** ("try again
   later") and the reason ``"outgoing queue overflow (N messages)"``: writers
   never wait for slow readers.
 * **Idle connections** (no text frame received for ``idle_timeout`` seconds,
   default 120) are closed with 1001 "idle timeout". Clients keep a connection
-  alive with ``{"type": "heartbeat"}`` frames (transport pings do not count).
+  alive with ``{"type": "heartbeat"}`` frames (transport pings do not count);
+  the SDK client beats every 10 s. Time spent handling a request does not
+  count as idle (frames are not read meanwhile).
+* **Cleanup**: when a connection ends (either side, overflow or idle close)
+  its subscriptions are removed, including one whose subscribe request was
+  still being handled.
 """
 
 from __future__ import annotations
@@ -257,8 +267,8 @@ class _Connection:
         try:
             await asyncio.wait({sender, watchdog, receiver}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.outbox.close()  # first: a subscribe still in a worker thread is refused
             self.hub.drop_connection(self.outbox)
-            self.outbox.close()
             for task in (sender, watchdog, receiver):
                 task.cancel()
             await asyncio.gather(sender, watchdog, receiver, return_exceptions=True)
@@ -302,6 +312,8 @@ class _Connection:
                     continue
                 self.last_seen = time.monotonic()
                 reply = await self._handle(text)
+                # frames queued behind a slow request were not read meanwhile
+                self.last_seen = time.monotonic()
                 if reply is not None:
                     self.outbox.put(json.dumps(reply))
 
@@ -316,6 +328,8 @@ class _Connection:
                 raise bad_request("Frame must be a JSON object.")
             msg_id = msg.get("msgId")
             kind = msg.get("type")
+            if not isinstance(kind, str):
+                raise bad_request("'type' must be a string.")
             if kind == "heartbeat":
                 return None
             if kind in ("subscribe", "unsubscribe"):
@@ -344,12 +358,19 @@ class _Connection:
             raise bad_request("A subscription needs 'flowId' or 'path'.")
         account = self.creds.account
         principal = self.platform.authenticate(self.creds.token, account)
-        flow = self.platform.flow(
-            principal,
-            account,
-            flow_id if isinstance(flow_id, str) else None,
-            path if isinstance(path, str) else None,
-        )
+        try:
+            flow = self.platform.flow(
+                principal,
+                account,
+                flow_id if isinstance(flow_id, str) else None,
+                path if isinstance(path, str) else None,
+            )
+        except PlatformError as exc:
+            # the flow was deleted after it was subscribed: let its id be unsubscribed
+            gone = exc.status == 404 and kind == "unsubscribe"
+            if gone and isinstance(flow_id, str) and self.hub.unsubscribe(flow_id, self.outbox):
+                return 200, {}
+            raise
         self.platform.authorize(principal, "drop_read", account, flow["path"])
         if kind == "subscribe":
             check = None
@@ -375,7 +396,7 @@ class _Connection:
 
     def _crud(self, kind: str, msg: dict[str, Any]) -> tuple[int, Any]:
         obj = msg.get("object")
-        if obj not in _OBJECTS:
+        if not isinstance(obj, str) or obj not in _OBJECTS:
             raise bad_request("'object' must be one of 'drop', 'flow', 'track'.")
         object_id = msg.get("id")
         value = msg.get("value")

@@ -15,6 +15,19 @@ from flowthings import FlowThingsForbidden, Token
 from flowthings.local.testing import LocalPlatform
 
 API = Any
+WAIT = 10.0
+
+
+def _barrier(ws: Any) -> None:
+    """Wait for a round trip on ``ws``.
+
+    The server queues a push on the connection while the write that caused it
+    is still running, and the client reads frames in order, so once the reply
+    to a request sent afterwards has arrived, every push due for the earlier
+    writes has been delivered: "nothing more came" is then a fact, not a guess
+    made after a sleep. The reply may be an error (a revoked token).
+    """
+    ws.send({"type": "findmany", "object": "flow"}).exception(timeout=WAIT)
 
 
 def _collect(api: API, flow_id: str) -> tuple[Any, queue.Queue[tuple[str, Any]]]:
@@ -24,13 +37,14 @@ def _collect(api: API, flow_id: str) -> tuple[Any, queue.Queue[tuple[str, Any]]]
         heartbeat_interval=None,
         reconnect=False,
     )
-    ws.run_in_thread(wait_open=5)
-    ws.subscribe(flow_id).result(timeout=5)
+    ws.run_in_thread()
+    assert ws.wait_open(WAIT)
+    ws.subscribe(flow_id).result(timeout=WAIT)
     return ws, got
 
 
 def _drain(
-    got: queue.Queue[tuple[str, Any]], n: int, timeout: float = 5.0
+    got: queue.Queue[tuple[str, Any]], n: int, timeout: float = WAIT
 ) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -54,7 +68,7 @@ def test_track_produced_drops_are_pushed_once_in_order(flowthings_api: API) -> N
             flowthings_api.drop(src["id"]).create({"elems": {"n": n}})
         flowthings_api.drop(dst["id"]).create({"elems": {"n": 99, "double": 0}})  # a REST write
         pushed = _drain(got, 6)
-        time.sleep(0.2)
+        _barrier(ws)
         assert got.empty()  # nothing pushed twice
     finally:
         ws.close()
@@ -76,7 +90,7 @@ def test_raw_socket_receives_tracked_drop(flowthings_platform: LocalPlatform) ->
         r = httpx.post(f"{flowthings_platform.base_url}/session", headers=headers)
         assert r.status_code == 201, r.text
         sock = websocket.create_connection(
-            f"ws://{flowthings_platform.ws_host}/session/{r.json()['body']['id']}/ws", timeout=5
+            f"ws://{flowthings_platform.ws_host}/session/{r.json()['body']['id']}/ws", timeout=WAIT
         )
         try:
             sock.send(json.dumps({"msgId": 1, "type": "subscribe", "flowId": dst["id"]}))
@@ -106,11 +120,11 @@ def test_token_and_share_sessions(flowthings_platform: LocalPlatform) -> None:
                 try:
                     refused = ws.subscribe(private["id"])
                     with pytest.raises(FlowThingsForbidden):
-                        refused.result(timeout=5)
+                        refused.result(timeout=WAIT)
                     api.drop(private["id"]).create({"elems": {"secret": True}})
                     api.drop(shared["id"]).create({"elems": {"ok": True}})
                     pushed = _drain(got, 1)
-                    time.sleep(0.1)
+                    _barrier(ws)
                 finally:
                     ws.close()
                 assert [r for r, _ in pushed] == [shared["id"]]
@@ -127,7 +141,7 @@ def test_revoked_token_subscription_stops_pushing(flowthings_platform: LocalPlat
             try:
                 api.token.delete(tok["id"])
                 api.drop(flow["id"]).create({"elems": {"after": "revocation"}})
-                time.sleep(0.2)
+                _barrier(ws)
             finally:
                 ws.close()
         assert got.empty()

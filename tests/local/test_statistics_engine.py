@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
 from typing import Any
 
 import pytest
 
 from flowthings.local._statistics import (
     SERIES,
-    StatEvents,
     StatisticsError,
     bucket_counts,
-    statistics_buckets,
     statistics_range,
 )
+
+
+def statistics_buckets(stamps: list[int], **query: Any) -> list[int]:
+    """Count events per bucket of a statistics query, as the platform does."""
+    return bucket_counts(((ts, 1) for ts in stamps), statistics_range(**query))
 
 
 def ms(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
@@ -146,36 +147,3 @@ def test_invalid_queries(kwargs: dict[str, Any]) -> None:
     with pytest.raises(StatisticsError) as info:
         statistics_buckets([], **kwargs)
     assert isinstance(info.value, ValueError)
-
-
-def test_stat_events_roundtrip_and_transaction() -> None:
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    lock = threading.RLock()
-    events = StatEvents(conn, lock)
-    StatEvents(conn, lock)  # idempotent schema
-    events.record("alice", "trackHit", "t1", ms(2015, 1, 6))
-    events.record("alice", "trackHit", "t1", ms(2015, 1, 5))
-    events.record("alice", "trackHit", "t2", ms(2015, 1, 6))
-    events.record("bob", "trackHit", "t1", ms(2015, 1, 6))
-    events.record("alice", "trackPass", "t1", ms(2015, 1, 6))
-    # inside the caller's transaction: rolled back with it, never committed by record()
-    with lock:
-        conn.execute("BEGIN")
-        events.record("alice", "trackHit", "t1", ms(2015, 1, 7))
-        conn.execute("ROLLBACK")
-    got = events.timestamps("alice", "trackHit", "t1", ms(2015, 1, 1), ms(2016, 1, 1))
-    assert got == [ms(2015, 1, 5), ms(2015, 1, 6)]
-    assert events.timestamps("alice", "trackHit", "t1", ms(2015, 1, 6), ms(2015, 1, 6)) == []
-    assert statistics_buckets(got, year=2015, month=1, day=None, level=None)[4:6] == [1, 1]
-    conn.close()
-
-
-def test_stat_events_commit_flag_and_unknown_series() -> None:
-    conn = sqlite3.connect(":memory:")
-    events = StatEvents(conn, threading.Lock())
-    events.record("a", "flowDropAdded", "f1", 5, commit=True)
-    assert not conn.in_transaction
-    assert events.timestamps("a", "flowDropAdded", "f1", 0, 10) == [5]
-    with pytest.raises(StatisticsError):
-        events.record("a", "nope", "f1", 5)
-    conn.close()

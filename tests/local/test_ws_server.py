@@ -396,6 +396,15 @@ def test_requests_use_the_sessions_permissions(env: Env) -> None:
         pytest.param(
             '{"msgId": "g", "type": "update", "object": "flow", "id": "f1"}', "g", id="no-value"
         ),
+        pytest.param('{"msgId": "h", "type": ["find"]}', "h", id="type-not-a-string"),
+        pytest.param(
+            '{"msgId": "i", "type": "find", "object": {"x": 1}, "id": "f1"}', "i", id="bad-object"
+        ),
+        pytest.param(
+            '{"msgId": "j", "type": "findmany", "object": "flow", "options": [1]}',
+            "j",
+            id="options-not-object",
+        ),
     ],
 )
 def test_bad_frame_gets_an_error_reply_and_the_socket_stays_up(
@@ -420,14 +429,21 @@ def test_bad_frame_gets_an_error_reply_and_the_socket_stays_up(
 
 
 def test_idle_connection_is_closed_and_heartbeats_keep_it_open() -> None:
-    with serve(WebSocketSettings(idle_timeout=0.4)) as env:
+    # The idle timeout is far above the beat period, so a loaded machine that
+    # stalls the beating loop for a while still keeps that connection open;
+    # the loop beats until the quiet connection was closed, whenever that is.
+    with serve(WebSocketSettings(idle_timeout=1.5)) as env:
         quiet, beating = env.connect(), env.connect()
         try:
-            end = time.monotonic() + 1.2
-            while time.monotonic() < end:
+            frames: list[tuple[int, Any]] = []
+            reader = threading.Thread(target=lambda: frames.append(quiet.recv_data_frame()))
+            reader.start()
+            deadline = time.monotonic() + TIMEOUT
+            while reader.is_alive() and time.monotonic() < deadline:
                 beating.send(json.dumps({"type": "heartbeat"}))
-                time.sleep(0.1)
-            opcode, frame = quiet.recv_data_frame()
+                reader.join(0.1)
+            reader.join(TIMEOUT)
+            [(opcode, frame)] = frames
             assert opcode == websocket.ABNF.OPCODE_CLOSE
             assert int.from_bytes(frame.data[:2], "big") == 1001
             assert frame.data[2:] == b"idle timeout"
@@ -435,6 +451,50 @@ def test_idle_connection_is_closed_and_heartbeats_keep_it_open() -> None:
             assert reply["head"]["ok"]
         finally:
             close(quiet, beating)
+
+
+def wait_for(condition: Any, what: str) -> None:
+    """Poll a condition the server reaches asynchronously (no fixed sleeps)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("how", ["close-frame", "abrupt"])
+def test_disconnect_removes_the_connections_subscriptions(env: Env, how: str) -> None:
+    fid = env.flow("/alice/gone")
+    hub = hub_for(env.platform)
+    ws = env.connect()
+    subscribe(ws, flowId=fid)
+    subscribe(ws, path="/alice/gone")
+    assert hub.subscriber_count(fid) == 1
+    if how == "close-frame":
+        close(ws)
+    else:
+        ws.shutdown()
+    wait_for(lambda: hub.subscriber_count(fid) == 0, "the subscription to go")
+    env.write(fid, {"n": 1})  # nobody to push to: must not fail
+
+
+def test_deleting_a_subscribed_flow_keeps_the_subscription_silently(env: Env) -> None:
+    fid, other = env.flow("/alice/doomed"), env.flow("/alice/other")
+    ws = env.connect()
+    try:
+        subscribe(ws, flowId=fid)
+        subscribe(ws, flowId=other)
+        assert env.http.delete(f"/v0.1/alice/flow/{fid}").status_code == 200
+        # no error push and the socket stays usable: the next frame is the
+        # push of a drop written afterwards to another subscribed flow
+        env.write(other, {"n": 1})
+        assert recv(ws)["resource"] == other
+        assert hub_for(env.platform).subscriber_count(fid) == 1
+        unsubscribe = {"msgId": "u", "type": "unsubscribe", "object": "drop", "flowId": fid}
+        assert request(ws, unsubscribe)["head"]["status"] == 200  # by id: still possible
+        assert hub_for(env.platform).subscriber_count(fid) == 0
+        assert request(ws, unsubscribe)["head"]["status"] == 404  # then the flow is just gone
+    finally:
+        close(ws)
 
 
 def test_slow_subscriber_is_closed_with_1013_and_writers_do_not_stall() -> None:
@@ -484,5 +544,21 @@ def test_outbox_overflow_is_reported_once_and_bounded() -> None:
         hub.publish("f1", {"id": "d1"})  # dropped, never raises
         hub.drop_connection(box)
         assert hub.subscriber_count("f1") == 0
+
+    asyncio.run(main())
+
+
+def test_a_closed_outbox_cannot_subscribe() -> None:
+    # a subscribe handled in a worker thread after its connection ended
+    import asyncio
+
+    async def main() -> None:
+        hub, box = PubSubHub(), Outbox(asyncio.get_running_loop())
+        assert hub.subscribe("f1", box)
+        box.close()
+        hub.drop_connection(box)
+        assert not hub.subscribe("f2", box)
+        assert hub.subscriber_count("f1") == hub.subscriber_count("f2") == 0
+        assert not box.put("late")
 
     asyncio.run(main())

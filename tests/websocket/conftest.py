@@ -1,7 +1,8 @@
-"""A local platform whose server can be stopped and restarted on the same port."""
+"""A local platform whose server can be stopped and restarted on the same port; helpers."""
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -72,6 +73,52 @@ class WsServer:
 def connect(api: API, **kwargs: Any) -> WebSocketClient:
     """``api.websocket.connect(...)``, the documented entry point."""
     return api.websocket.connect(**kwargs)
+
+
+class Recorder:
+    """Collects every callback of a client; tests wait on its queues."""
+
+    def __init__(self) -> None:
+        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.errors: queue.Queue[BaseException] = queue.Queue()
+        self.reconnects: queue.Queue[int] = queue.Queue()
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+        self.close_count = 0
+
+    def callbacks(self) -> dict[str, Any]:
+        return {
+            "on_open": lambda ws: self.opened.set(),
+            "on_message": lambda ws, res, data: self.messages.put((res, data)),
+            "on_error": lambda ws, exc: self.errors.put(exc),
+            "on_close": self._on_close,
+            "on_reconnect": lambda ws, attempt: self.reconnects.put(attempt),
+        }
+
+    def _on_close(self, ws: WebSocketClient) -> None:
+        self.close_count += 1
+        self.closed.set()
+
+    def next_message(self) -> tuple[str, Any]:
+        return self.messages.get(timeout=WAIT)
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client(api: API, rec: Recorder) -> Iterator[WebSocketClient]:
+    ws = connect(api, **rec.callbacks())
+    ws.run_in_thread(wait_open=WAIT)
+    yield ws
+    ws.close()
+
+
+def flow(api: API, name: str) -> str:
+    fid: str = api.flow.create({"path": f"/alice/{name}"})["id"]
+    return fid
 
 
 @pytest.fixture

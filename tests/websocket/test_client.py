@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -19,53 +19,7 @@ from flowthings._websocket import (
 )
 from flowthings.models import Drop
 
-from .conftest import WAIT, WsServer, connect
-
-
-class Recorder:
-    """Collects every callback of a client; tests wait on its queues."""
-
-    def __init__(self) -> None:
-        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.errors: queue.Queue[BaseException] = queue.Queue()
-        self.reconnects: queue.Queue[int] = queue.Queue()
-        self.opened = threading.Event()
-        self.closed = threading.Event()
-        self.close_count = 0
-
-    def callbacks(self) -> dict[str, Any]:
-        return {
-            "on_open": lambda ws: self.opened.set(),
-            "on_message": lambda ws, res, data: self.messages.put((res, data)),
-            "on_error": lambda ws, exc: self.errors.put(exc),
-            "on_close": self._on_close,
-            "on_reconnect": lambda ws, attempt: self.reconnects.put(attempt),
-        }
-
-    def _on_close(self, ws: WebSocketClient) -> None:
-        self.close_count += 1
-        self.closed.set()
-
-    def next_message(self) -> tuple[str, Any]:
-        return self.messages.get(timeout=WAIT)
-
-
-@pytest.fixture
-def rec() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def client(api: API, rec: Recorder) -> Iterator[WebSocketClient]:
-    ws = connect(api, **rec.callbacks())
-    ws.run_in_thread(wait_open=WAIT)
-    yield ws
-    ws.close()
-
-
-def flow(api: API, name: str) -> str:
-    fid: str = api.flow.create({"path": f"/alice/{name}"})["id"]
-    return fid
+from .conftest import WAIT, Recorder, WsServer, connect, flow
 
 
 @pytest.mark.parametrize("by", ["id", "path"])

@@ -1,0 +1,112 @@
+"""Incoming frames and callbacks of the WebSocket client.
+
+:class:`Dispatcher` is a mixin of :class:`~flowthings._websocket.WebSocketClient`:
+it turns one received text frame into a reply (settling the request's future
+and calling its ``callback``) or a push (``on_message``, ``on_drop`` and the
+``drops()`` iterators), and it is the one place where user callbacks are
+called: :meth:`Dispatcher._safe` reports an exception raised by any callback to
+``on_error`` (an exception raised by ``on_error`` itself is dropped), so a
+faulty callback never stops the reader thread. A malformed frame (not JSON,
+unexpected shapes, an unparsable ``head.status``) is ignored, or reported to
+``on_error`` when it belonged to a request, and never ends the connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._errors import FlowThingsException
+from ._ws_drops import DropStreams, to_drop
+from ._ws_requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
+
+if TYPE_CHECKING:
+    from ._config import Token
+    from ._websocket import WebSocketClient
+    from .models import Drop
+
+__all__ = ["Dispatcher"]
+
+
+class Dispatcher:
+    """Frame dispatch and safe callback calls (state lives in ``WebSocketClient``)."""
+
+    on_message: Callable[[WebSocketClient, str, Any], None] | None
+    on_error: ErrorCallback | None
+    on_drop: Callable[[WebSocketClient, str, Drop], None] | None
+    creds: Token | None
+    _requests: RequestTable
+    _streams: DropStreams
+
+    def _client(self) -> WebSocketClient:
+        return self  # type: ignore[return-value]  # the mixin is only used by WebSocketClient
+
+    def _dispatch(self, text: str) -> None:
+        """Handle one received text frame (runs in the reader thread)."""
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        if msg.get("type") == "message":
+            self._push(str(msg.get("resource")), msg.get("value"))
+            return
+        head = msg.get("head")
+        if not isinstance(head, dict):
+            return
+        pending = self._requests.pop(head.get("msgId"))
+        if pending is None:
+            return
+        body = msg.get("body")
+        if pending.callback is not None:
+            self._safe(pending.callback, self._client(), body)
+        try:
+            outcome = reply_outcome(head, body, pending.request, self.creds)
+        except Exception as exc:  # e.g. a head.status that is not a number
+            settle(pending.future, exc)
+            self._safe(self.on_error, self._client(), exc)
+            return
+        settle(pending.future, outcome)
+
+    def _push(self, resource: str, value: Any) -> None:
+        ws = self._client()
+        if self.on_message is not None:
+            self._safe(self.on_message, ws, resource, value)
+        queues = self._streams.wanted(resource)
+        if self.on_drop is None and not queues:
+            return
+        try:
+            drop = to_drop(value)
+        except Exception as exc:
+            self._safe(self.on_error, ws, exc)
+            return
+        if self.on_drop is not None:
+            self._safe(self.on_drop, ws, resource, drop)
+        for q in queues:
+            q.put(drop)
+
+    def _fail_pending(self, exc: FlowThingsException) -> None:
+        for p in self._requests.drain():
+            self._fail(p, exc)
+
+    def _fail(self, pending: Pending, exc: FlowThingsException) -> None:
+        settle(pending.future, exc)
+        if pending.errback is not None:
+            self._safe(pending.errback, self._client(), exc)
+        else:
+            self._safe(self.on_error, self._client(), exc)
+
+    def _safe(self, fn: Callable[..., Any] | None, *args: Any) -> None:
+        """Call a user callback; its exception goes to ``on_error``, never upward."""
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception as exc:
+            on_error = self.on_error
+            if fn is not on_error and on_error is not None:
+                with contextlib.suppress(Exception):  # a raising on_error has nowhere to go
+                    on_error(self._client(), exc)
