@@ -55,7 +55,14 @@ def main() -> None:
     api = API(Token("acc", "secret"), http_client=client, max_retries=0)
     flow_filter = mem.elems.temp > 3
     url = "https://api.flowthings.io/v0.1/acc/drop/f1"
-    headers = {"X-Auth-Token": "secret", "X-Auth-Account": "acc"}
+    # The same four headers the SDK (and 1.0.5) sends, so both sides put the
+    # same request on the wire.
+    headers = {
+        "Accept": "*/*",
+        "Content-Type": 'application/json; charset="UTF-8"',
+        "X-Auth-Token": "secret",
+        "X-Auth-Account": "acc",
+    }
 
     def raw() -> object:
         response = client.get(url, params={"filter": "elems.temp > 3", "limit": 10}, headers=headers)

@@ -101,11 +101,9 @@ class API:
         options = self._options
 
         def current_timeout() -> float | httpx.Timeout | None:
-            # A caller's own client keeps its own timeout unless one was given.
-            if http_client is not None and options.timeout is DEFAULT:
-                return None
             if options.timeout is DEFAULT:
-                return defaults.timeout
+                # A caller's own client keeps its own timeout unless one was given.
+                return None if http_client is not None else defaults.timeout
             return options.timeout
 
         transport = Transport(http_client, current_timeout, options.retry_policy)

@@ -17,7 +17,7 @@ from typing import Any, Final, NamedTuple, TypeVar
 
 from ._errors import FlowThingsError
 
-__all__ = ["DEFAULT", "Defaults", "DefaultType", "Token", "defaults"]
+__all__ = ["DEFAULT", "Defaults", "DefaultType", "Token", "defaults", "resolve"]
 
 _T = TypeVar("_T")
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ._config import DefaultType, Token, resolve
+from ._config import DefaultType, Token, defaults, resolve
 from ._errors import FlowThingsError
 from ._transport import RetryPolicy, Transport
 
-__all__ = ["ApiOptions", "ServiceContext", "id_segment"]
+__all__ = ["ApiOptions", "ServiceContext", "id_segment", "require_id"]
 
 
 @dataclass
@@ -43,15 +44,25 @@ class ApiOptions:
         return "https" if secure else "http"
 
     def retry_policy(self) -> RetryPolicy:
-        """The retry policy in force now."""
-        from ._config import defaults
-
-        return RetryPolicy(
-            max_retries=resolve(self.max_retries, "max_retries"),
-            backoff=defaults.retry_backoff,
-            max_wait=defaults.max_retry_wait,
-            retry_post=self.retry_post,
+        """The retry policy in force now (`defaults` are read on every call)."""
+        return _retry_policy(
+            resolve(self.max_retries, "max_retries"),
+            defaults.retry_backoff,
+            defaults.max_retry_wait,
+            self.retry_post,
         )
+
+
+# The inputs are resolved per request (so `defaults` changes apply at once);
+# only building the frozen, shareable result is memoised, off the hot path.
+@lru_cache(maxsize=16)
+def _retry_policy(max_retries: int, backoff: float, max_wait: float, retry_post: bool) -> RetryPolicy:
+    return RetryPolicy(max_retries, backoff, max_wait, retry_post)
+
+
+@lru_cache(maxsize=64)
+def _rest_prefix(scheme: str, host: str, version: str, account: str) -> str:
+    return f"{scheme}://{host}/v{version}/{quote(account, safe='')}"
 
 
 class ServiceContext:
@@ -65,13 +76,13 @@ class ServiceContext:
     def rest_url(self, path: str) -> str:
         """Absolute URL of `path` under `/v{version}/{account}`."""
         options = self.options
-        return "{}://{}/v{}/{}{}".format(
+        prefix = _rest_prefix(
             options.scheme(),
             resolve(options.host, "host"),
             resolve(options.version, "version"),
-            quote(self.creds.account, safe=""),
-            path,
+            self.creds.account,
         )
+        return prefix + path
 
     def ws_url(self, path: str, websocket: bool = False) -> str:
         """Absolute URL of `path` on the WebSocket host (no version, no account)."""

@@ -65,6 +65,7 @@ __all__ = [
     "ScalarLiteral",
     "Unit",
     "Within",
+    "as_filter",
     "compile_filter",
 ]
 

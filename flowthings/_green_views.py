@@ -49,7 +49,12 @@ class _View(Generic[S_co]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._service!r}>"
 
-    def _method(self, name: str) -> Callable[..., Any]:
+    def _spawner(self, name: str) -> Callable[..., Any]:
+        """The service's method `name`, as a function that spawns it through the owner.
+
+        Both views' `__getattr__` return this; each subclass only states what
+        its owner's `spawn` returns (a green thread or a `GreenThunk`).
+        """
         if name.startswith("_"):
             raise AttributeError(name)
         method = getattr(self._service, name)
@@ -58,7 +63,19 @@ class _View(Generic[S_co]):
                 f"{type(self._service).__name__}.{name} is not a method; "
                 f"read it from view.service.{name}"
             )
-        return method  # type: ignore[no-any-return]  # callable() narrows to Callable[..., object]
+        owner_spawn = self._owner.spawn
+
+        def spawn(*args: Any, **kwargs: Any) -> Any:
+            return owner_spawn(method, *args, **kwargs)
+
+        spawn.__name__ = name
+        spawn.__doc__ = method.__doc__
+        return spawn
+
+
+# AsyncView and LazyView differ only in their owner's return type (green thread
+# vs `GreenThunk`); `call`, `__call__` and `typed` are repeated in each so that
+# mypy sees the concrete view and result type, which a shared base cannot state.
 
 
 class AsyncView(_View[S_co]):
@@ -71,15 +88,7 @@ class AsyncView(_View[S_co]):
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Callable[..., GreenThread[Any]]:
-        method = self._method(name)
-        owner: AsyncAPI = self._owner
-
-        def spawn(*args: Any, **kwargs: Any) -> GreenThread[Any]:
-            return owner.spawn(method, *args, **kwargs)
-
-        spawn.__name__ = name
-        spawn.__doc__ = method.__doc__
-        return spawn
+        return self._spawner(name)
 
     def call(
         self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs
@@ -122,15 +131,7 @@ class LazyView(_View[S_co]):
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Callable[..., GreenThunk[Any]]:
-        method = self._method(name)
-        owner: LazyAPI = self._owner
-
-        def spawn(*args: Any, **kwargs: Any) -> GreenThunk[Any]:
-            return owner.spawn(method, *args, **kwargs)
-
-        spawn.__name__ = name
-        spawn.__doc__ = method.__doc__
-        return spawn
+        return self._spawner(name)
 
     def call(
         self, method: Callable[Concatenate[S_co, P], T], /, *args: P.args, **kwargs: P.kwargs

@@ -20,12 +20,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import httpx
 from pydantic import BaseModel
 
-from ._config import Token
+from ._config import Token, defaults
 from ._errors import (
     FlowThingsConnectionError,
     FlowThingsServerError,
@@ -34,7 +35,7 @@ from ._errors import (
 )
 from ._version import __version__
 
-__all__ = ["RetryPolicy", "Transport", "encode_params", "to_jsonable"]
+__all__ = ["RetryPolicy", "Transport", "encode_params", "to_json"]
 
 logger = logging.getLogger("flowthings")
 
@@ -45,7 +46,7 @@ _SNIPPET_CHARS = 200
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How a request is retried. Built per request from the API's settings."""
+    """How a request is retried. Resolved per request from the API's settings (frozen, shared)."""
 
     max_retries: int
     backoff: float
@@ -84,19 +85,23 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def to_jsonable(data: Any) -> Any:
-    """Converts pydantic models (at any depth) to JSON-ready values.
+def to_json(data: Any) -> bytes:
+    """The JSON body of a request: `json.dumps(data)` with 1.0.5's separators.
 
-    Models are dumped by alias with unset fields left out, so a model built
-    from a few fields sends only those fields.
+    Pydantic models (at any depth) are dumped by alias with unset fields left
+    out, so a model built from a few fields sends only those fields; other
+    mappings are sent as objects. The encoder walks the data once: plain
+    dicts and lists never reach the `default` hook.
     """
-    if isinstance(data, BaseModel):
-        return data.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    if isinstance(data, Mapping):
-        return {key: to_jsonable(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [to_jsonable(value) for value in data]
-    return data
+    return json.dumps(data, default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
@@ -108,6 +113,28 @@ def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str | int | floa
         values: Iterable[Any] = value if isinstance(value, list | tuple) else (value,)
         items.extend((str(key), str(v)) for v in values if v is not None)
     return items
+
+
+@lru_cache(maxsize=256)
+def _parsed_url(url: str) -> httpx.URL:
+    # httpx parses a str URL on every request, which costs about as much as
+    # all of the SDK's own work; most calls repeat a URL (`/flow`, `/drop/{id}`),
+    # and an `httpx.URL` is immutable and passed through unparsed.
+    return httpx.URL(url)
+
+
+def _signed_headers(creds: Token) -> httpx.Headers:
+    # Sent on every request, GETs included, exactly as 1.0.5 did. httpx copies
+    # the headers it is given, so one instance serves every request signed with
+    # `creds`; an `httpx.Headers` (rather than a dict) is encoded once, here.
+    return httpx.Headers(
+        {
+            "Accept": "*/*",
+            "Content-Type": 'application/json; charset="UTF-8"',
+            "X-Auth-Token": creds.token,
+            "X-Auth-Account": creds.account,
+        }
+    )
 
 
 def _snippet(content: bytes) -> str:
@@ -137,6 +164,7 @@ class Transport:
         self._client = client if client is not None else _new_client()
         self._timeout = timeout
         self._retry_policy = retry_policy
+        self._signed: tuple[Token, httpx.Headers] | None = None
 
     @property
     def client(self) -> httpx.Client:
@@ -165,13 +193,9 @@ class Transport:
                 platform's `errors`; `FlowThingsConnectionError` when no
                 answer came.
         """
-        content = json.dumps(to_jsonable(data)).encode() if data is not None else None
-        headers = {
-            "Accept": "*/*",
-            "Content-Type": 'application/json; charset="UTF-8"',
-            "X-Auth-Token": creds.token,
-            "X-Auth-Account": creds.account,
-        }
+        content = to_json(data) if data is not None else None
+        target = _parsed_url(url)
+        headers = self._headers(creds)
         query = encode_params(params) if params else None
         policy = self._retry_policy()
         retryable = policy.allows(method)
@@ -181,7 +205,7 @@ class Transport:
         while True:
             try:
                 response = self._client.request(
-                    method, url, content=content, params=query, headers=headers, timeout=timeout
+                    method, target, content=content, params=query, headers=headers, timeout=timeout
                 )
             except httpx.TransportError as exc:
                 if retryable and attempt < policy.max_retries:
@@ -202,6 +226,14 @@ class Transport:
             )
         return _parse_envelope(response, creds, method, log_path)
 
+    def _headers(self, creds: Token) -> httpx.Headers:
+        """The four 1.0.5 headers, built once per credentials (they can be swapped)."""
+        signed = self._signed
+        if signed is None or signed[0] is not creds:
+            # One tuple, assigned at once: a thread never pairs old creds with new headers.
+            signed = self._signed = (creds, _signed_headers(creds))
+        return signed[1]
+
     def _resolve_timeout(self) -> float | httpx.Timeout:
         timeout = self._timeout()
         if timeout is None:
@@ -209,8 +241,6 @@ class Transport:
             client_timeout = self._client.timeout
             if client_timeout.read is not None or client_timeout.connect is not None:
                 return client_timeout
-            from ._config import defaults
-
             return defaults.timeout
         return timeout
 

@@ -25,7 +25,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +33,10 @@ from ._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsF
 from ._ws_dispatch import Dispatcher
 from ._ws_requests import (
     Callback,
-    ErrorCallback,
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
     FlowThingsRequestTimeout,
+    Sender,
     subscription_message,
 )
 from ._ws_socket import Closed, HandshakeError, Socket, SocketError
@@ -50,7 +50,7 @@ __all__ = ["ConnectionLoop", "connect_error"]
 HEARTBEAT = '{"type": "heartbeat"}'
 
 
-class ConnectionLoop(Dispatcher):
+class ConnectionLoop(Dispatcher, Sender):
     """Reader and ticker loops (state lives in ``WebSocketClient``)."""
 
     url: str
@@ -72,16 +72,6 @@ class ConnectionLoop(Dispatcher):
     _last_sent: float
     _reader_done: bool
     close_timeout: float
-
-    def send(
-        self,
-        data: Mapping[str, Any],
-        callback: Callback | None = None,
-        *,
-        errback: ErrorCallback | None = None,
-        timeout: float | None = None,
-    ) -> Future[Any]:
-        raise NotImplementedError  # pragma: no cover - WebSocketClient.send
 
     # -- reader ------------------------------------------------------------
 

@@ -38,6 +38,7 @@ __all__ = [
     "FlowThingsRequestTimeout",
     "Pending",
     "RequestTable",
+    "Sender",
     "reply_outcome",
     "settle",
     "subscription_message",
@@ -178,18 +179,27 @@ def _wire(obj: Any) -> Any:
     return to_wire() if callable(to_wire) else obj
 
 
-class DropRequests:
-    """Request helpers; each returns a future of the reply body."""
+class Sender:
+    """Base of the client's mixins that send requests (``ConnectionLoop``, ``DropRequests``).
 
-    def send(
-        self,
-        data: Mapping[str, Any],
-        callback: Callback | None = None,
-        *,
-        errback: ErrorCallback | None = None,
-        timeout: float | None = None,
-    ) -> Future[Any]:
-        raise NotImplementedError  # pragma: no cover
+    It declares, for mypy only, the ``WebSocketClient.send`` they call; no stub
+    exists at run time.
+    """
+
+    if TYPE_CHECKING:
+
+        def send(
+            self,
+            data: Mapping[str, Any],
+            callback: Callback | None = None,
+            *,
+            errback: ErrorCallback | None = None,
+            timeout: float | None = None,
+        ) -> Future[Any]: ...
+
+
+class DropRequests(Sender):
+    """Request helpers; each returns a future of the reply body."""
 
     def request(
         self, obj: str, kind: str, callback: Callback | None = None, **fields: Any

@@ -7,9 +7,10 @@ Choices:
 
 * The core runs synchronously on the event loop thread (SQLite calls are
   short and serialized by the store lock anyway), avoiding a thread hop per
-  request — except ``POST /drop...`` (drop writes and aggregations) and
-  ``POST /track/simulate``, which may run track JavaScript (up to 200 ms
-  per track) and so run in the threadpool. Drop listeners still see writes
+  request — except ``POST /track/simulate``, aggregations and drop writes
+  to an account that has tracks, which may run track JavaScript (up to
+  200 ms per track) or scan big flows and so run in the threadpool
+  (``_may_block``). Drop listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
 * Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity``,
   numbers out of the float range such as ``1e400``, integers over 4300
@@ -120,8 +121,32 @@ async def _read_body(request: Request) -> Any:
     return value
 
 
+def _may_block(platform: Platform, call: Call) -> bool:
+    """Whether ``call`` may run for long (track JavaScript, an aggregation).
+
+    A drop write runs track JS only when the account has tracks; without any,
+    it is as short as any other write and stays on the event loop (a thread
+    hop costs more than the write itself). A track created meanwhile at worst
+    runs one write's tracks on the loop.
+    """
+    if call.method != "POST":
+        return False
+    seg = call.segments
+    if seg[:2] == ["track", "simulate"]:
+        return True
+    if seg[:1] != ["drop"]:
+        return False
+    return len(seg) > 2 or platform.store.has_kind(call.account, "track")
+
+
+def _url_path(scope: Any) -> str:
+    # what ``request.url.path`` gives, without building (and parsing) a whole URL
+    path: str = scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
 def _call(request: Request, body: Any) -> Call:
-    parts = [s for s in request.url.path.split("/") if s]
+    parts = [s for s in _url_path(request.scope).split("/") if s]
     if len(parts) < 2 or not parts[0].startswith("v"):
         raise not_found()
     method = "GET" if request.method == "HEAD" else request.method
@@ -151,10 +176,7 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
         try:
             body = await _read_body(request)
             call = _call(request, body)
-            if call.method == "POST" and (
-                call.segments[:1] == ["drop"] or call.segments[:2] == ["track", "simulate"]
-            ):
-                # a drop write or a simulation runs track JS: keep it off the event loop
+            if _may_block(platform, call):
                 result = await run_in_threadpool(dispatch, platform, call)
             else:
                 result = dispatch(platform, call)

@@ -87,8 +87,16 @@ _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
 
 
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+"""Exact types of JSON scalars: checked with ``type(v) in _SCALARS`` before the
+(much slower) ``Mapping`` ABC check, as filters and sorts call :func:`plain`
+once per scanned drop."""
+
+
 def typed_parts(value: object) -> tuple[str, Any] | None:
     """Return ``(type, value)`` of a typed element, or ``None`` for plain JSON."""
+    if type(value) in _SCALARS:
+        return None
     if (
         isinstance(value, Mapping)
         and len(value) == 2
@@ -123,6 +131,8 @@ def element_type(value: Any) -> str | None:
 
 def plain(value: Any) -> Any:
     """Return the plain JSON form of an element (the module docstring's rule)."""
+    if type(value) in _SCALARS:
+        return value
     parts = typed_parts(value)
     if parts is not None:
         kind, payload = parts

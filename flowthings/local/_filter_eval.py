@@ -69,10 +69,13 @@ DROP_TOP_LEVEL: Final = frozenset(
 """Members of a drop itself; any other first segment is looked up in ``elems``."""
 
 _EARTH_RADIUS_M: Final = 6_371_008.8  # IUGG mean radius
+_NUMBERS: Final = frozenset({int, float})
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
     """Return whether *value* is an int or float (``bool`` is not a number)."""
+    if type(value) in _NUMBERS:  # fast path for what JSON decodes to
+        return True
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -97,7 +100,7 @@ def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
         path = ["elems", *path]
     current: Any = obj
     for segment in path:
-        if isinstance(current, Mapping):
+        if type(current) is dict or isinstance(current, Mapping):  # dict: skip the ABC check
             if segment in current:
                 current = current[segment]
                 continue

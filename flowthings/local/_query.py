@@ -22,9 +22,11 @@ Choices where the docs are silent (``rest-api.md`` ยง5, ``filter-language.md`` ย
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ._elements import render_drop
@@ -176,15 +178,28 @@ def run_query(
     matching: Iterable[dict[str, Any]] = (
         objects if flt is None else (o for o in objects if flt.matches(o, now_ms=now_ms, drop=drop))
     )
+    end = q.skip + q.limit
     if q.sort != "creationDate":
-        present: list[tuple[tuple[int, Any], dict[str, Any]]] = []
-        missing: list[tuple[tuple[int, Any], dict[str, Any]]] = []
-        for o in matching:
-            v = resolve(o, q.sort.split("."), drop=drop)
-            (missing if v is MISSING else present).append((_sort_key(v), o))
-        present.sort(key=lambda p: p[0], reverse=q.descending)
-        matching = [o for _, o in present] + [o for _, o in missing]
-    return list(islice(matching, q.skip, q.skip + q.limit))
+        # Only the first `end` objects in sort order are needed: stream them
+        # through a heap of that size (heapq.nsmallest/nlargest equal
+        # sorted(...)[:end], ties kept in input order) instead of sorting
+        # everything. Keeping every decoded object alive until a full sort
+        # also made the cyclic GC re-walk them all, over and over.
+        path = q.sort.split(".")
+        missing: list[dict[str, Any]] = []
+
+        def keyed() -> Iterator[tuple[tuple[int, Any], dict[str, Any]]]:
+            for o in matching:
+                v = resolve(o, path, drop=drop)
+                if v is not MISSING:
+                    yield _sort_key(v), o
+                elif len(missing) < end:
+                    missing.append(o)
+
+        pick = heapq.nlargest if q.descending else heapq.nsmallest
+        top = [o for _, o in pick(end, keyed(), key=itemgetter(0))]
+        matching = top + missing[: end - len(top)]
+    return list(islice(matching, q.skip, end))
 
 
 def project(obj: dict[str, Any], only: tuple[str, ...] | None) -> dict[str, Any]:

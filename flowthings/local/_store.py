@@ -223,6 +223,14 @@ class Store:
             ).fetchone()
         return (r[0], _loads(r[1])) if r else None
 
+    def has_kind(self, account: str, kind: str) -> bool:
+        """Return whether ``account`` holds at least one object of ``kind``."""
+        with self.lock:
+            r = self._conn.execute(
+                "SELECT 1 FROM objects WHERE account = ? AND kind = ? LIMIT 1", (account, kind)
+            ).fetchone()
+        return r is not None
+
     def kind_of(self, object_id: str) -> str | None:
         """Return the kind of the object ``object_id`` in any account (``None`` if absent)."""
         with self.lock:
@@ -304,13 +312,20 @@ class Store:
         return cur.rowcount
 
     def scan(
-        self, account: str, kind: str, *, flow_id: str | None = None, newest_first: bool = True
+        self,
+        account: str,
+        kind: str,
+        *,
+        flow_id: str | None = None,
+        newest_first: bool = True,
+        offset: int = 0,
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
         Rows are fetched in keyset-paginated batches growing from 64 to 2048
         rows, so a caller that stops early (a page of 20) reads little, and the
-        lock is not held between batches.
+        lock is not held between batches. ``offset`` rows are skipped by SQLite
+        (never decoded).
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
         where = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
@@ -319,7 +334,7 @@ class Store:
         order = f" ORDER BY creation_date {direction}, seq {direction} LIMIT ?"
         batch = _FIRST_BATCH
         with self.lock:
-            rows = self._conn.execute(sql + order, (*first, batch)).fetchall()
+            rows = self._conn.execute(sql + order + " OFFSET ?", (*first, batch, offset)).fetchall()
         while rows:
             for _, _, data in rows:
                 yield _loads(data)

@@ -54,6 +54,8 @@ def _prepare(platform: DropOperations, account: str, flow: Obj, body: Any) -> Ob
 
 def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> None:
     """Route a committed ``drop`` of ``flow`` through the account's tracks and write the results."""
+    if not platform.store.has_kind(account, "track"):  # the common case: one cheap query
+        return
     tracks = list(platform.store.scan(account, "track", newest_first=False))
     if not any(t.get("source") == flow["path"] for t in tracks):
         return

@@ -27,6 +27,7 @@ __all__ = [
     "ReadableService",
     "References",
     "Service",
+    "find_params",
 ]
 
 JSONObject = dict[str, Any]
@@ -43,6 +44,19 @@ def _params(params: Mapping[str, Any] | Params | None) -> dict[str, Any] | None:
     if isinstance(params, Params):
         return params.to_dict()
     return dict(params)
+
+
+def find_params(filters: tuple[Filter | str, ...], params: dict[str, Any]) -> Params:
+    """The query of a find: positional filters AND-ed, or a `filter=` keyword.
+
+    Raises:
+        TypeError: When filters are given both ways.
+    """
+    if not filters:
+        return P(**params)
+    if "filter" in params:
+        raise TypeError("pass filters either positionally or as filter=, not both")
+    return P(filter=filters, **params)
 
 
 class Service:
@@ -147,10 +161,7 @@ class ReadableService(Service):
 
         >>> api.flow.find_many(mem.displayName == 'Foo', limit=10)
         """
-        if "filter" in params and filters:
-            raise TypeError("pass filters either positionally or as filter=, not both")
-        query = P(filter=filters, **params) if filters else P(**params)
-        return self.request("GET", params=query)
+        return self.request("GET", params=find_params(filters, params))
 
     @overload
     def find(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...

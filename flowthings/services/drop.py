@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._context import ServiceContext, id_segment
 from .._filters import Filter
 from .._modify import P, Params
-from ._base import CrudService, JSONObject, References, Service, _check_model
+from ._base import CrudService, JSONObject, References, Service, _check_model, find_params
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -119,8 +119,8 @@ class DropServiceFactory(Service):
         """
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError("path must be a flow path such as '/alice/sensors'")
-        query = P(filter=filters, **params) if filters else P(**params)
-        return self.request("GET", params={**query.to_dict(), "path": path})
+        query = find_params(filters, params).to_dict()
+        return self.request("GET", params={**query, "path": path})
 
     def find_in_flows(
         self, queries: Mapping[str, Mapping[str, Any] | Params]

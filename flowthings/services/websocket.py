@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._context import ServiceContext
+from .._errors import FlowThingsServerError
 from ._base import Service
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ class WebSocketService(Service):
         """Opens a new session (`POST /session`) and returns its WebSocket URL."""
         session = self.request("POST")
         if not isinstance(session, dict) or not isinstance(session.get("id"), str):
-            from .._errors import FlowThingsServerError
-
             raise FlowThingsServerError(
                 ["the session endpoint answered no session id"],
                 self._context.creds, "POST", self._path,

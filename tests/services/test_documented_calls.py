@@ -451,6 +451,14 @@ def test_ids_are_escaped(wire: Wire, api: API) -> None:
         pytest.param(
             lambda a: a.drop.find(path="relative"), ValueError, id="drop-find-relative-path"
         ),
+        pytest.param(
+            lambda a: a.flow.find(mem.x == 1, filter=mem.y == 2), TypeError, id="find-two-filters"
+        ),
+        pytest.param(
+            lambda a: a.drop.find(mem.x == 1, path="/acc/f", filter="y == 2"),
+            TypeError,
+            id="drop-find-by-path-two-filters",
+        ),
     ],
 )
 def test_bad_input_fails_before_io(

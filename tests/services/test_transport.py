@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import types
 from collections.abc import Iterator
 
 import httpx
@@ -24,7 +25,7 @@ from flowthings import (
     Token,
 )
 
-from .conftest import CREDS, Wire, envelope
+from .conftest import BASE, CREDS, Wire, envelope
 
 
 @pytest.fixture
@@ -231,6 +232,39 @@ def test_creds_setter_resigns_all_services(wire: Wire, api: API) -> None:
         api.creds = ("a", 1)  # type: ignore[assignment]
 
 
+def test_creds_swapped_between_requests_resign_the_next_one(wire: Wire, api: API) -> None:
+    # The signed headers and the URL prefix are built once per credentials;
+    # a swap after earlier requests must still take effect on the next one.
+    api.flow.find()
+    assert wire.request.headers["x-auth-token"] == "sekrit"
+    api.creds = Token("other", "secret2")
+    api.flow.find()
+    assert wire.request.headers["x-auth-token"] == "secret2"
+    assert wire.request.headers["x-auth-account"] == "other"
+    assert str(wire.request.url) == "https://api.flowthings.io/v0.1/other/flow"
+    api.creds = CREDS
+    api.flow.find()
+    assert wire.request.headers["x-auth-token"] == "sekrit"
+    assert str(wire.request.url) == f"{BASE}/flow"
+
+
+def test_retry_defaults_changed_after_requests_apply_at_once(
+    wire: Wire, no_sleep: list[float], restore_defaults: None
+) -> None:
+    wire.route.mock(return_value=httpx.Response(503, json=envelope({}, 503)))
+    with API(CREDS) as client:
+        flowthings.defaults.max_retries = 1
+        with pytest.raises(FlowThingsServerError):
+            client.flow.find()
+        assert wire.route.call_count == 2
+        flowthings.defaults.max_retries = 3
+        flowthings.defaults.max_retry_wait = 0.25
+        with pytest.raises(FlowThingsServerError):
+            client.flow.find()
+        assert wire.route.call_count == 2 + 4
+    assert all(wait <= 0.25 for wait in no_sleep[1:])
+
+
 def test_one_pooled_client_is_reused(api: API) -> None:
     seen: list[int] = []
 
@@ -278,3 +312,27 @@ def test_models_are_sent_by_alias_without_unset_fields(wire: Wire, api: API) -> 
     api.flow.create(Thing(display_name="x"))
     assert wire.json == {"displayName": "x"}
 
+
+
+def test_json_body_dumps_models_and_mappings_at_any_depth(wire: Wire, api: API) -> None:
+    from flowthings.models import Flow
+
+    api.root.request(
+        "POST",
+        "/x",
+        data={
+            "flow": Flow(path="/acc/f"),
+            "proxy": types.MappingProxyType({"a": (1, 2), "inner": Flow(path="/acc/g")}),
+            "list": [Flow(path="/acc/h"), {"b": None}],
+        },
+    )
+    assert wire.request.content == (
+        b'{"flow": {"path": "/acc/f"}, "proxy": {"a": [1, 2], "inner": {"path": "/acc/g"}},'
+        b' "list": [{"path": "/acc/h"}, {"b": null}]}'
+    )
+
+
+def test_unserialisable_body_fails_before_io(wire: Wire, api: API) -> None:
+    with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
+        api.flow.create({"path": "/acc/f", "tags": {"a"}})
+    assert not wire.route.called
