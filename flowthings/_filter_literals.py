@@ -58,7 +58,8 @@ _PY_FLAGS: Final = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": 
 
 _SIMPLE_ESCAPES: Final = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _REGEX_CONTROL_ESCAPES: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_NEEDS_ESCAPE: Final = re.compile("[\\\\'\x00-\x1f\x7f\u2028\u2029]")
+# Lone surrogates are escaped too: they cannot be encoded into a URL as they are.
+_NEEDS_ESCAPE: Final = re.compile("[\\\\'\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 

@@ -77,3 +77,11 @@ def test_platform_reads_regexes_back_exactly(s: str) -> None:
 )
 def test_keyword_like_names_the_sdk_allows_are_members(node: Filter, obj: dict[str, Any]) -> None:
     assert _matches(node, obj)
+
+
+def test_lone_surrogates_are_escaped_and_read_back() -> None:
+    value = "a\ud800b\udfff"
+    compiled = str(mem.a == value)
+    assert compiled == "a == 'a\\ud800b\\udfff'"
+    assert compiled.isascii()
+    assert filter_lang.parse_filter(compiled).matches({"a": value})
