@@ -109,6 +109,21 @@ class LocalPlatform:
         self.platform.close()
 
 
+_LOCAL_EXTRA_MODULES = ("starlette", "uvicorn", "lark", "websockets")
+
+
+def _require_local_extra() -> None:
+    """Fails with an actionable message when the ``local`` extra is missing."""
+    import importlib.util
+
+    missing = [m for m in _LOCAL_EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(
+            f"the local flowthings platform needs {', '.join(missing)}: "
+            "pip install 'flowthings[local]'"
+        )
+
+
 @contextlib.contextmanager
 def local_platform(
     db: str = ":memory:",
@@ -130,7 +145,12 @@ def local_platform(
 
     Yields:
         The running :class:`LocalPlatform`.
+
+    Raises:
+        ImportError: When the ``local`` extra (starlette, uvicorn, lark,
+            mini-racer) is not installed, with the command that installs it.
     """
+    _require_local_extra()
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import ServerThread
     from ._ws import websocket_routes

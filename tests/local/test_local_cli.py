@@ -107,3 +107,18 @@ def test_plugin_module_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_missing_local_extra_gives_an_actionable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from flowthings.local.testing import local_platform
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "lark" else real_find_spec(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ImportError, match=r"lark: pip install 'flowthings\[local\]'"), local_platform():
+        pass
