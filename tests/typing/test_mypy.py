@@ -7,7 +7,10 @@
   other line may get an error. Their suffix keeps them out of a plain
   ``mypy tests/typing`` (and ruff) run, which must stay clean.
 
-Only errors located in this directory count: a type error elsewhere in the
+The runnable ``examples/*.py`` are checked in the same run (one mypy start
+costs most of the time) and must be clean too: they are what users copy.
+
+Only errors located in these files count: a type error elsewhere in the
 package is reported by the project's own ``mypy --strict flowthings`` run.
 """
 
@@ -27,6 +30,7 @@ ROOT = HERE.parent.parent
 
 
 FILES = sorted(HERE.glob("check_*.py")) + sorted(HERE.glob("reject_*.pyfail"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 MARKER = re.compile(r"#\s*E:\s*\[([a-z-]+)\]")
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
 
@@ -46,7 +50,7 @@ def reported() -> Errors:
             "--show-error-codes",
             "--no-pretty",
             "--no-error-summary",
-            *(str(f.relative_to(ROOT)) for f in FILES),
+            *(str(f.relative_to(ROOT)) for f in FILES + EXAMPLES),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -64,6 +68,8 @@ def reported() -> Errors:
         path = Path(match["file"])
         if path.resolve().parent == HERE.resolve():
             errors[(path.name, int(match["line"]))].add(match["code"])
+        elif path.resolve() in {e.resolve() for e in EXAMPLES}:
+            errors[(f"examples/{path.name}", int(match["line"]))].add(match["code"])
     return errors
 
 
@@ -99,3 +105,9 @@ def test_rejects_exactly_the_marked_lines(path: Path, reported: Errors) -> None:
     unexpected = {k: v for k, v in found.items() if k not in expected}
     assert missing == {}, "mypy accepted misuse it must reject"
     assert unexpected == {}, "mypy reported errors on unmarked lines"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_typecheck_cleanly(path: Path, reported: Errors) -> None:
+    found = {key: codes for key, codes in reported.items() if key[0] == f"examples/{path.name}"}
+    assert found == {}
