@@ -49,7 +49,8 @@ def _check_creds(creds: object) -> Token:
 class API:
     """Creates a new API instance for interacting with the platform.
 
-    >>> api = API(creds)
+    Examples:
+        >>> api = API(creds)
 
     Options left at `DEFAULT` follow `flowthings.defaults` at call time.
 
@@ -62,8 +63,10 @@ class API:
         ws_host: WebSocket session host, optionally with a port.
         version: Platform API version (URL segment `/v{version}`).
         timeout: Seconds (or an `httpx.Timeout`); timeouts are always on.
-        max_retries: Retries of idempotent requests (0 disables).
-        retry_post: Also retry POST requests (off: a POST may not be repeatable).
+        max_retries: Retries of idempotent requests, and of any request that
+            could not be sent at all (0 disables).
+        retry_post: Also retry POST requests that may have reached the server
+            (off: a POST may not be repeatable).
         http_client: Your own configured `httpx.Client` (proxies, TLS, mocks);
             you keep ownership of it.
     """

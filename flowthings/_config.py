@@ -41,7 +41,8 @@ class Token(NamedTuple):
     A `Token` is an immutable pair, so `account, token = creds` works. Its
     `repr` never shows the secret.
 
-    >>> creds = Token('<account>', '<token>')
+    Examples:
+        >>> creds = Token('<account>', '<token>')
     """
 
     account: str
@@ -123,7 +124,8 @@ class Defaults:
     timeout: float = 30.0
     """Seconds before a connect/read/write/pool wait gives up. Always on."""
     max_retries: int = 2
-    """Retries of idempotent requests on connection errors and 429/502/503/504."""
+    """Retries of idempotent requests on connection errors and 429/502/503/504,
+    and of any request that could not be sent at all (connection refused)."""
     retry_backoff: float = 0.5
     """Base of the exponential backoff between retries, in seconds."""
     max_retry_wait: float = 30.0

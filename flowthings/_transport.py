@@ -41,6 +41,8 @@ logger = logging.getLogger("flowthings")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "MGET", "PUT", "MPUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Failures that happen before a byte of the request is sent: safe to retry for any method.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _SNIPPET_CHARS = 200
 
 
@@ -54,7 +56,11 @@ class RetryPolicy:
     retry_post: bool
 
     def allows(self, method: str) -> bool:
-        """True when `method` may be retried at all."""
+        """True when `method` may be retried once the request was sent.
+
+        A failure before anything was sent (`NOT_SENT_ERRORS`) is retried for
+        every method, POST included, up to `max_retries`.
+        """
         return self.max_retries > 0 and (method in IDEMPOTENT_METHODS or self.retry_post)
 
     def wait(self, attempt: int, response: httpx.Response | None) -> float:
@@ -185,8 +191,13 @@ class Transport:
         log_path: str,
         data: Any = None,
         params: Mapping[str, Any] | None = None,
+        decode: Callable[[bytes], tuple[Any, dict[str, Any]] | None] | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """Sends one request and returns `(body, head.references)`.
+
+        `decode`, when given, is offered the bytes of a successful answer
+        first (the typed views validate models straight from them); when it
+        returns `None` the answer is parsed as usual.
 
         Raises:
             FlowThingsException: A subclass chosen by the status, with the
@@ -208,11 +219,16 @@ class Transport:
                     method, target, content=content, params=query, headers=headers, timeout=timeout
                 )
             except httpx.TransportError as exc:
-                if retryable and attempt < policy.max_retries:
+                if attempt < policy.max_retries and (retryable or isinstance(exc, NOT_SENT_ERRORS)):
                     attempt += 1
                     self._sleep_before_retry(method, log_path, attempt, policy, None, exc)
                     continue
                 raise _connection_error(exc, creds, method, log_path) from exc
+            except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
+                message = f"{type(exc).__name__}: {exc}"
+                raise FlowThingsServerError(
+                    errors=[message], creds=creds, method=method, path=log_path
+                ) from exc
             if retryable and response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
                 attempt += 1
                 self._sleep_before_retry(method, log_path, attempt, policy, response, None)
@@ -224,6 +240,10 @@ class Transport:
                 "%s %s -> %d in %.1f ms (retries=%d)",
                 method, log_path, response.status_code, elapsed, attempt,
             )
+        if decode is not None and 200 <= response.status_code < 400:
+            decoded = decode(response.content)
+            if decoded is not None:
+                return decoded
         return _parse_envelope(response, creds, method, log_path)
 
     def _headers(self, creds: Token) -> httpx.Headers:
@@ -296,7 +316,7 @@ def _parse_envelope(
     content = response.content
     try:
         envelope = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack allows
         envelope = None
     head = envelope.get("head") if isinstance(envelope, dict) else None
     if not isinstance(envelope, dict) or not isinstance(head, dict):
