@@ -1,19 +1,23 @@
 """Command line of the local platform: ``python -m flowthings.local serve|demo``.
 
 ``serve`` (the default command) prints the base URL and every account's credentials, then serves
-until Ctrl-C (uvicorn shuts down gracefully). WebSocket sessions are served on
-the same host:port (``POST /session``, ``/session/{id}/ws``). Without ``--account`` it reuses
-the accounts of an existing database file, or creates ``demo`` with a random
-32-character master token. ``--account NAME`` may repeat; each may be followed
-by ``--token TOKEN`` (otherwise a token is generated).
+until Ctrl-C or ``SIGTERM`` (``kill``, ``docker stop``): either way uvicorn shuts down
+gracefully (requests in progress are answered), the database is closed, ``stopped.`` is
+printed and the exit code is 0. WebSocket sessions are served on the same host:port
+(``POST /session``, ``/session/{id}/ws``). Without ``--account`` it reuses the accounts
+of an existing database file, or creates ``demo`` with a random 32-character master token.
+``--account NAME`` may repeat; each may be followed by ``--token TOKEN`` (otherwise a
+token is generated).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 __all__ = ["main"]
 
@@ -88,8 +92,10 @@ def serve(argv: Sequence[str]) -> int:
             print(f"  token     {c.token}")
         print(f"  WebSocket host {shown}:{port} (POST /session, /session/{{id}}/ws)")
         print("Press Ctrl-C to stop.", flush=True)
-        # uvicorn re-raises the signal after its graceful shutdown
-        with contextlib.suppress(KeyboardInterrupt):
+        # uvicorn re-raises the signal after its graceful shutdown: SIGINT's
+        # default handler raises KeyboardInterrupt, SIGTERM's would kill the
+        # process before the database is closed, so SIGTERM raises it too
+        with contextlib.suppress(KeyboardInterrupt), _sigterm_interrupts():
             server = make_server(
                 platform, log_level=args.log_level, routes=websocket_routes(platform)
             )
@@ -99,6 +105,23 @@ def serve(argv: Sequence[str]) -> int:
         return 0
     finally:
         platform.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Make ``SIGTERM`` raise ``KeyboardInterrupt`` for the block (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,9 +6,12 @@ and the request body, and returns the response ``body``.  It follows
 
 Request
     ``output`` must be a **non-empty** list of selector strings and ``groupBy``
-    a list of strings; a missing member, a non-list or a non-string entry is an
-    :class:`AggregationError` (a ``ValueError``; its message suits a 400).  An
-    **empty** ``groupBy`` puts all matching drops in one group.  ``filter`` is
+    a list of strings; a missing ``output``, a non-list or a non-string entry
+    is an :class:`AggregationError` (a ``ValueError``; its message suits a
+    400).  An **empty or missing** ``groupBy`` puts all matching drops in one
+    group: the platform notes say a missing ``groupBy`` is refused, but the
+    1.0.5 client documents ``aggregate(['$avg:test'], rules=...)`` without one,
+    and every documented call must work here.  ``filter`` is
     an FFL string; ``rules`` an object name → FFL string; ``sorts`` a list of
     strings.  Unknown members are ignored.
 Output selectors
@@ -258,7 +261,7 @@ def aggregate(
     output = _string_list(request, "output", required=True)
     if not output:
         raise AggregationError("'output' must name at least one selector")
-    group_by = _string_list(request, "groupBy", required=True)
+    group_by = _string_list(request, "groupBy", required=False)
     sorts = _string_list(request, "sorts", required=False)
     rules = _parse_rules(request.get("rules"))
     flt = None if request.get("filter") is None else _compile(request["filter"], "filter")

@@ -81,7 +81,10 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
                 if ref is not None and platform.can_read(p, account, ref):
-                    refs[rid] = _present(platform, p, kind, ref, Query())
+                    presented = _present(platform, p, kind, ref, Query())
+                    # a reference is incidental data that callers log and cache:
+                    # the master token is only ever shown by reading the identity
+                    refs[rid] = {k: v for k, v in presented.items() if k != "masterToken"}
     return refs
 
 

@@ -6,6 +6,14 @@ holds it for a whole multi-statement write so a failure rolls everything back
 (no half object, no half-applied MPUT). A file database uses WAL mode with
 ``synchronous=NORMAL``; ``":memory:"`` keeps everything in the process.
 
+Durability: every write commits before the platform operation returns, so
+before its HTTP response (or WebSocket reply) is sent. In WAL mode a commit
+writes its frames to the ``-wal`` file (the OS page cache), so a write the
+client saw acknowledged survives the server process being killed (pinned by
+``tests/reliability/test_platform_crash.py``). ``NORMAL`` does not ``fsync``
+each commit: a power loss or kernel crash may lose the last commits (never
+corrupting the file); ``synchronous=FULL`` would be needed to survive those.
+
 Each object is one row of ``objects``: its JSON document plus indexed columns
 (account, kind, id, flow id, path, creationDate). ``seq`` (the rowid) records
 insertion order; drops are ordered by ``(creation_date, seq)`` and capacity

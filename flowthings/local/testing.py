@@ -124,6 +124,33 @@ def _require_local_extra() -> None:
         )
 
 
+def _green_patched_library() -> str | None:
+    """``"gevent"``/``"eventlet"`` when it monkey-patched threading in this process."""
+    import sys
+
+    gevent_monkey = sys.modules.get("gevent.monkey")
+    if gevent_monkey is not None and gevent_monkey.is_module_patched("threading"):
+        return "gevent"
+    eventlet_patcher = sys.modules.get("eventlet.patcher")
+    if eventlet_patcher is not None and eventlet_patcher.is_monkey_patched("thread"):
+        return "eventlet"
+    return None
+
+
+def _refuse_green_threads() -> None:
+    """Fails fast where the server thread would be a greenlet that never runs."""
+    library = _green_patched_library()
+    if library is not None:
+        raise RuntimeError(
+            f"local_platform() cannot run in a process monkey-patched by {library}: its "
+            "server thread would be a greenlet blocked in asyncio and never answer. Start "
+            "the platform in another process instead: python -m flowthings.local serve "
+            "--port 8080 --account alice --token <token>, then "
+            "API(Token('alice', '<token>'), secure=False, host='127.0.0.1:8080', "
+            "ws_host='127.0.0.1:8080')"
+        )
+
+
 @contextlib.contextmanager
 def local_platform(
     db: str = ":memory:",
@@ -138,7 +165,8 @@ def local_platform(
         db: SQLite file path, or ``":memory:"``.
         accounts: ``{name: master_token}`` to create (``None`` token = generated;
             existing accounts of a file database are reused if the token
-            matches). The first is the default account. ``None`` creates
+            matches, and raise ``ValueError`` otherwise, a ``None`` token
+            included). The first is the default account. ``None`` creates
             ``"demo"`` (or reuses the first account of a file database).
         host: interface to bind.
         port: port to bind (``0`` = a free port).
@@ -147,10 +175,14 @@ def local_platform(
         The running :class:`LocalPlatform`.
 
     Raises:
-        ImportError: When the ``local`` extra (starlette, uvicorn, lark,
-            mini-racer) is not installed, with the command that installs it.
+        ImportError: When a module of the ``local`` extra (starlette,
+            uvicorn, lark or websockets) cannot be found; the message names
+            the missing ones and the command that installs them.
+        RuntimeError: In a process whose threads were monkey-patched by
+            gevent or eventlet, where the server thread could never run.
     """
     _require_local_extra()
+    _refuse_green_threads()
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import ServerThread
     from ._ws import websocket_routes

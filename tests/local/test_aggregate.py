@@ -211,11 +211,18 @@ def test_dotted_and_top_level_fields() -> None:
     ]
 
 
+def test_a_missing_group_by_is_one_group_as_the_documented_1_0_5_call_sends() -> None:
+    drops = _drops(10, 5)
+    one_group = aggregate(drops, {"output": ["$count"], "groupBy": []})
+    assert aggregate(drops, {"output": ["$count"]}) == one_group
+    assert aggregate(drops, {"output": ["$count"], "groupBy": None}) == one_group
+    assert one_group == [{"$count": len(drops)}]
+
+
 @pytest.mark.parametrize(
     "request_",
     [
         pytest.param({"groupBy": ["a"]}, id="no-output"),
-        pytest.param({"output": ["$count"]}, id="no-groupBy"),
         pytest.param({"output": "$count", "groupBy": ["a"]}, id="output-not-list"),
         pytest.param({"output": ["$count"], "groupBy": "a"}, id="groupBy-not-list"),
         pytest.param({"output": [], "groupBy": ["a"]}, id="output-empty"),

@@ -150,6 +150,8 @@ def test_refs(flowthings_api: API, weather: dict[str, Any]) -> None:
     drops, refs = flowthings_api.drop(weather["id"]).find(limit=1, refs=True)
     assert refs[weather["id"]]["path"] == weather["path"]
     assert refs[drops[0]["creatorId"]]["name"] == flowthings_api.creds.account
+    assert "masterToken" not in refs[drops[0]["creatorId"]]  # never leaked through references
+    assert flowthings_api.creds.token not in repr(refs)
     flow, refs = flowthings_api.flow.read(weather["id"], refs=True)
     assert set(refs) == {flow["creatorId"]}
     assert flowthings_api.drop(weather["id"]).find(limit=1, refs=False)[0]["id"] == drops[0]["id"]
