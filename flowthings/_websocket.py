@@ -71,12 +71,12 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FlowThingsError
-from ._ws_drops import DropStreams
+from ._ws_drops import DropIterator, DropStreams
 from ._ws_loop import ConnectionLoop
 from ._ws_requests import (
     Callback,
@@ -227,18 +227,25 @@ class WebSocketClient(ConnectionLoop, DropRequests):
 
         Args:
             wait_open: If given, wait up to this many seconds for the first
-                connection to open.
+                connection to open; if it does not, the client is closed and
+                `FlowThingsNotConnected` is raised.
 
         Raises:
             FlowThingsError: The client was already started.
+            FlowThingsNotConnected: No connection opened within `wait_open`.
         """
         self._claim_start()
         thread = threading.Thread(target=self._run_claimed, name="flowthings-ws", daemon=True)
         with self._lock:
             self._thread = thread
         thread.start()
-        if wait_open is not None:
-            self.wait_open(wait_open)
+        if wait_open is not None and not self.wait_open(wait_open):
+            # a caller who waits for the connection must not be left with a
+            # client retrying silently in the background
+            self.close()
+            raise FlowThingsNotConnected(
+                [f"WebSocket did not open within {wait_open:g} s"], self.creds
+            )
         return thread
 
     def wait_open(self, timeout: float | None = None) -> bool:
@@ -318,7 +325,8 @@ class WebSocketClient(ConnectionLoop, DropRequests):
 
         Args:
             resource: Flow id or flow path.
-            callback: ``callback(ws, reply_body)`` when the platform answers.
+            callback: ``callback(ws, reply_body)`` when the platform answers;
+                never called for a subscription made while not connected.
         """
         with self._lock:
             self._subscriptions[resource] = None
@@ -378,14 +386,25 @@ class WebSocketClient(ConnectionLoop, DropRequests):
             sock.send_text(json.dumps(pending.request))
         return pending.future
 
-    def drops(self, flow_id: str | None = None, *, timeout: float | None = None) -> Iterator[Drop]:
+    def drops(
+        self,
+        flow_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        raise_on_gap: bool = False,
+    ) -> DropIterator:
         """Iterate over pushed drops as ``Drop`` models.
 
         Only drops pushed after the iterator was created are seen. Iteration
         ends on the final close, or when no drop came for ``timeout`` seconds.
+        Drops pushed while the client was reconnecting are missed: the
+        iterator counts these gaps in ``.gaps``, or raises on them.
 
         Args:
             flow_id: Only drops of this flow id (default: every subscription).
             timeout: Seconds to wait for each next drop (``None``: forever).
+            raise_on_gap: Raise ``FlowThingsConnectionLost`` (and end) when
+                the connection is lost, instead of carrying on after the
+                reconnection; re-read what was missed, then open a new iterator.
         """
-        return self._streams.open(flow_id, timeout)
+        return self._streams.open(flow_id, timeout, raise_on_gap)

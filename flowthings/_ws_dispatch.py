@@ -5,7 +5,8 @@ it turns one received text frame into a reply (settling the request's future
 and calling its ``callback``) or a push (``on_message``, ``on_drop`` and the
 ``drops()`` iterators), and it is the one place where user callbacks are
 called: :meth:`Dispatcher._safe` reports an exception raised by any callback to
-``on_error`` (an exception raised by ``on_error`` itself is dropped), so a
+``on_error`` (one raised by ``on_error`` itself, or any error when there is no
+``on_error``, is logged as a warning on the ``flowthings`` logger), so a
 faulty callback never stops the reader thread. A malformed frame (not JSON,
 unexpected shapes, an unparsable ``head.status``) is ignored, or reported to
 ``on_error`` when it belonged to a request, and never ends the connection.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from .models import Drop
 
 __all__ = ["Dispatcher"]
+
+logger = logging.getLogger("flowthings")
 
 
 class Dispatcher:
@@ -67,7 +71,7 @@ class Dispatcher:
             outcome = reply_outcome(head, body, pending.request, self.creds)
         except Exception as exc:  # e.g. a head.status that is not a number
             settle(pending.future, exc)
-            self._safe(self.on_error, self._client(), exc)
+            self._report(exc)
             return
         settle(pending.future, outcome)
 
@@ -81,7 +85,7 @@ class Dispatcher:
         try:
             drop = to_drop(value)
         except Exception as exc:
-            self._safe(self.on_error, ws, exc)
+            self._report(exc)
             return
         if self.on_drop is not None:
             self._safe(self.on_drop, ws, resource, drop)
@@ -97,7 +101,18 @@ class Dispatcher:
         if pending.errback is not None:
             self._safe(pending.errback, self._client(), exc)
         else:
-            self._safe(self.on_error, self._client(), exc)
+            self._report(exc)
+
+    def _report(self, exc: BaseException) -> None:
+        """Give an error to ``on_error``, or log it when there is no ``on_error``.
+
+        Logged rather than dropped so that a lost connection (and with it the
+        pushes it carried) is never silent; the token is never in the message.
+        """
+        if self.on_error is None:
+            logger.warning("WebSocket error (no on_error callback): %s", exc)
+            return
+        self._safe(self.on_error, self._client(), exc)
 
     def _safe(self, fn: Callable[..., Any] | None, *args: Any) -> None:
         """Call a user callback; its exception goes to ``on_error``, never upward."""
@@ -107,6 +122,10 @@ class Dispatcher:
             fn(*args)
         except Exception as exc:
             on_error = self.on_error
-            if fn is not on_error and on_error is not None:
+            if fn is on_error:
+                logger.warning("on_error callback raised", exc_info=True)
+            elif on_error is None:
+                logger.warning("WebSocket callback raised (no on_error callback)", exc_info=True)
+            else:
                 with contextlib.suppress(Exception):  # a raising on_error has nowhere to go
                     on_error(self._client(), exc)

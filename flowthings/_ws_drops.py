@@ -8,6 +8,12 @@ thread; it sees only drops pushed after it was created. An iterator that is
 dropped without being exhausted (never started, or left by ``break``) is
 unregistered when it is garbage-collected or closed, so abandoned iterators do
 not keep collecting drops.
+
+A lost connection is a gap: the drops pushed while the client reconnects are
+never delivered. Every open iterator counts its gaps (``.gaps``); one opened
+with ``raise_on_gap=True`` raises the ``FlowThingsConnectionLost`` instead,
+so the caller can re-read what it missed (e.g. drops newer than the last
+``creationDate`` it saw) and open a new iterator.
 """
 
 from __future__ import annotations
@@ -21,9 +27,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .models import Drop
 
-__all__ = ["DropStreams", "to_drop"]
+__all__ = ["DropIterator", "DropStreams", "to_drop"]
 
 _END = object()
+
+
+class _Gap:
+    """Queued in every iterator when the connection carrying its pushes was lost."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
 def to_drop(value: Any) -> Drop:
@@ -46,14 +59,22 @@ class DropStreams:
         with self._lock:
             return [q for f, q in self._queues if f is None or f == flow_id]
 
-    def open(self, flow_id: str | None, timeout: float | None) -> Iterator[Drop]:
+    def open(
+        self, flow_id: str | None, timeout: float | None, raise_on_gap: bool = False
+    ) -> DropIterator:
         """A new iterator over the drops of ``flow_id`` (``None``: all flows)."""
         entry: _Entry = (flow_id, queue.SimpleQueue())
         with self._lock:
             if self._ended:
                 entry[1].put(_END)
             self._queues.append(entry)
-        return _DropIterator(self, entry, timeout)
+        return DropIterator(self, entry, timeout, raise_on_gap)
+
+    def gap(self, error: BaseException) -> None:
+        """Mark a lost connection in every open iterator (pushes were missed)."""
+        with self._lock:
+            for _, q in self._queues:
+                q.put(_Gap(error))
 
     def end(self) -> None:
         """End every iterator (the client closed for good)."""
@@ -78,30 +99,45 @@ class DropStreams:
 _Entry = tuple["str | None", "queue.SimpleQueue[Any]"]
 
 
-class _DropIterator:
-    """One ``drops()`` iterator; unregisters itself when exhausted, closed or collected."""
+class DropIterator(Iterator["Drop"]):
+    """One ``drops()`` iterator; unregisters itself when exhausted, closed or collected.
 
-    def __init__(self, streams: DropStreams, entry: _Entry, timeout: float | None) -> None:
+    Attributes:
+        gaps: How many times the connection was lost while this iterator was
+            open (each time, the drops pushed until the reconnection were missed).
+    """
+
+    def __init__(
+        self, streams: DropStreams, entry: _Entry, timeout: float | None, raise_on_gap: bool
+    ) -> None:
         self._entry = entry
         self._timeout = timeout
+        self._raise_on_gap = raise_on_gap
         self._done = False
+        self.gaps = 0
         self._finalizer = weakref.finalize(self, streams.discard, entry)
 
-    def __iter__(self) -> _DropIterator:
+    def __iter__(self) -> DropIterator:
         return self
 
     def __next__(self) -> Drop:
-        if self._done:
-            raise StopIteration
-        try:
-            item = self._entry[1].get(timeout=self._timeout)
-        except queue.Empty:
-            item = _END
-        if item is _END:
-            self.close()
-            raise StopIteration
-        drop: Drop = item
-        return drop
+        while not self._done:
+            try:
+                item = self._entry[1].get(timeout=self._timeout)
+            except queue.Empty:
+                item = _END
+            if isinstance(item, _Gap):
+                self.gaps += 1
+                if self._raise_on_gap:
+                    self.close()
+                    raise item.error
+                continue
+            if item is _END:
+                break
+            drop: Drop = item
+            return drop
+        self.close()
+        raise StopIteration
 
     def close(self) -> None:
         """Stop iterating and unregister (idempotent)."""

@@ -88,7 +88,7 @@ class ConnectionLoop(Dispatcher, Sender):
                 url = None
                 attempt += 1
                 err = connect_error(exc, self.creds)
-                self._safe(self.on_error, self._client(), err)
+                self._report(err)
                 if not self._should_retry(err, attempt):
                     return
                 self._backoff(attempt)
@@ -139,7 +139,8 @@ class ConnectionLoop(Dispatcher, Sender):
             why = f"WebSocket closed: {closed.code} {closed.reason}".strip()
             lost = FlowThingsConnectionLost([why], self.creds)
             self._fail_pending(lost)
-            self._safe(self.on_error, self._client(), lost)
+            self._streams.gap(lost)
+            self._report(lost)
 
     def _restore(self, sock: Socket, resources: list[str], first: bool, attempt: int) -> None:
         """Re-send subscriptions; fire on_open/on_reconnect once all are answered.
@@ -173,7 +174,7 @@ class ConnectionLoop(Dispatcher, Sender):
 
     def _subscribe_now(self, resource: str, callback: Callback | None) -> Future[Any]:
         def refused(_: WebSocketClient, exc: BaseException) -> None:
-            self._safe(self.on_error, self._client(), exc)
+            self._report(exc)
 
         try:
             future = self.send(
@@ -191,7 +192,7 @@ class ConnectionLoop(Dispatcher, Sender):
             if exc is not None and not isinstance(exc, FlowThingsConnectionError):
                 with self._lock:
                     self._subscriptions.pop(resource, None)
-                self._safe(self.on_error, self._client(), exc)
+                self._report(exc)
 
         future.add_done_callback(check)
         return future

@@ -1,0 +1,126 @@
+"""Failures are never silent: drop iterators see a lost connection, a client
+without ``on_error`` logs what it would have reported, and waiting for a
+connection that never opens raises."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+
+from flowthings import (
+    API,
+    FlowThingsConnectionError,
+    FlowThingsConnectionLost,
+    FlowThingsNotConnected,
+)
+
+from .conftest import WAIT, Recorder, WsServer, connect, flow
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _restart_and_wait(server: WsServer, rec: Recorder) -> None:
+    server.stop()
+    assert isinstance(rec.errors.get(timeout=WAIT), FlowThingsConnectionLost)
+    server.start()  # same port, same data
+    assert rec.reconnects.get(timeout=WAIT) >= 1
+
+
+def test_drop_iterators_count_the_gap_and_carry_on(
+    server: WsServer, api: API, rec: Recorder
+) -> None:
+    fid = flow(api, "gap-count")
+    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
+    ws.subscribe(fid)
+    ws.run_in_thread(wait_open=WAIT)
+    try:
+        stream = ws.drops(fid, timeout=WAIT)
+        first = api.drop(fid).create({"elems": {"n": 1}})
+        assert next(stream).id == first["id"]
+        assert stream.gaps == 0
+        _restart_and_wait(server, rec)
+        second = api.drop(fid).create({"elems": {"n": 2}})
+        assert next(stream).id == second["id"]  # the gap is skipped, not yielded
+        assert stream.gaps == 1
+    finally:
+        ws.close()
+
+
+def test_raise_on_gap_ends_the_iterator_with_the_connection_error(
+    server: WsServer, api: API, rec: Recorder
+) -> None:
+    fid = flow(api, "gap-raise")
+    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
+    ws.subscribe(fid)
+    ws.run_in_thread(wait_open=WAIT)
+    try:
+        strict = ws.drops(fid, timeout=WAIT, raise_on_gap=True)
+        _restart_and_wait(server, rec)
+        with pytest.raises(FlowThingsConnectionLost):
+            next(strict)
+        assert list(strict) == []  # ended for good
+        fresh = ws.drops(fid, timeout=WAIT, raise_on_gap=True)
+        written = api.drop(fid).create({"elems": {"n": 3}})
+        assert next(fresh).id == written["id"]
+    finally:
+        ws.close()
+
+
+def test_without_on_error_a_lost_connection_is_logged(
+    server: WsServer, api: API, caplog: pytest.LogCaptureFixture
+) -> None:
+    reconnected = threading.Event()
+    ws = connect(
+        api,
+        backoff_base=0.05,
+        backoff_max=0.2,
+        on_reconnect=lambda _ws, _attempt: reconnected.set(),
+    )
+    ws.run_in_thread(wait_open=WAIT)
+    try:
+        with caplog.at_level(logging.WARNING, logger="flowthings"):
+            server.stop()
+            server.start()
+            assert reconnected.wait(WAIT)
+        lost = [r for r in caplog.records if "no on_error callback" in r.getMessage()]
+        assert lost
+        assert "WebSocket closed" in lost[0].getMessage()
+        assert api.creds.token not in caplog.text
+    finally:
+        ws.close()
+
+
+def test_without_on_error_a_raising_callback_is_logged_with_its_traceback(
+    api: API, caplog: pytest.LogCaptureFixture
+) -> None:
+    fid = flow(api, "raising-logged")
+    seen = threading.Event()
+
+    def boom(*_: Any) -> None:
+        seen.set()
+        raise RuntimeError("boom in on_message")
+
+    ws = connect(api, on_message=boom)
+    with caplog.at_level(logging.WARNING, logger="flowthings"), ws:
+        assert ws.wait_open(WAIT)
+        ws.subscribe(fid).result(WAIT)
+        api.drop(fid).create({"elems": {"n": 1}})
+        assert seen.wait(WAIT)
+        assert ws.find_drops(fid).result(WAIT)  # the reader carried on
+    raised = [r for r in caplog.records if r.exc_info and "boom in on_message" in str(r.exc_info[1])]
+    assert raised
+
+
+def test_run_in_thread_raises_and_closes_when_the_connection_never_opens(
+    server: WsServer, api: API, rec: Recorder
+) -> None:
+    ws = connect(api, backoff_base=0.05, backoff_max=0.1, **rec.callbacks())
+    server.stop()  # the session POST and every reconnection now fail
+    with pytest.raises(FlowThingsNotConnected, match=r"did not open within 0\.5 s"):
+        ws.run_in_thread(wait_open=0.5)
+    assert rec.closed.wait(WAIT)  # closed for good: no silent retrying thread left
+    assert not ws.connected
+    assert isinstance(rec.errors.get(timeout=WAIT), FlowThingsConnectionError)
