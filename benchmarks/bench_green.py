@@ -1,6 +1,6 @@
 """Parallel speed-up of `api.async_()` under eventlet and gevent.
 
-    python benchmarks/bench_green.py [--latency 0.02] [--sizes 100 1000]
+    python benchmarks/bench_green.py [--quick]     (or: python -m benchmarks --only green)
 
 Each library runs in its own subprocess, because monkey-patching must happen
 before flowthings (and httpx) is imported. In it, a loopback server
@@ -28,7 +28,13 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._harness import Row, Settings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELPERS = os.path.join(os.path.dirname(HERE), "tests", "green")
@@ -111,44 +117,62 @@ def child(
     return {"lib": lib, "rows": rows}
 
 
+GROUP = "green fan-out"
+
+
+def rows(settings: Settings) -> list[Row]:
+    """Speed-up rows for eventlet and gevent, one subprocess per library."""
+    out = []
+    small, large = settings.green_sizes
+    latency_ms = settings.green_latency * 1000
+    for lib in ("eventlet", "gevent"):
+        command = [sys.executable, os.path.abspath(__file__), "--child", lib,
+                   "--latency", str(settings.green_latency),
+                   "--max-sequential", str(settings.green_max_sequential),
+                   "--repeat", str(2 if settings.quick else 5),
+                   "--sizes", str(small), str(large)]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"bench_green child {lib} failed:\n{done.stderr[-2000:]}")
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        for row in report["rows"]:
+            n = row["n"]
+            size = "small" if n == small else "large"
+            extrapolated = (
+                f"sequential extrapolated from {settings.green_max_sequential} calls"
+                if row["extrapolated"]
+                else ""
+            )
+            out.append(
+                Row(GROUP, f"{lib} api.async_() speed-up, {size} batch, {latency_ms:.0f} ms latency",
+                    n, row["async"], row["sequential"], "s", "the same calls made sequentially",
+                    ratio=row["sequential"] / row["async"], note=extrapolated)
+            )  # fmt: skip
+            out.append(
+                Row(GROUP, f"{lib} api.async_() vs raw httpx in a green pool, {size} batch",
+                    n, row["async"], row["raw"], "s",
+                    "bare `httpx.Client` GETs in a green pool of 100")
+            )  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.02, help="server latency, seconds")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--max-sequential", type=int, default=200)
-    parser.add_argument("--libs", nargs="+", default=["eventlet", "gevent"])
     parser.add_argument("--repeat", type=int, default=5, help="best of, for N <= 200")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
 
     if args.child:
         report = child(args.child, args.latency, args.sizes, args.max_sequential, args.repeat)
         print(json.dumps(report))
         return
+    from benchmarks.run import main as run_main
 
-    print(f"server latency {args.latency * 1000:.0f} ms, default pool (100 green threads)")
-    print(
-        f"{'lib':<9} {'N':>5} {'sequential s':>13} {'async s':>9} {'speed-up':>9} "
-        f"{'raw httpx s':>12} {'async/raw':>10}"
-    )
-    for lib in args.libs:
-        command = [sys.executable, __file__, "--child", lib, "--latency", str(args.latency)]
-        command += ["--max-sequential", str(args.max_sequential), "--repeat", str(args.repeat)]
-        command += ["--sizes"]
-        command += [str(n) for n in args.sizes]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        if done.returncode != 0:
-            print(f"{lib}: failed\n{done.stderr[-2000:]}")
-            continue
-        report = json.loads(done.stdout.strip().splitlines()[-1])
-        for row in report["rows"]:
-            mark = "*" if row["extrapolated"] else " "
-            print(
-                f"{lib:<9} {row['n']:>5} {row['sequential']:>12.2f}{mark} {row['async']:>9.3f} "
-                f"{row['sequential'] / row['async']:>8.1f}x {row['raw']:>12.3f} "
-                f"{row['async'] / row['raw']:>9.2f}x"
-            )
-    print(f"* extrapolated from {args.max_sequential} sequential calls")
+    run_main(["--only", "green", *(["--quick"] if args.quick else [])])
 
 
 if __name__ == "__main__":

@@ -1,153 +1,186 @@
-"""WebSocket push benchmark on the local platform.
+"""WebSocket push throughput and latency on the local platform.
 
-Measures, on one in-process local platform (uvicorn on loopback):
+One flow, two subscribers connected at once to the same local platform and
+reading the same pushes: the SDK's ``WebSocketClient`` (``on_message``
+callback) and the baseline, a raw ``websocket-client`` connection whose
+reader thread does the least a client can do (``recv`` + ``json.loads``).
 
-* **push throughput** — drops/s delivered to every subscriber while writer
-  threads POST drops over REST, against the baseline of the same REST writes
-  with nobody subscribed (ratio ~1 means pushing costs the writers nothing);
-* **push latency** — median time from the start of a REST write to its push
-  reaching an SDK ``WebSocketClient`` subscriber, against the baseline of the
-  median REST round trip of the same write (raw httpx).
+* **throughput** — a REST writer posts N drops as fast as the platform takes
+  them; each side's rate is N over the time from the first write to its last
+  push received (a client that cannot keep up shows as a lower rate; on a
+  2-core machine one writer already saturates the platform);
+* **latency** — one write at a time; the median time from the start of the
+  POST to the push reaching each side.
 
-Run: ``python benchmarks/bench_websocket.py [--drops 2000] [--subscribers 4]``.
+    python benchmarks/bench_websocket.py [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import statistics
+import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+import websocket
 
-from flowthings._websocket import WebSocketClient
-from flowthings.local._platform import Platform
-from flowthings.local._server import bind, make_server
-from flowthings.local._ws import websocket_routes
+from benchmarks._harness import Row, Settings
 
-ACCOUNT, TOKEN = "bench", "B" * 32
-HEADERS = {"X-Auth-Account": ACCOUNT, "X-Auth-Token": TOKEN}
+if TYPE_CHECKING:
+    from flowthings.local.testing import LocalPlatform
 
-
-def start_server() -> tuple[Platform, Any, threading.Thread, Any]:
-    platform = Platform()
-    platform.create_account(ACCOUNT, TOKEN)
-    sock = bind()
-    server = make_server(platform, routes=websocket_routes(platform))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.005)
-    return platform, server, thread, sock
+GROUP = "WebSocket push"
+WRITERS = 1
 
 
-def write_drops(base: str, flow_id: str, count: int, writers: int) -> float:
-    """POST ``count`` drops from ``writers`` threads; return the elapsed seconds."""
+def _write(url: str, headers: dict[str, str], indexes: range, writers: int) -> None:
+    """POST one drop per index (element ``i``) from ``writers`` threads."""
 
-    def run(n: int) -> None:
-        with httpx.Client(base_url=base, headers=HEADERS) as http:
-            for i in range(n):
-                http.post(f"/v0.1/{ACCOUNT}/drop/{flow_id}", json={"elems": {"i": i}})
+    def run(part: range) -> None:
+        with httpx.Client(headers=headers) as http:
+            for i in part:
+                http.post(url, json={"elems": {"i": i}}).raise_for_status()
 
-    share = [count // writers + (1 if w < count % writers else 0) for w in range(writers)]
-    threads = [threading.Thread(target=run, args=(n,)) for n in share]
-    start = time.perf_counter()
+    threads = [
+        threading.Thread(target=run, args=(indexes[w::writers],)) for w in range(writers)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - start
 
 
-def subscriber(
-    base: str, ws_base: str, flow_id: str, on_push: Callable[[], None]
-) -> WebSocketClient:
-    def new_session() -> str:
-        sid = httpx.post(f"{base}/session", headers=HEADERS).json()["body"]["id"]
-        return f"{ws_base}/session/{sid}/ws"
+class _Counter:
+    """Counts pushes; records when each push (by its element ``i``) arrived."""
 
-    ws = WebSocketClient(new_session(), new_session, on_message=lambda w, r, d: on_push())
-    ws.subscribe(flow_id)
-    ws.run_in_thread(wait_open=10)
-    return ws
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.arrived: dict[int, float] = {}
+        self.target = -1
+        self.done = threading.Event()
+
+    def push(self, drop: Any) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.count += 1
+            elems = drop.get("elems", {}) if isinstance(drop, dict) else {}
+            i = elems.get("i")
+            if isinstance(i, dict):  # /v0.1 pushes carry typed elements
+                i = i.get("value")
+            if isinstance(i, int):
+                self.arrived[i] = now
+            if self.count == self.target:
+                self.done.set()
+
+    def expect(self, total: int) -> None:
+        with self.lock:
+            self.target = total
+            if self.count >= total:
+                self.done.set()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drops", type=int, default=2000)
-    parser.add_argument("--subscribers", type=int, default=4)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--latency-samples", type=int, default=300)
-    args = parser.parse_args()
+class _RawSubscriber:
+    """The baseline: websocket-client, one reader thread, ``json.loads`` per frame."""
 
-    platform, server, thread, sock = start_server()
-    port = sock.getsockname()[1]
-    base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
-    http = httpx.Client(base_url=base, headers=HEADERS)
+    def __init__(self, url: str, flow_id: str, counter: _Counter) -> None:
+        self.ws = websocket.create_connection(url, timeout=30)
+        self.ws.send(json.dumps({"type": "subscribe", "object": "drop", "flowId": flow_id,
+                                 "msgId": "sub"}))  # fmt: skip
+        reply = json.loads(self.ws.recv())
+        assert reply["head"]["ok"], reply
+        self.counter = counter
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                msg = json.loads(self.ws.recv())
+                if msg.get("type") == "message":
+                    self.counter.push(msg.get("value"))
+        except (websocket.WebSocketException, OSError, ValueError):
+            return
+
+    def close(self) -> None:
+        self.ws.close()
+        self.thread.join(5)
+
+
+def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
+    """The push throughput and latency rows."""
+    api = lp.api
+    flow = api.flow.create({"path": f"/{lp.account}/bench/ws", "capacity": 100_000})
+    flow_id = flow["id"]
+    headers = {"X-Auth-Account": lp.account, "X-Auth-Token": lp.token}
+    http = httpx.Client(headers=headers)
+    url = lp.url(f"/drop/{flow_id}")
+
+    def raw_session() -> str:
+        sid = http.post(f"{lp.base_url}/session").json()["body"]["id"]
+        return f"ws://{lp.ws_host}/session/{sid}/ws"
+
+    sdk_count, raw_count = _Counter(), _Counter()
+    sdk = api.websocket.connect(on_message=lambda ws, resource, drop: sdk_count.push(drop))
+    sdk.run_in_thread(wait_open=10)
+    sdk.subscribe(flow_id).result(10)
+    raw = _RawSubscriber(raw_session(), flow_id, raw_count)
     try:
-        flow_id = http.post(f"/v0.1/{ACCOUNT}/flow", json={"path": f"/{ACCOUNT}/b"}).json()["body"][
-            "id"
-        ]
+        # warm-up: a few pushes both sides must see
+        warm = 20
+        for i in range(warm):
+            http.post(url, json={"elems": {"w": i}}).raise_for_status()
+        n = settings.ws_drops
+        sdk_count.expect(warm)
+        raw_count.expect(warm)
+        sdk_count.done.wait(30)
+        raw_count.done.wait(30)
+        for c in (sdk_count, raw_count):
+            c.done.clear()
+            c.expect(warm + n)
 
-        # baseline: REST writes, nobody subscribed
-        write_drops(base, flow_id, min(200, args.drops), args.writers)  # warm-up
-        base_s = write_drops(base, flow_id, args.drops, args.writers)
-
-        # the same writes with subscribers
-        done = threading.Event()
-        received = [0]
-        lock = threading.Lock()
-        target = args.drops * args.subscribers
-
-        def on_push() -> None:
-            with lock:
-                received[0] += 1
-                if received[0] == target:
-                    done.set()
-
-        clients = [subscriber(base, ws_base, flow_id, on_push) for _ in range(args.subscribers)]
         start = time.perf_counter()
-        write_drops(base, flow_id, args.drops, args.writers)
-        done.wait(120)
-        push_s = time.perf_counter() - start
-        for c in clients:
-            c.close()
+        _write(url, headers, range(n), WRITERS)
+        sdk_ok, raw_ok = sdk_count.done.wait(60), raw_count.done.wait(60)
+        sdk_rate = n / (max(sdk_count.arrived.values()) - start) if sdk_ok else 0.0
+        raw_rate = n / (max(raw_count.arrived.values()) - start) if raw_ok else 0.0
 
-        # latency: one write at a time, start of POST -> push received
-        arrived = threading.Event()
-        latencies, rtts = [], []
-        lat_client = subscriber(base, ws_base, flow_id, arrived.set)
-        for i in range(args.latency_samples):
-            arrived.clear()
+        latencies: dict[str, list[float]] = {"sdk": [], "raw": []}
+        base = warm + n
+        samples = settings.ws_latency_samples
+        for k in range(samples):
+            i = n + k
+            for c in (sdk_count, raw_count):
+                c.done.clear()
+                c.expect(base + k + 1)
             t0 = time.perf_counter()
-            http.post(f"/v0.1/{ACCOUNT}/drop/{flow_id}", json={"elems": {"i": i}})
-            rtts.append(time.perf_counter() - t0)
-            arrived.wait(10)
-            latencies.append(time.perf_counter() - t0)
-        lat_client.close()
+            http.post(url, json={"elems": {"i": i}}).raise_for_status()
+            if sdk_count.done.wait(10) and raw_count.done.wait(10):
+                latencies["sdk"].append(sdk_count.arrived[i] - t0)
+                latencies["raw"].append(raw_count.arrived[i] - t0)
     finally:
+        sdk.close()
+        raw.close()
         http.close()
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-        platform.close()
-
-    rest_rate = args.drops / base_s
-    push_rate = args.drops / push_s
-    print(f"REST writes, no subscriber:      {rest_rate:8.0f} drops/s ({args.writers} writers)")
-    print(
-        f"REST writes + {args.subscribers} subscribers:     {push_rate:8.0f} drops/s written, "
-        f"{received[0] / push_s:8.0f} pushes/s delivered ({received[0]}/{target})"
-    )
-    print(f"  ratio (with pushes / baseline): {push_rate / rest_rate:.2f}")
-    med_lat, med_rtt = statistics.median(latencies), statistics.median(rtts)
-    print(f"median REST round trip (baseline): {med_rtt * 1000:7.2f} ms")
-    print(f"median write -> push received:     {med_lat * 1000:7.2f} ms")
-    print(f"  ratio (push latency / REST RTT): {med_lat / med_rtt:.2f}")
+    lat_sdk = statistics.median(latencies["sdk"]) if latencies["sdk"] else float("nan")
+    lat_raw = statistics.median(latencies["raw"]) if latencies["raw"] else float("nan")
+    baseline = "raw `websocket-client` reading the same pushes"
+    return [
+        Row(GROUP, "push throughput: SDK WebSocketClient", n, sdk_rate, raw_rate, "pushes/s",
+            baseline),
+        Row(GROUP, "push latency (POST start to push): SDK WebSocketClient", samples,
+            lat_sdk * 1e3, lat_raw * 1e3, "ms", baseline),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.run import main
+
+    main(["--only", "websocket", *sys.argv[1:]])

@@ -1,8 +1,9 @@
 """flowthings: the typed Python SDK for the flowthings.io IoT data platform.
 
->>> from flowthings import API, Token, mem
->>> api = API(Token('<account>', '<token>'))
->>> api.flow.find(mem.path == '/alice/sensors')
+Examples:
+    >>> from flowthings import API, Token, mem
+    >>> api = API(Token('<account>', '<token>'))
+    >>> api.flow.find(mem.path == '/alice/sensors')
 """
 
 from ._api import API

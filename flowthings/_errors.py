@@ -12,8 +12,14 @@ Exception
       ├── FlowThingsRateLimited       429
       ├── FlowThingsServerError       >= 500, and answers that are not a valid envelope
       └── FlowThingsConnectionError   the request never got an answer (chained with `from`)
-           └── FlowThingsTimeout      ... because a timeout expired
+           ├── FlowThingsTimeout      ... because a timeout expired
+           │    └── FlowThingsRequestTimeout    a WebSocket request got no reply in time
+           └── FlowThingsConnectionLost         the WebSocket connection closed
+                └── FlowThingsNotConnected      a WebSocket request sent while not connected
 ```
+
+The three WebSocket classes live in `_ws_requests` and are exported by
+`flowthings` like the others.
 
 `FlowThingsException` carries what 1.0.5 documented (`errors`, `creds`,
 `method`, `path`) plus the HTTP `status`. `creds` is the `Token`, whose repr
@@ -111,11 +117,19 @@ class FlowThingsMethodNotAllowed(FlowThingsException):
 
 
 class FlowThingsConflict(FlowThingsException):
-    """409: the request conflicts with the current state (e.g. a duplicate path)."""
+    """409: what the hosted platform answers to a write that conflicts with the current state.
+
+    The local platform never answers 409 (a duplicate flow path there is a
+    400, `FlowThingsBadRequest`).
+    """
 
 
 class FlowThingsRateLimited(FlowThingsException):
-    """429: too many requests; retried automatically for idempotent methods."""
+    """429: too many requests.
+
+    Retried automatically (up to `max_retries`) for idempotent methods, and for
+    POST with `retry_post=True`; raised once the retries are used up.
+    """
 
 
 class FlowThingsServerError(FlowThingsException):

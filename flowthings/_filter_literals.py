@@ -1,7 +1,7 @@
 """Lexical rules of the Flow Filter Language, as the SDK writes them.
 
 Pure validation and escaping helpers shared by the filter nodes
-(:mod:`flowthings._filter_nodes`) and the builders (:mod:`flowthings._filters`).
+(`flowthings._filter_nodes`) and the builders (`flowthings._filters`).
 These rules are shared with the local platform's parser; changing one of them
 changes the wire format.
 
@@ -167,14 +167,14 @@ def check_flags(flags: str) -> str:
 def check_regex(pattern: str, flags: str) -> None:
     """Validate a regex pattern and its flags.
 
-    The pattern must compile with Python's :mod:`re` (the platform uses Java
+    The pattern must compile with Python's `re` (the platform uses Java
     regexes; the common syntax is the same, and checking here turns a typo into
     an immediate error instead of a server-side 400).
 
     Raises:
         TypeError: If ``pattern`` is not a string.
         ValueError: If the flags are unknown, the pattern does not compile, or
-            it cannot be written as a regex literal (see :func:`regex_body`).
+            it cannot be written as a regex literal (see `regex_body`).
     """
     if not isinstance(pattern, str):
         raise TypeError(f"regex pattern must be a str, not {type(pattern).__name__}")

@@ -1,7 +1,7 @@
-"""Member paths as Python expressions: :class:`Member` and :data:`mem`.
+"""Member paths as Python expressions: `Member` and `mem`.
 
-Operators on a :class:`Member` build filter nodes (see
-:mod:`flowthings._filter_nodes`); Python values are converted to literal nodes
+Operators on a `Member` build filter nodes (see
+`flowthings._filter_nodes`); Python values are converted to literal nodes
 here, which is where unsupported operand types are refused.
 """
 
@@ -95,7 +95,7 @@ def _operand(value: object) -> Operand:
 
 
 def path_of(value: object, what: str) -> MemberPath:
-    """The member path of a :class:`Member`, a :class:`MemberPath` or a dotted name."""
+    """The member path of a `Member`, a `MemberPath` or a dotted name."""
     if isinstance(value, Member):
         return value._path
     if isinstance(value, MemberPath):
@@ -128,12 +128,12 @@ class Member:
     Comparisons and the methods below build filter nodes.
 
     To build a member from a path in code (e.g. for typed model fields), use
-    :meth:`from_path`; subclasses inherit every operator and produce the same
+    `from_path`; subclasses inherit every operator and produce the same
     nodes.  Members are immutable and unhashable (``==`` builds a filter).
 
     Args:
         path: A dotted name (``"elems.foo"``), a sequence of segments, or a
-            :class:`MemberPath`.
+            `MemberPath`.
 
     Raises:
         ValueError: If a segment is not a valid member name.
@@ -334,7 +334,7 @@ class ModuloTerm:
     """``member % divisor``, waiting for ``== remainder`` or ``!= remainder``.
 
     Only ``==`` and ``!=`` are supported by the platform; other comparisons
-    raise :class:`TypeError`.
+    raise `TypeError`.
     """
 
     __slots__ = ("_divisor", "_path")
@@ -382,7 +382,7 @@ class ModuloTerm:
 
 
 class MemberFactory:
-    """Type of :data:`mem`: attribute or item access starts a member path."""
+    """Type of `mem`: attribute or item access starts a member path."""
 
     __slots__ = ()
 

@@ -1,20 +1,20 @@
 """Filter expression tree: the node types and the one function that compiles them.
 
-Every node is a small frozen dataclass.  The set is closed: :class:`Filter`
+Every node is a small frozen dataclass.  The set is closed: `Filter`
 refuses subclasses defined outside the SDK's filter modules, so
-:func:`compile_filter` knows every shape it can meet.  Nodes validate their
+`compile_filter` knows every shape it can meet.  Nodes validate their
 fields on construction, so a tree built by hand is as safe as one built with
 ``mem`` and friends: no field value can change the structure of the compiled
 string.
 
-Value nodes (operands): :class:`MemberPath`, :class:`StringLiteral`,
-:class:`NumberLiteral`, :class:`BooleanLiteral`, :class:`DateLiteral`,
-:class:`RegexLiteral`.
+Value nodes (operands): `MemberPath`, `StringLiteral`,
+`NumberLiteral`, `BooleanLiteral`, `DateLiteral`,
+`RegexLiteral`.
 
-Filter nodes (subclasses of :class:`Filter`): :class:`Compare`,
-:class:`RegexMatch`, :class:`ListMatch`, :class:`Within`, :class:`Modulo`,
-:class:`Age`, :class:`Exists`, :class:`Has`, :class:`Matches`, :class:`Not`,
-:class:`And`, :class:`Or`, :class:`RawFilter`.
+Filter nodes (subclasses of `Filter`): `Compare`,
+`RegexMatch`, `ListMatch`, `Within`, `Modulo`,
+`Age`, `Exists`, `Has`, `Matches`, `Not`,
+`And`, `Or`, `RawFilter`.
 """
 
 from __future__ import annotations
@@ -97,10 +97,10 @@ _BOOL_MESSAGE = (
 class Filter:
     """Base class of every filter node.
 
-    ``str(node)`` is the platform filter string (see :func:`compile_filter`).
+    ``str(node)`` is the platform filter string (see `compile_filter`).
     Filters combine with ``&`` / ``|`` / ``~`` or ``.AND()`` / ``.OR()`` /
-    :func:`~flowthings.NOT`; both spellings build the same tree.  A filter has
-    no truth value: ``bool(node)`` raises :class:`TypeError`, so
+    `NOT`; both spellings build the same tree.  A filter has
+    no truth value: ``bool(node)`` raises `TypeError`, so
     ``a == 1 and b == 2`` fails loudly instead of silently dropping a clause.
 
     The set of node types is closed; subclasses outside the SDK are refused.
@@ -371,7 +371,7 @@ def _check_op(op: object, allowed: frozenset[str]) -> None:
 
 
 def as_filter(value: FilterLike) -> Filter:
-    """Return ``value`` as a filter node (a string becomes :class:`RawFilter`).
+    """Return ``value`` as a filter node (a string becomes `RawFilter`).
 
     Raises:
         TypeError: If ``value`` is neither a filter nor a string.

@@ -2,7 +2,7 @@
 
 Each is a small frozen dataclass that validates its fields on construction,
 so a value node built by hand can never change the structure of a compiled
-filter.  They are rendered by :func:`flowthings._filter_nodes.compile_filter`.
+filter.  They are rendered by `flowthings._filter_nodes.compile_filter`.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class DateLiteral:
 
 @dataclass(frozen=True, slots=True)
 class RegexLiteral:
-    """A regex, rendered ``/pattern/flags`` (see :mod:`flowthings._filter_literals`).
+    """A regex, rendered ``/pattern/flags`` (see `flowthings._filter_literals`).
 
     Raises:
         ValueError: If the pattern does not compile, contains a control

@@ -1,9 +1,10 @@
 """Filter builders: ``mem``, ``AGE``, ``EXISTS``, ``HAS``, ``MATCHES``, ``NOT``.
 
 Python expressions build an immutable expression tree (the nodes live in
-:mod:`flowthings._filter_nodes`); ``str(tree)`` compiles it to the platform
-filter string with :func:`compile_filter`::
+`flowthings._filter_nodes`); ``str(tree)`` compiles it to the platform
+filter string with `compile_filter`.
 
+Examples:
     >>> print((mem.elems.n > 3) & mem.path.re("^/alice/", "i"))
     (elems.n > 3) && (path =~ /^\\/alice\\//i)
 
@@ -27,17 +28,17 @@ Deliberate divergences from 1.0.5:
   ``ValueError``, instead of producing a filter the platform rejects or reads
   differently: unsupported operand types (``None``, dicts, NaN, ...), invalid
   member names (``mem['a b']``), a first member segment that is a filter
-  keyword (``mem.age`` would read as ``AGE``; write ``mem.elems.age``), members
+  keyword (``mem.AGE`` would read as ``AGE``; write ``mem.elems.AGE``), members
   inside IN / CONTAINS lists (the platform takes literals only), an empty
   ``IN()``, bad WITHIN units, a WITHIN without a point (1.0.5 sent
   ``[ZIP=None]``), or with both ``coords`` and ``zip``.
-* Regexes must compile with Python's :mod:`re` (the platform uses Java
+* Regexes must compile with Python's `re` (the platform uses Java
   regexes; the common syntax is shared, Java-only constructs such as
   ``\\p{Alpha}`` are refused), flags must be a subset of ``imsxgu``, and with
   the ``x`` flag a raw newline / CR / tab is refused (the ``\\n`` escape the
   body needs would not mean the same thing there).
 
-Member names that collide with :class:`Member`'s own methods (``re``, ``IN``,
+Member names that collide with `Member`'s own methods (``re``, ``IN``,
 ``CONTAINS``, ``WITHIN``, ``from_path``) are reached with item access:
 ``mem['re']``, ``mem.elems['IN']``.
 """
@@ -147,12 +148,12 @@ def _age_ms(value: object) -> int | float:
 
 
 class AgeBuilder:
-    """Type of :data:`AGE`: ``AGE > ms`` or ``AGE('lastEditDate') > ms``.
+    """Type of `AGE`: ``AGE > ms`` or ``AGE('lastEditDate') > ms``.
 
     Calling it names the date member to measure from (default:
     ``creationDate``); calling again extends the path (``AGE('a')('b')`` is
     member ``a.b``).  Comparing with milliseconds (a positive number, or a
-    :class:`~datetime.timedelta`) builds an :class:`Age` node.
+    `timedelta`) builds an `Age` node.
     """
 
     __slots__ = ("_field",)

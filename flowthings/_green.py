@@ -26,11 +26,17 @@ or, with gevent:
     import flowthings
     api = flowthings.API(creds, async_lib=gevent)
 
-If trio is installed, import it before patching: httpcore (under httpx)
-imports trio when it can, and trio's import needs `select.epoll`, which the
-patched `select` of both libraries lacks (an `AttributeError` when the first
-`API` is built otherwise). `api.async_()` and `api.lazy()` warn
-(`RuntimeWarning`) when `socket` is not patched: the requests would then run
+If trio is installed, importing it after patching fails with an
+`AttributeError`: it needs `select.epoll`, which the patched `select` of both
+libraries lacks, and httpcore (under httpx) imports trio when it can. The
+`httpx.Client` flowthings builds copes: when that import fails, trio is
+marked missing (`sys.modules['trio'] = None`, so a later `import trio` in the
+process raises `ImportError`) and httpcore is imported without it. Import
+trio before patching only when something else needs it after patching: an
+`httpx.Client` of your own (`http_client=`) built before flowthings has built
+one (the first `API` made without `http_client=`), or trio itself.
+
+`api.async_()` and `api.lazy()` warn (`RuntimeWarning`) when `socket` is not patched: the requests would then run
 one after another.
 
 Pools: the default pool has `DEFAULT_POOL_SIZE` (100) green threads, the
@@ -115,6 +121,7 @@ class _GreenAPI:
         self._api = api
         self._lib = resolve_lib(api.async_lib)
         self._lib.warn_if_unpatched()  # stack: here <- api.async_() <- the caller
+        self._lib.tune_httpcore()
         self._pool = self._lib.make_pool(pool)
         self._init_state()
         for name, service in _services(api):
@@ -148,11 +155,12 @@ class _GreenAPI:
 class AsyncAPI(_GreenAPI):
     """`api.async_()`: calls return green threads, queued until `results()`.
 
-    >>> async_api = api.async_()
-    >>> for path in paths:
-    ...     async_api.flow.find(mem.path == path)
-    >>> for flows in async_api.results():
-    ...     ...
+    Examples:
+        >>> async_api = api.async_()
+        >>> for path in paths:
+        ...     async_api.flow.find(mem.path == path)
+        >>> for flows in async_api.results():
+        ...     ...
 
     Args:
         api: The sync API whose services are wrapped.
@@ -190,7 +198,7 @@ class AsyncAPI(_GreenAPI):
         The typed door to any call: `async_api.spawn(api.flow.read, id)`,
         `async_api.spawn(api.drop(fid).typed.find, limit=5)`.
         """
-        thread: GreenThread[T] = self._pool.spawn(fn, *args, **kwargs)
+        thread: GreenThread[T] = self._pool.spawn(self._lib.wrap(fn), *args, **kwargs)
         self._queue.append(thread)
         return thread
 
@@ -259,10 +267,11 @@ def _capture(fn: Callable[..., Any], args: Any, kwargs: Any) -> tuple[bool, Any]
 class LazyAPI(_GreenAPI):
     """`api.lazy()`: calls start at once and return `GreenThunk`s.
 
-    >>> lazy_api = api.lazy()
-    >>> flow_a = lazy_api.flow.find(mem.path == '/path/to/flow_a')
-    >>> flow_b = lazy_api.flow.find(mem.path == '/path/to/flow_b')
-    >>> drops = lazy_api.drop(flow_a[0]['id']).find(limit=10)
+    Examples:
+        >>> lazy_api = api.lazy()
+        >>> flow_a = lazy_api.flow.find(mem.path == '/path/to/flow_a')
+        >>> flow_b = lazy_api.flow.find(mem.path == '/path/to/flow_b')
+        >>> drops = lazy_api.drop(flow_a[0]['id']).find(limit=10)
 
     The two flow requests run in parallel; the drop request starts once
     `flow_a[0]` has been read.

@@ -10,6 +10,7 @@ threads. Both libraries are therefore optional, and a fake module whose
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,6 +114,58 @@ class GreenLib:
             return thread.wait()
         return thread.get()
 
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """The function to spawn for `fn`: under eventlet, a failure is raised
+        after one `eventlet.sleep(0)`.
+
+        A green thread that dies with an exception hands it to the hub in
+        whatever hub frame resumed it. Resumed by a timer, eventlet prints it
+        only while `eventlet.debug.hub_exceptions` is on (the documented way
+        to silence failed async calls); resumed by a socket becoming readable,
+        it prints it always, and drops the socket's descriptor from the hub.
+        Sleeping first makes every failure end in a timer frame, whatever the
+        call did last (with `tune_httpcore` a request's last switch is often
+        its final socket read).
+        """
+        sleep = getattr(self.module, "sleep", None) if self.name == "eventlet" else None
+        if sleep is None:
+            return fn  # gevent (its hub reports failures its own way), or a test double
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                sleep(0)
+                raise
+
+        return run
+
+    def tune_httpcore(self) -> None:
+        """Makes httpcore's idle-connection check non-yielding under eventlet (idempotent).
+
+        Before reusing a pooled connection, httpcore checks that the server has
+        not closed it: ``select`` (or ``poll``) on the socket with a zero
+        timeout, while it holds the connection pool's lock. eventlet's patched
+        ``select`` gives control to the hub even with a zero timeout, so every
+        green thread wanting a connection queued behind that lock, once per
+        idle connection: 1000 calls at 20 ms latency ran only ~2.5x faster
+        than one after another (gevent: ~15x). The same zero-timeout check
+        made with the unpatched ``select`` module never blocks, gives the same
+        answer, and does not yield. Only httpcore's sync backend (the one
+        httpx's ``Client`` uses) is changed, and only under eventlet.
+        """
+        if self.name != "eventlet":
+            return
+        patcher = getattr(self.module, "patcher", None)
+        original = getattr(patcher, "original", None)
+        backend = sys.modules.get("httpcore._backends.sync")
+        if not callable(original) or backend is None:
+            return  # a test double, or httpcore not imported yet (no client made)
+        current = getattr(backend, "is_socket_readable", None)
+        if current is None or getattr(current, "_flowthings_unyielding", False):
+            return
+        backend.is_socket_readable = _unyielding_readable(original("select"))  # type: ignore[attr-defined]
+
     def warn_if_unpatched(self) -> None:
         """Warns when `socket` is not monkey-patched: requests would not overlap."""
         if self.name == "eventlet":
@@ -134,6 +187,25 @@ class GreenLib:
             RuntimeWarning,
             stacklevel=4,
         )
+
+
+def _unyielding_readable(select_module: Any) -> Callable[[Any], bool]:
+    """httpcore's ``is_socket_readable`` over the given (unpatched) ``select`` module."""
+
+    def is_socket_readable(sock: Any) -> bool:
+        fd = None if sock is None else sock.fileno()
+        if fd is None or fd < 0:
+            return True  # as httpcore: a gone socket reads as "readable" (closed)
+        poll = getattr(select_module, "poll", None)
+        if poll is None:  # pragma: no cover - Windows
+            readable, _, _ = select_module.select([fd], [], [], 0)
+            return bool(readable)
+        poller = poll()
+        poller.register(fd, select_module.POLLIN)
+        return bool(poller.poll(0))
+
+    is_socket_readable._flowthings_unyielding = True  # type: ignore[attr-defined]
+    return is_socket_readable
 
 
 def _import_or_none(name: str, parent: ModuleType) -> ModuleType | None:

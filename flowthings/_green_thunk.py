@@ -32,8 +32,9 @@ class GreenThunk(MutableMapping[Any, Any], Generic[T]):
     Once waited, the result is kept; a failed request raises its
     `FlowThingsException` on every access.
 
-    >>> drops = lazy_api.drop(flow_id).find(limit=10)  # returns at once
-    >>> len(drops)                                      # waits here
+    Examples:
+        >>> drops = lazy_api.drop(flow_id).find(limit=10)  # returns at once
+        >>> len(drops)                                      # waits here
 
     Args:
         wait: Called (once) to get the result; blocks the calling green

@@ -81,8 +81,9 @@ class _View(Generic[S_co]):
 class AsyncView(_View[S_co]):
     """A service of an `AsyncAPI`: every call returns a queued green thread.
 
-    >>> async_api.flow.find(mem.path == '/alice/x')   # -> green thread
-    >>> async_api.drop(flow_id).find(limit=10)        # factories too
+    Examples:
+        >>> async_api.flow.find(mem.path == '/alice/x')   # -> green thread
+        >>> async_api.drop(flow_id).find(limit=10)        # factories too
     """
 
     __slots__ = ()
@@ -116,7 +117,8 @@ class AsyncView(_View[S_co]):
     def typed(self: AsyncView[_HasTyped[R]]) -> AsyncView[R]:
         """The async view of the service's typed view: calls return green threads of models.
 
-        >>> async_api.flow.typed.read(flow_id)
+        Examples:
+            >>> async_api.flow.typed.read(flow_id)
         """
         return AsyncView(self._service.typed, self._owner)
 
@@ -124,8 +126,10 @@ class AsyncView(_View[S_co]):
 class LazyView(_View[S_co]):
     """A service of a `LazyAPI`: every call returns a `GreenThunk`.
 
+    ```pycon
     >>> flows = lazy_api.flow.find(mem.path == '/alice/x')   # starts at once
     >>> lazy_api.drop(flows[0]['id']).find(limit=10)          # waits for flows
+    ```
     """
 
     __slots__ = ()
@@ -152,6 +156,7 @@ class LazyView(_View[S_co]):
     def typed(self: LazyView[_HasTyped[R]]) -> LazyView[R]:
         """The lazy view of the service's typed view: calls return `GreenThunk`s of models.
 
-        >>> lazy_api.flow.typed.read(flow_id)
+        Examples:
+            >>> lazy_api.flow.typed.read(flow_id)
         """
         return LazyView(self._service.typed, self._owner)

@@ -1,7 +1,8 @@
 """``M`` (model modifications with a diff) and ``P`` (query parameter builder).
 
-Both behave as in flowthings 1.0.5:
+Both behave as in flowthings 1.0.5.
 
+Examples:
     >>> new, diff = M({"id": "f1", "path": "/a"}, displayName="A").done()
     >>> new, diff
     ({'id': 'f1', 'path': '/a', 'displayName': 'A'}, {'displayName': 'A'})
@@ -9,8 +10,8 @@ Both behave as in flowthings 1.0.5:
     {'limit': 10, 'refs': 1, 'only': 'id,path'}
 
 Beyond 1.0.5, ``M`` also wraps pydantic models (returning a model of the same
-class), exposes :attr:`Modify.model_id`, and never shares state between
-successive :meth:`Modify.done` results; ``P.filter`` accepts raw strings inside
+class), exposes `Modify.model_id`, and never shares state between
+successive `Modify.done` results; ``P.filter`` accepts raw strings inside
 a list, and ``P.to_dict`` returns a new dict on every call.
 """
 
@@ -64,7 +65,7 @@ class Modify(Generic[ModelT]):
     Raises:
         TypeError: If ``model`` is not a dict, a mapping or a pydantic model.
 
-    Example:
+    Examples:
         >>> flow = {"id": "f1", "path": "/a"}
         >>> M(flow, displayName="Foo").modify("capacity", 10).done()
         ({'id': 'f1', 'path': '/a', 'displayName': 'Foo', 'capacity': 10}, {'displayName': 'Foo', 'capacity': 10})
@@ -160,7 +161,7 @@ class Modify(Generic[ModelT]):
 
 
 M = Modify
-"""Short name of :class:`Modify` (as in 1.0.5)."""
+"""Short name of `Modify` (as in 1.0.5)."""
 
 
 def _compile_filters(items: Sequence[FilterLike]) -> str:
@@ -188,7 +189,7 @@ class Params:
     Args:
         **params: Parameters, set as with the setter of the same name.
 
-    Example:
+    Examples:
         >>> P(limit=10).refs(True).start(20).to_dict()
         {'limit': 10, 'refs': 1, 'start': 20}
     """
@@ -290,4 +291,4 @@ class Params:
 
 
 P = Params
-"""Short name of :class:`Params` (as in 1.0.5)."""
+"""Short name of `Params` (as in 1.0.5)."""

@@ -1,4 +1,4 @@
-"""The WebSocket client: ``api.websocket.connect(...)`` returns a :class:`WebSocketClient`.
+"""The WebSocket client: ``api.websocket.connect(...)`` returns a `WebSocketClient`.
 
 ```python
 def on_open(ws):
@@ -13,7 +13,7 @@ ws.run()                               # blocks, as documented in 1.0.5
 
 ``run_in_thread()``, ``close()`` and ``with api.websocket.connect() as ws:`` give
 the non-blocking form; ``on_drop(ws, flow_id, drop)`` and ``ws.drops()`` give
-pushes as typed :class:`~flowthings.models.Drop` models.
+pushes as typed `Drop` models.
 
 Behaviour and the choices behind it:
 
@@ -22,12 +22,12 @@ Behaviour and the choices behind it:
   when the resource starts with ``/``. ``send(data, callback)`` adds a unique
   integer ``msgId`` and calls ``callback(ws, reply_body)`` with the reply's
   ``body`` (even for error replies, as 1.0.5 did). Every request also returns a
-  :class:`concurrent.futures.Future`, resolved with the reply body or failed
-  with the :class:`~flowthings.FlowThingsException` subclass of the reply's
+  `concurrent.futures.Future`, resolved with the reply body or failed
+  with the `FlowThingsException` subclass of the reply's
   status.
 * **Requests time out.** With no reply after ``request_timeout`` seconds the
-  future fails with :class:`FlowThingsRequestTimeout`; a request pending when
-  the connection drops fails with :class:`FlowThingsConnectionLost`. Such
+  future fails with `FlowThingsRequestTimeout`; a request pending when
+  the connection drops fails with `FlowThingsConnectionLost`. Such
   failures go to the request's ``errback(ws, exc)`` if given, else to
   ``on_error(ws, exc)``; ``callback`` is only ever called with a reply body.
 * **Heartbeats**: ``{"type": "heartbeat"}`` every ``heartbeat_interval`` seconds
@@ -48,7 +48,7 @@ Behaviour and the choices behind it:
   (``close()``, retries exhausted, or ``reconnect=False``), before ``run()``
   returns.
 * **Sending while not connected is refused**: ``send()`` and the request
-  helpers raise :class:`FlowThingsNotConnected` at once (nothing is queued, so
+  helpers raise `FlowThingsNotConnected` at once (nothing is queued, so
   nothing is replayed late). ``subscribe``/``unsubscribe`` are state, not
   messages: they are recorded and (re)sent whenever a connection opens.
 * **Threads**: ``run()`` reads in the calling thread, which runs the reply, push
@@ -209,7 +209,7 @@ class WebSocketClient(ConnectionLoop, DropRequests):
     def run(self) -> None:
         """Connect and process messages until the final close (blocking).
 
-        Returns once the client closed for good: after :meth:`close` (from a
+        Returns once the client closed for good: after `close` (from a
         callback or another thread), when reconnection is off or gave up, or
         when the session request was refused (401/403). ``on_close`` has run
         and every pending request has failed by then.
@@ -221,9 +221,9 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         self._run_claimed()
 
     def run_in_thread(self, wait_open: float | None = None) -> threading.Thread:
-        """Run :meth:`run` in a daemon thread and return the thread.
+        """Run `run` in a daemon thread and return the thread.
 
-        :meth:`close` joins that thread.
+        `close` joins that thread.
 
         Args:
             wait_open: If given, wait up to this many seconds for the first
@@ -337,7 +337,7 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         return self._subscribe_now(resource, callback)
 
     def unsubscribe(self, resource: str, callback: Callback | None = None) -> Future[Any]:
-        """Stop the pushes of a flow subscribed with :meth:`subscribe`."""
+        """Stop the pushes of a flow subscribed with `subscribe`."""
         with self._lock:
             self._subscriptions.pop(resource, None)
             if self._sock is None:

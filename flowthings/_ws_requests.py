@@ -1,9 +1,9 @@
 """Requests over the WebSocket: errors, the pending-reply record, and CRUD helpers.
 
-:class:`DropRequests` is a mixin of :class:`~flowthings._websocket.WebSocketClient`:
+`DropRequests` is a mixin of `WebSocketClient`:
 every helper builds one request frame (``object``/``type``/``flowId``/``id``/
 ``value``/``options``, as ``websocket.md`` §2 describes) and hands it to
-``send``, so each returns the same :class:`~concurrent.futures.Future` and
+``send``, so each returns the same `Future` and
 accepts the same 1.0.5-style ``callback(ws, reply_body)``.
 """
 
@@ -89,7 +89,7 @@ class RequestTable:
     Deadlines are kept in a heap, so finding the next one and expiring the late
     ones cost O(log n) per request rather than a scan of every pending request.
     A heap entry whose request was answered stays until its deadline passes
-    (then :meth:`expired` drops it), so the heap holds at most the requests
+    (then `expired` drops it), so the heap holds at most the requests
     sent within one timeout; the table itself only the unanswered ones.
     """
 

@@ -4,21 +4,23 @@ This module is registered as a pytest plugin (entry point
 ``flowthings.local.testing``), so it is imported by pytest for everyone who has
 flowthings installed, with or without the ``local`` extra. It therefore
 imports nothing heavy at module level: starlette, uvicorn and the platform
-are imported only when :func:`local_platform` runs (i.e. when a fixture is
+are imported only when `local_platform` runs (i.e. when a fixture is
 used).
 
 Fixtures:
 
-* ``flowthings_platform`` (session scope): a :class:`LocalPlatform` on a free
+* ``flowthings_platform`` (session scope): a `LocalPlatform` on a free
   loopback port with an in-memory database.
 * ``flowthings_api`` (function scope): an ``API`` signed in to a *fresh*
   account of that platform, so each test starts from an empty namespace.
 
-Example::
+For example:
 
-    def test_roundtrip(flowthings_api):
-        flow = flowthings_api.flow.create({"path": f"/{flowthings_api.creds.account}/t"})
-        flowthings_api.drop(flow["id"]).create({"elems": {"x": 1}})
+```python
+def test_roundtrip(flowthings_api):
+    flow = flowthings_api.flow.create({"path": f"/{flowthings_api.creds.account}/t"})
+    flowthings_api.drop(flow["id"]).create({"elems": {"x": 1}})
+```
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class LocalPlatform:
     """A running local platform and the credentials of its default account.
 
     Attributes:
-        platform: the in-process :class:`~flowthings.local._platform.Platform`
+        platform: the in-process `Platform`
             (create accounts, insert fixtures directly through ``.store``).
         host: ``"127.0.0.1:PORT"``, the REST host for ``API(host=...)``.
         ws_host: the WebSocket host for ``API(ws_host=...)``: the same
@@ -172,7 +174,7 @@ def local_platform(
         port: port to bind (``0`` = a free port).
 
     Yields:
-        The running :class:`LocalPlatform`.
+        The running `LocalPlatform`.
 
     Raises:
         ImportError: When a module of the ``local`` extra (starlette,

@@ -8,14 +8,14 @@ and the typed filter members (``Flow.q.displayName``) use. No aliases.
 Models are tolerant readers:
 
 - unknown members sent by the platform are kept (``extra="allow"``) and sent
-  back by :meth:`FlowthingsModel.to_wire`;
+  back by `FlowthingsModel.to_wire`;
 - server-set members (``id``, ``creationDate``, ``creatorId``, ``lastEditDate``,
   ...) are optional;
 - the documented constraints (flow path shape and length, capacity range, task
   periodicity, MQTT direction, required members) are validated, but only those
   the platform itself guarantees, so a valid server answer always parses.
 
-:meth:`FlowthingsModel.to_wire` gives the JSON to send: unset fields are left
+`FlowthingsModel.to_wire` gives the JSON to send: unset fields are left
 out, so ``Flow.model_validate(answer).to_wire() == answer``. Every service
 accepts a model wherever it accepts a dict, and every service has a typed view
 (``api.flow.typed.read(id) -> Flow``).
@@ -24,8 +24,8 @@ Every model has a class attribute ``q`` with one typed filter member per field
 (``Flow.q.capacity > 10``, ``Drop.q.elems["temp"] > 3``,
 ``Flow.q.path.re("^/a")``); they build the same filters as ``mem``.
 
-Note: :class:`Token` here is the token *resource* (``/token``);
-:class:`flowthings.Token` is the credentials an ``API`` signs requests with.
+Note: `Token` here is the token *resource* (``/token``);
+`flowthings.Token` is the credentials an ``API`` signs requests with.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ class FlowthingsModel(BaseModel):
     """Base of every flowthings model: a tolerant reader of platform JSON.
 
     Attributes are the camelCase wire names. Unknown members sent by the
-    platform are kept (``extra="allow"``) and written back by :meth:`to_wire`.
+    platform are kept (``extra="allow"``) and written back by `to_wire`.
     """
 
     model_config = ConfigDict(

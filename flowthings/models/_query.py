@@ -1,13 +1,13 @@
 """Typed filter members: ``Flow.q.capacity > 10``, ``Drop.q.elems["temp"] > 3``.
 
 Every model has a class attribute ``q``, a query namespace with one typed
-member per field. A typed member wraps a :class:`~flowthings._filters.Member`
+member per field. A typed member wraps a `Member`
 and builds exactly the nodes ``mem`` builds (``Flow.q.capacity > 10`` is
 ``mem.capacity > 10``), but it only offers the operators that make sense for
 its field type, so mypy rejects ``Flow.q.capacity.re("x")`` or
 ``Flow.q.capacity > "x"`` and an IDE completes field names. An operand of the
 wrong type given to ``==``/``!=`` (which mypy cannot reject) raises
-:class:`TypeError`.
+`TypeError`.
 
 Element names under ``elems`` and members of free-form objects have no
 declared type: ``Drop.q.elems["temp"]`` is a plain ``Member`` with every
@@ -312,7 +312,7 @@ class Query:
 
 
 class FlowQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Flow`."""
+    """Typed filter members of `Flow`."""
 
     path = StringField("path")
     capacity = NumberField("capacity")
@@ -324,7 +324,7 @@ class FlowQuery(Query):
 
 
 class DropQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Drop`."""
+    """Typed filter members of `Drop`."""
 
     elems = ElemsField("elems")
     path = StringField("path")
@@ -336,7 +336,7 @@ class DropQuery(Query):
 
 
 class TrackQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Track`."""
+    """Typed filter members of `Track`."""
 
     source = StringField("source")
     destination = PathsField("destination")
@@ -348,7 +348,7 @@ class TrackQuery(Query):
 
 
 class GroupQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Group`."""
+    """Typed filter members of `Group`."""
 
     memberIds = StringListField("memberIds")
     displayName = StringField("displayName")
@@ -356,7 +356,7 @@ class GroupQuery(Query):
 
 
 class IdentityQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Identity`."""
+    """Typed filter members of `Identity`."""
 
     name = StringField("name")
     email = StringField("email")
@@ -371,7 +371,7 @@ class IdentityQuery(Query):
 
 
 class TokenQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Token`."""
+    """Typed filter members of `Token`."""
 
     paths = MapField("paths")
     duration = NumberField("duration")
@@ -382,7 +382,7 @@ class TokenQuery(Query):
 
 
 class ShareQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Share`."""
+    """Typed filter members of `Share`."""
 
     issuedTo = StringField("issuedTo")
     paths = MapField("paths")
@@ -393,7 +393,7 @@ class ShareQuery(Query):
 
 
 class DeviceQuery(Query):
-    """Typed filter members of :class:`~flowthings.models.Device`."""
+    """Typed filter members of `Device`."""
 
     path = StringField("path")
     displayName = StringField("displayName")
@@ -423,7 +423,7 @@ class _PeriodicTaskQuery(_TaskQuery):
 
 
 class ApiTaskQuery(_PeriodicTaskQuery):
-    """Typed filter members of :class:`~flowthings.models.ApiTask`."""
+    """Typed filter members of `ApiTask`."""
 
     destination = StringField("destination")
     js = StringField("js")
@@ -431,7 +431,7 @@ class ApiTaskQuery(_PeriodicTaskQuery):
 
 
 class MqttTaskQuery(_TaskQuery):
-    """Typed filter members of :class:`~flowthings.models.MqttTask`."""
+    """Typed filter members of `MqttTask`."""
 
     uri = StringField("uri")
     topic = StringField("topic")
@@ -449,7 +449,7 @@ class MqttTaskQuery(_TaskQuery):
 
 
 class RssTaskQuery(_PeriodicTaskQuery):
-    """Typed filter members of :class:`~flowthings.models.RssTask`."""
+    """Typed filter members of `RssTask`."""
 
     url = StringField("url")
     destination = StringField("destination")

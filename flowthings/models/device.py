@@ -14,7 +14,7 @@ class Device(Resource):
     """A device. Creating one also creates its token and its default, command and
     report flows under ``path``.
 
-    Example:
+    Examples:
         >>> Device(path="/alice/pears").to_wire()
         {'path': '/alice/pears'}
     """

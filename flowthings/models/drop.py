@@ -27,9 +27,9 @@ class Drop(Resource):
     """A drop.
 
     ``elems`` maps element names to plain JSON or typed elements
-    (:mod:`flowthings.models.elements`); :meth:`plain_elems` strips the types.
+    (`flowthings.models.elements`); `plain_elems` strips the types.
 
-    Example:
+    Examples:
         >>> Drop(elems={"temperature": 60}).to_wire()
         {'elems': {'temperature': 60}}
     """
@@ -50,7 +50,10 @@ class Drop(Resource):
     """Where the drop was produced (``location WITHIN ...`` in filters)."""
 
     fhash: str | None = None
-    """Uniqueness key: a flow processes a given fhash once."""
+    """De-duplication key: the hosted platform uses it to de-duplicate drops.
+
+    The local platform stores it and filters on it but does not de-duplicate.
+    """
 
     parentDropId: ParentDropRef | None = None
     """Source drop, for drops written by a track (server-set)."""

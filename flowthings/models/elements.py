@@ -2,13 +2,13 @@
 
 In the v0.1 platform a drop element is either plain JSON (``"temp": 21.5``) or a
 typed wrapper (``"temp": {"type": "float", "value": 21.5}``); see the element
-types table of the filter language notes. :data:`ElemValue` is the type of one
-value of ``Drop.elems``: an :data:`Element` (a discriminated union on ``type``)
+types table of the filter language notes. `ElemValue` is the type of one
+value of ``Drop.elems``: an `Element` (a discriminated union on ``type``)
 or plain JSON. A typed element whose ``type`` is unknown, or whose ``value`` does
-not have the documented shape, becomes an :class:`OtherElement`, so no server
+not have the documented shape, becomes an `OtherElement`, so no server
 answer ever fails to parse.
 
-Example:
+Examples:
     >>> Drop(elems={"temp": FloatElement(value=21.5), "room": "kitchen"}).to_wire()
     {'elems': {'temp': {'type': 'float', 'value': 21.5}, 'room': 'kitchen'}}
 """
@@ -153,7 +153,7 @@ class MediaValue(FlowthingsModel):
 class BaseElement(FlowthingsModel):
     """Base of the typed element forms: ``{"type": name, "value": payload}``.
 
-    ``type`` is always written by :meth:`to_wire`, even when it came from the
+    ``type`` is always written by `to_wire`, even when it came from the
     class default (``IntegerElement(value=3)``).
     """
 
@@ -413,7 +413,7 @@ Element = Annotated[
     Discriminator(_element_tag),
     WrapValidator(_element_or_other),
 ]
-"""A typed element, discriminated on ``type``; unknown types give :class:`OtherElement`."""
+"""A typed element, discriminated on ``type``; unknown types give `OtherElement`."""
 
 
 def _elem_value_tag(v: Any) -> str:
@@ -428,7 +428,7 @@ ElemValue = Annotated[
     Annotated[Element, Tag("element")] | Annotated[JsonValue, Tag("json")],
     Discriminator(_elem_value_tag),
 ]
-"""One value of ``Drop.elems``: a typed :data:`Element` or plain JSON.
+"""One value of ``Drop.elems``: a typed `Element` or plain JSON.
 
 A JSON object with a string ``type`` and a ``value`` member is read as an element.
 """
@@ -444,7 +444,7 @@ def plain(value: ElemValue) -> JsonValue:
         Plain JSON: collections of elements become lists/dicts of plain values,
         structured payloads (``location``, ``dropRef``...) their JSON objects.
 
-    Example:
+    Examples:
         >>> plain(SortedSetElement(value=[IntegerElement(value=1), 2]))
         [1, 2]
     """

@@ -18,7 +18,7 @@ FLOW_PATH_PATTERN = r"^/[^/]+(/[^/]+)+$"
 class Flow(Resource):
     """A flow.
 
-    Example:
+    Examples:
         >>> Flow(path="/alice/pears/test1", capacity=500).to_wire()
         {'path': '/alice/pears/test1', 'capacity': 500}
     """

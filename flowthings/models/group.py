@@ -13,7 +13,7 @@ __all__ = ["Group"]
 class Group(Resource):
     """A group of identities; shares can be issued to it.
 
-    Example:
+    Examples:
         >>> Group(memberIds=["i551ac39bd4c6c02e55b7463a"]).to_wire()
         {'memberIds': ['i551ac39bd4c6c02e55b7463a']}
     """

@@ -23,7 +23,7 @@ class ReceivedShare(FlowthingsModel):
 class Identity(Resource):
     """An identity (user account).
 
-    Example:
+    Examples:
         >>> Identity(firstName="Joe").to_wire()
         {'firstName': 'Joe'}
     """

@@ -22,7 +22,7 @@ class AggregateRow(FlowthingsModel):
     Its keys are the ``groupBy`` entries and the ``output`` selectors, verbatim
     (``"town"``, ``"$avg:windSpeed"``, ``"$count"``), so the row reads like a dict.
 
-    Example:
+    Examples:
         >>> row = AggregateRow.model_validate({"town": "Queens", "$count": 17})
         >>> row["$count"], row.get("$avg:x"), list(row.keys())
         (17, None, ['town', '$count'])

@@ -32,7 +32,7 @@ class SharePermission(FlowthingsModel):
 class Share(Resource):
     """A share: immutable; create it, read it, delete it.
 
-    Example:
+    Examples:
         >>> Share(issuedTo="i548b1c1bd4c607c7716e4ac2",
         ...       paths={"/alice/ideas": SharePermission(read=True)}).to_wire()
         {'issuedTo': 'i548b1c1bd4c607c7716e4ac2', 'paths': {'/alice/ideas': {'read': True}}}

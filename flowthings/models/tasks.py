@@ -58,7 +58,7 @@ class PeriodicTask(Task):
 class ApiTask(PeriodicTask):
     """A periodic task that fetches data (``source``) and writes drops made by ``js``.
 
-    Example:
+    Examples:
         >>> ApiTask(destination="/alice/pears", js="function(d) {return d}").to_wire()
         {'destination': '/alice/pears', 'js': 'function(d) {return d}'}
     """
@@ -82,7 +82,7 @@ class MqttTask(Task):
     Set ``destination`` to read the topic into a flow, or ``source`` to publish a
     flow's new drops to the topic.
 
-    Example:
+    Examples:
         >>> MqttTask(uri="tcp://abc:1883", topic="aliens", destination="/alice/pears").to_wire()
         {'uri': 'tcp://abc:1883', 'topic': 'aliens', 'destination': '/alice/pears'}
     """
@@ -139,7 +139,7 @@ class MqttTask(Task):
 class RssTask(PeriodicTask):
     """A periodic task that reads an RSS feed into a flow.
 
-    Example:
+    Examples:
         >>> RssTask(url="http://example.com/feed.xml", destination="/alice/news").to_wire()
         {'url': 'http://example.com/feed.xml', 'destination': '/alice/news'}
     """

@@ -1,7 +1,7 @@
 """Token: an immutable, restricted access token (``/token``, id prefix ``k``).
 
-Not to be confused with :class:`flowthings.Token`, the credentials an
-:class:`~flowthings.API` signs its requests with.
+Not to be confused with `flowthings.Token`, the credentials an
+`API` signs its requests with.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class TokenPermission(FlowthingsModel):
 class Token(Resource):
     """A token resource: immutable; create it, read it, delete it (revocation).
 
-    Example:
+    Examples:
         >>> Token(paths={"/alice/thermostat": TokenPermission(dropRead=True)}).to_wire()
         {'paths': {'/alice/thermostat': {'dropRead': True}}}
     """

@@ -13,7 +13,7 @@ __all__ = ["Track"]
 class Track(Resource):
     """A track: drops written to ``source`` pass ``filter`` and ``js`` into ``destination``.
 
-    Example:
+    Examples:
         >>> Track(source="/alice/apples", destination="/alice/pears").to_wire()
         {'source': '/alice/apples', 'destination': '/alice/pears'}
     """

@@ -118,7 +118,8 @@ class ReadableService(Service):
     def read(self, id: str, **params: Any) -> Any:
         """Reads one resource by id.
 
-        >>> api.flow.read('<flow_id>')
+        Examples:
+            >>> api.flow.read('<flow_id>')
         """
         return self.request("GET", id_segment(id), params=P(**params))
 
@@ -129,7 +130,8 @@ class ReadableService(Service):
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but returns `default` when (and only when) the platform says 404.
 
-        >>> api.flow.read_or_else('<flow_id>', None)
+        Examples:
+            >>> api.flow.read_or_else('<flow_id>', None)
         """
         try:
             return self.read(id, **params)
@@ -143,7 +145,8 @@ class ReadableService(Service):
     def read_many(self, ids: list[str], **params: Any) -> Any:
         """Reads several resources in one `MGET`; returns a map of id -> resource.
 
-        >>> api.flow.read_many(['<flow_id_1>', '<flow_id_2>'])
+        Examples:
+            >>> api.flow.read_many(['<flow_id_1>', '<flow_id_2>'])
         """
         candidate: object = ids
         if not isinstance(candidate, list | tuple):
@@ -159,7 +162,8 @@ class ReadableService(Service):
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Finds resources; several filters are AND-ed.
 
-        >>> api.flow.find_many(mem.displayName == 'Foo', limit=10)
+        Examples:
+            >>> api.flow.find_many(mem.displayName == 'Foo', limit=10)
         """
         return self.request("GET", params=find_params(filters, params))
 
@@ -178,9 +182,10 @@ class ReadableService(Service):
     def find(self, *args: Any, **params: Any) -> Any:
         """Reads by id (str), reads many (list) or finds by filters (anything else).
 
-        >>> api.flow.find('<flow_id>')
-        >>> api.flow.find(['<flow_id_1>', '<flow_id_2>'])
-        >>> api.flow.find(mem.displayName == 'Foo')
+        Examples:
+            >>> api.flow.find('<flow_id>')
+            >>> api.flow.find(['<flow_id_1>', '<flow_id_2>'])
+            >>> api.flow.find(mem.displayName == 'Foo')
         """
         first = args[0] if args else None
         if isinstance(first, (str, list)):
@@ -196,7 +201,8 @@ class _Deletable(Service):
     def delete(self, id: str, data: Any = None, **params: Any) -> Any:
         """Deletes a resource by id (with an optional request body).
 
-        >>> api.flow.delete('<flow_id>')
+        Examples:
+            >>> api.flow.delete('<flow_id>')
         """
         return self.request("DELETE", id_segment(id), data=data, params=P(**params))
 
@@ -209,7 +215,8 @@ class _Creatable(Service):
     def create(self, model: Mapping[str, Any] | BaseModel, **params: Any) -> Any:
         """Creates a resource (`POST`); a dict or a model.
 
-        >>> api.flow.create({'path': '/path/to/flow'})
+        Examples:
+            >>> api.flow.create({'path': '/path/to/flow'})
         """
         _check_model(model, "create")
         return self.request("POST", data=model, params=P(**params))
@@ -252,8 +259,9 @@ class CrudService(ReadableService, _Creatable, _Deletable):
     def update(self, model: ModelInput, **params: Any) -> Any:
         """Updates a resource by its `id` (`PUT`); given an `M`, only the diff is sent.
 
-        >>> api.flow.update({'id': '<flow_id>', 'displayName': 'Foo'})
-        >>> api.flow.update(M(model, displayName='Foo'))
+        Examples:
+            >>> api.flow.update({'id': '<flow_id>', 'displayName': 'Foo'})
+            >>> api.flow.update(M(model, displayName='Foo'))
         """
         model_id, changes = _changes(model)
         return self.request("PUT", id_segment(model_id), data=changes, params=P(**params))

@@ -21,7 +21,8 @@ __all__ = ["DropService", "DropServiceFactory"]
 class DropService(CrudService):
     """The drops of one flow (`/drop/{flowId}`), plus `delete_all` and `aggregate`.
 
-    >>> api.drop('<flow_id>').find(limit=10)
+    Examples:
+        >>> api.drop('<flow_id>').find(limit=10)
     """
 
     def __init__(self, context: ServiceContext, flow_id: str) -> None:
@@ -62,7 +63,8 @@ class DropService(CrudService):
                 `outputs` and `group_by` (`'$avg:rule'` is the fraction passing).
             sorts: Result ordering.
 
-        >>> api.drop(flow_id).aggregate(['$avg:test'], rules={'test': mem.foo > 42})
+        Examples:
+            >>> api.drop(flow_id).aggregate(['$avg:test'], rules={'test': mem.foo > 42})
         """
         if isinstance(outputs, str):
             raise TypeError("outputs must be a list of selectors, e.g. ['$count']")
@@ -103,7 +105,8 @@ class DropServiceFactory(Service):
     def create(self, model: Mapping[str, Any] | BaseModel, **params: Any) -> Any:
         """Creates a drop in the flow named by the drop's `path` (`POST /drop`).
 
-        >>> api.drop.create({'path': '/alice/sensors', 'elems': {'temp': 21}})
+        Examples:
+            >>> api.drop.create({'path': '/alice/sensors', 'elems': {'temp': 21}})
         """
         _check_model(model, "create")
         return self.request("POST", data=model, params=P(**params))
@@ -115,7 +118,8 @@ class DropServiceFactory(Service):
     def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Finds drops of the flow at `path` (`GET /drop?path=...`).
 
-        >>> api.drop.find(mem.elems.temp > 20, path='/alice/sensors', limit=5)
+        Examples:
+            >>> api.drop.find(mem.elems.temp > 20, path='/alice/sensors', limit=5)
         """
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError("path must be a flow path such as '/alice/sensors'")

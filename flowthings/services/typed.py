@@ -1,20 +1,28 @@
 """Typed views: the service methods taking and returning models instead of dicts.
 
 Each view wraps a sync service (the one implementation of the request) and
-parses its answers with a model class from :mod:`flowthings.models`; the
+parses its answers with a model class from `flowthings.models`; the
 requests on the wire are exactly those of the wrapped service.
 
->>> flow = api.flow.typed.read('<flow_id>')          # Flow
->>> drops = api.drop(flow.id).typed.find(Drop.q.elems['temp'] > 3, limit=10)  # list[Drop]
->>> drops, refs = api.drop(flow.id).typed.find(limit=10, refs=True)
+Examples:
+    >>> flow = api.flow.typed.read('<flow_id>')          # Flow
+    >>> drops = api.drop(flow.id).typed.find(Drop.q.elems['temp'] > 3, limit=10)  # list[Drop]
+    >>> drops, refs = api.drop(flow.id).typed.find(limit=10, refs=True)
 
 A projection (``only=[...]``) may leave out members a model requires; such an
 answer is still returned, as a model built without validation
-(:meth:`pydantic.BaseModel.model_construct`) holding exactly the members sent.
+(`pydantic.BaseModel.model_construct`) holding exactly the members sent.
+
+Drops are validated straight from the answer's bytes when possible (see
+`flowthings.models._wire`): the view then calls a copy of the sync
+service whose transport hands the bytes to that validator first, and falls
+back to the usual parse (``json.loads``, then the model) for any answer the
+fast validator does not take. The models are the same either way.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypeVar, cast, overload
 
@@ -23,6 +31,7 @@ from typing_extensions import ParamSpec, Self
 
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
+from ..models._wire import envelope_validator
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
@@ -50,6 +59,66 @@ _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
 _SERIES: TypeAdapter[list[int]] = TypeAdapter(list[int])
+_S = TypeVar("_S")
+
+_Decode = Callable[[bytes], "tuple[Any, dict[str, Any]] | None"]
+
+
+class _Decoded:
+    """A body the transport already validated into models (from the answer's bytes)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
+    """The transport hook validating an answer's bytes into ``model`` s, if one exists."""
+    validator = envelope_validator(model, many)
+    if validator is None:
+        return None
+
+    def decode(content: bytes) -> tuple[Any, dict[str, Any]] | None:
+        try:
+            envelope = validator.validate_json(content)
+        except (ValueError, RecursionError):  # ValidationError is a ValueError
+            return None  # the usual parse decides: models, a partial model, or the error
+        head = envelope["head"]
+        if not isinstance(head, dict):
+            return None
+        references = head.get("references")
+        return _Decoded(envelope["body"]), references if isinstance(references, dict) else {}
+
+    return decode
+
+
+class _DecodingTransport:
+    """The API's transport, offering every successful answer to ``decode`` first."""
+
+    def __init__(self, transport: Any, decode: _Decode) -> None:
+        self._transport = transport
+        self._decode = decode
+
+    def request(self, method: str, url: str, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        result: tuple[Any, dict[str, Any]] = self._transport.request(
+            method, url, decode=self._decode, **kwargs
+        )
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def _decoding(service: _S, decode: _Decode | None) -> _S:
+    """A copy of ``service`` whose requests go through ``decode`` (or ``service`` itself)."""
+    if decode is None:
+        return service
+    clone = copy.copy(service)
+    context = copy.copy(clone._context)  # type: ignore[attr-defined]
+    context.transport = _DecodingTransport(context.transport, decode)
+    clone._context = context  # type: ignore[attr-defined]
+    return clone
 
 
 def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> ModelT:
@@ -106,12 +175,22 @@ class TypedReadService(Generic[ModelT]):
         return f"<{type(self).__name__}[{self._model.__name__}] {self._service.path}>"
 
     def parse(self, body: Any, *, partial: bool = False) -> ModelT:
-        """Parse one resource as returned by the platform (see :func:`parse_model`)."""
+        """Parse one resource as returned by the platform (see `parse_model`)."""
         return parse_model(self._model, body, partial=partial)
+
+    def _fast(self, service: _S, many: bool) -> _S:
+        """``service``, answering bodies of one (or a list of) model(s) pre-validated."""
+        return _decoding(service, _decoder(self._model, many))
 
     def _one(self, params: Mapping[str, Any]) -> Callable[[Any], ModelT]:
         partial = "only" in params
-        return lambda body: self.parse(body, partial=partial)
+
+        def one(body: Any) -> ModelT:
+            if isinstance(body, _Decoded):
+                return cast(ModelT, body.value)
+            return self.parse(body, partial=partial)
+
+        return one
 
     def _by_id(self, params: Mapping[str, Any]) -> Callable[[Any], dict[str, ModelT]]:
         one = self._one(params)
@@ -119,7 +198,13 @@ class TypedReadService(Generic[ModelT]):
 
     def _list(self, params: Mapping[str, Any]) -> Callable[[Any], list[ModelT]]:
         one = self._one(params)
-        return lambda body: [one(value) for value in body]
+
+        def many(body: Any) -> list[ModelT]:
+            if isinstance(body, _Decoded):
+                return cast(list[ModelT], body.value)
+            return [one(value) for value in body]
+
+        return many
 
     @overload
     def read(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[ModelT, References]: ...
@@ -127,7 +212,8 @@ class TypedReadService(Generic[ModelT]):
     def read(self, id: str, *, refs: Literal[False] = ..., **params: Any) -> ModelT: ...
     def read(self, id: str, **params: Any) -> Any:
         """Read one resource by id (see the sync ``read``)."""
-        return _with_refs(self._service.read(id, **params), params, self._one(params))
+        service = self._fast(self._service, many=False)
+        return _with_refs(service.read(id, **params), params, self._one(params))
 
     @overload
     def read_or_else(
@@ -146,9 +232,9 @@ class TypedReadService(Generic[ModelT]):
         self, id: str, *, refs: Literal[False] = ..., **params: Any
     ) -> ModelT | None: ...
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
-        """Like :meth:`read`, but return ``default`` when the platform says 404."""
+        """Like `read`, but return ``default`` when the platform says 404."""
         marker = object()
-        result = self._service.read_or_else(id, marker, **params)
+        result = self._fast(self._service, many=False).read_or_else(id, marker, **params)
         if result is marker:
             return default
         return _with_refs(result, params, self._one(params))
@@ -175,7 +261,7 @@ class TypedReadService(Generic[ModelT]):
     ) -> list[ModelT]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
-        result = self._service.find_many(*filters, **params)
+        result = self._fast(self._service, many=True).find_many(*filters, **params)
         return _with_refs(result, params, self._list(params))
 
     @overload
@@ -205,13 +291,16 @@ class TypedReadService(Generic[ModelT]):
     def find(self, /, *args: Any, **params: Any) -> Any:
         """Read by id (str), read many (list), or find by filters (anything else)."""
         first = args[0] if args else None
+        service = self._service
         if isinstance(first, str):
             parse: Callable[[Any], Any] = self._one(params)
+            service = self._fast(service, many=False)
         elif isinstance(first, list):
             parse = self._by_id(params)
         else:
             parse = self._list(params)
-        return _with_refs(self._service.find(*args, **params), params, parse)
+            service = self._fast(service, many=True)
+        return _with_refs(service.find(*args, **params), params, parse)
 
 
 class TypedImmutableService(TypedReadService[ModelT]):
@@ -245,8 +334,9 @@ class TypedImmutableService(TypedReadService[ModelT]):
 class TypedService(TypedImmutableService[ModelT]):
     """The typed view of a full service: adds ``update``, ``update_many`` and ``save``.
 
-    >>> api.flow.typed.create(Flow(path='/alice/pears'))
-    Flow(id='f...', path='/alice/pears', ...)
+    Examples:
+        >>> api.flow.typed.create(Flow(path='/alice/pears'))
+        Flow(id='f...', ..., path='/alice/pears', ...)
     """
 
     def __init__(self, service: CrudService, model: type[ModelT]) -> None:
@@ -395,10 +485,15 @@ class TypedDropFactory:
     def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Find drops of the flow at ``path``."""
         partial = "only" in params
-        result = self._factory.find(*filters, path=path, **params)
-        return _with_refs(
-            result, params, lambda body: [parse_model(Drop, d, partial=partial) for d in body]
-        )
+        factory = _decoding(self._factory, _decoder(Drop, many=True))
+        result = factory.find(*filters, path=path, **params)
+
+        def parse(body: Any) -> list[Drop]:
+            if isinstance(body, _Decoded):
+                return cast(list[Drop], body.value)
+            return [parse_model(Drop, d, partial=partial) for d in body]
+
+        return _with_refs(result, params, parse)
 
 
 class TypedTokenService(TypedImmutableService[Token]):
@@ -445,7 +540,7 @@ class _Series(Generic[_P]):
 
 
 class TypedStatisticsService:
-    """The typed view of ``api.statistics``: each metric as a :data:`StatisticsSeries`.
+    """The typed view of ``api.statistics``: each metric as a `StatisticsSeries`.
 
     Each metric takes the arguments of the sync one:
     ``(id, year=None, month=None, day=None, level=None)``.

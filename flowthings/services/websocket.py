@@ -54,8 +54,9 @@ class WebSocketService(Service):
             **options: See `WebSocketClient`: heartbeats, reconnection,
                 request timeouts, typed drops (`on_drop`).
 
-        >>> ws = api.websocket.connect(on_open=on_open, on_message=on_message)
-        >>> ws.run()
+        Examples:
+            >>> ws = api.websocket.connect(on_open=on_open, on_message=on_message)
+            >>> ws.run()
         """
         from .._websocket import WebSocketClient
 

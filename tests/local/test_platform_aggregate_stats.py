@@ -96,7 +96,6 @@ def test_aggregate_filter_rules_and_sorts(flowthings_api: API, weather: Any) -> 
     [
         {"groupBy": []},
         {"output": "$count", "groupBy": []},
-        {"output": ["$count"]},
         {"output": ["$count"], "groupBy": "town"},
         {"output": ["$nope:x"], "groupBy": []},
         {"output": ["$count"], "groupBy": [], "filter": "elems.x >"},
@@ -107,6 +106,18 @@ def test_aggregate_bad_requests_are_400(flowthings_api: API, weather: Any, body:
     flow, _ = weather
     with pytest.raises(FlowThingsBadRequest):
         flowthings_api.request("POST", f"/drop/{flow['id']}/aggregate", body)
+
+
+def test_the_documented_1_0_5_call_without_group_by_is_one_group(
+    flowthings_api: API, weather: Any
+) -> None:
+    flow, _ = weather
+    drops = flowthings_api.drop(flow["id"])
+    one_group = drops.aggregate(["$count"], group_by=[])
+    assert drops.aggregate(["$count"]) == one_group
+    assert one_group == [{"$count": len(weather[1])}]
+    rule = drops.aggregate(["$avg:test"], rules={"test": mem.elems.temp > 1000})
+    assert rule == [{"$avg:test": 0}]
 
 
 def test_aggregate_needs_drop_read(

@@ -1,0 +1,101 @@
+"""The benchmark command runs (quick mode) and prints every expected row.
+
+No timing is asserted (machines are noisy); only that the command works,
+that the table has every row with a numeric ratio, and that it writes where
+``--output`` says (never over ``benchmarks/results.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytest.importorskip("uvicorn")
+pytest.importorskip("eventlet")
+pytest.importorskip("gevent")
+
+EXPECTED_ROWS = [
+    "api.flow.read(id)",
+    "api.flow.read(id), vs 1.0.5-style",
+    "api.drop(fid).find(limit=100)",
+    "api.drop(fid).find(limit=100), vs 1.0.5-style",
+    "api.flow.read(id), client side only (no network, no server)",
+    "api.drop(fid).find(limit=100), client side only (no network, no server)",
+    "model building: answer bytes to list[Drop], /v0.1 (typed elements)",
+    "usual path (fallback): json.loads + Drop.model_validate, /v0.1 (before the fix)",
+    "usual path (fallback): json.loads + Drop.model_validate, /v4.0 (before the fix)",
+    "api.drop(fid).typed.find(limit=200), /v0.1, mock transport (request + models)",
+    "model building: answer bytes to list[Drop], /v4.0 (plain elements)",
+    "api.drop(fid).typed.find(limit=200), /v4.0, mock transport (request + models)",
+    "typed.find(limit=200) end-to-end",
+    "SDK: build + compile a 5-clause filter (str(expr))",
+    "platform: parse + compile a filter string (lark, uncached)",
+    "eventlet api.async_() speed-up, small batch, 20 ms latency",
+    "eventlet api.async_() vs raw httpx in a green pool, small batch",
+    "eventlet api.async_() speed-up, large batch, 20 ms latency",
+    "eventlet api.async_() vs raw httpx in a green pool, large batch",
+    "gevent api.async_() speed-up, small batch, 20 ms latency",
+    "gevent api.async_() vs raw httpx in a green pool, small batch",
+    "gevent api.async_() speed-up, large batch, 20 ms latency",
+    "gevent api.async_() vs raw httpx in a green pool, large batch",
+    "push throughput: SDK WebSocketClient",
+    "push latency (POST start to push): SDK WebSocketClient",
+    "drop write rate: platform (raw httpx POST)",
+    "drop write rate: SDK api.drop(fid).create",
+    "query: selective filter (elems.temp > 39.99), full scan",
+    "query: sort by elems.n, limit 20",
+]
+TARGETS = {
+    "api.flow.read(id)": "≤ 1.10",
+    "api.drop(fid).find(limit=100)": "≤ 1.10",
+    "model building: answer bytes to list[Drop], /v0.1 (typed elements)": "≤ 2",
+    "model building: answer bytes to list[Drop], /v4.0 (plain elements)": "≤ 2",
+}
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in text.splitlines():
+        if not line.startswith("| ") or line.startswith(("| Group", "|---")):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        name = re.sub(r" \(sequential extrapolated[^)]*\)$", "", cells[1])
+        rows[name] = cells
+    return rows
+
+
+@pytest.mark.timeout(110)
+def test_quick_benchmarks_print_and_write_every_row(tmp_path: Path) -> None:
+    results = ROOT / "benchmarks" / "results.md"
+    before = results.read_bytes() if results.exists() else None
+    output = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=100, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = output.read_text(encoding="utf-8")
+    assert "| Group | Benchmark | N |" in done.stdout
+    assert written.strip() in done.stdout
+    assert "Python 3." in written
+    assert "quick" in written
+    rows = _table(written)
+    assert sorted(rows) == sorted(EXPECTED_ROWS)
+    for name, cells in rows.items():
+        group, _, n, measured, baseline, baseline_is, ratio, target, passed = cells
+        assert group, name
+        assert baseline_is, name
+        assert int(n) > 0, name
+        assert float(ratio) >= 0, name  # numeric
+        assert measured != "n/a", name
+        assert baseline != "n/a", name
+        assert target == TARGETS.get(name, ""), name
+        assert passed in (("pass", "FAIL") if target else ("",)), name
+    # the committed full results are never overwritten by a test run
+    assert (results.read_bytes() if results.exists() else None) == before
