@@ -28,6 +28,8 @@ EXPECTED_ROWS = [
     "api.flow.read(id), client side only (no network, no server)",
     "api.drop(fid).find(limit=100), client side only (no network, no server)",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)",
+    "floor: bare pydantic models (1 per drop + 1 per typed element), /v0.1 (the least pydantic can do)",
+    "floor: bare pydantic models (1 per drop + 1 per typed element), /v4.0 (the least pydantic can do)",
     "usual path (fallback): json.loads + Drop.model_validate, /v0.1 (before the fix)",
     "usual path (fallback): json.loads + Drop.model_validate, /v4.0 (before the fix)",
     "api.drop(fid).typed.find(limit=200), /v0.1, mock transport (request + models)",
