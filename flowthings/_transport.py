@@ -229,6 +229,11 @@ class Transport:
                 raise FlowThingsServerError(
                     errors=[message], creds=creds, method=method, path=log_path
                 ) from exc
+            except httpx.RequestError as exc:  # e.g. TooManyRedirects from a caller's client
+                message = f"{type(exc).__name__}: {exc}"
+                raise FlowThingsConnectionError(
+                    errors=[message], creds=creds, method=method, path=log_path
+                ) from exc
             if retryable and response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
                 attempt += 1
                 self._sleep_before_retry(method, log_path, attempt, policy, response, None)

@@ -75,7 +75,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ._errors import FlowThingsError
+from ._errors import FlowThingsError, FlowThingsException
 from ._ws_drops import DropIterator, DropStreams
 from ._ws_loop import ConnectionLoop
 from ._ws_requests import (
@@ -100,6 +100,12 @@ __all__ = [
     "FlowThingsRequestTimeout",
     "WebSocketClient",
 ]
+
+
+_POLL = 0.05
+"""Seconds between checks of the run loop while waiting for the first connection."""
+_GIVE_UP_WAIT = 0.5
+"""Seconds ``run_in_thread(wait_open=...)`` lets the run loop take to stop once it gave up."""
 
 
 class WebSocketClient(ConnectionLoop, DropRequests):
@@ -189,6 +195,7 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         self._closing = threading.Event()
         self._opened = threading.Event()
         self._finished = threading.Event()
+        self._last_error: FlowThingsException | None = None
         self._reader_done = False
         self.close_timeout = 5.0
         """Seconds a closing handshake may take before the socket is aborted."""
@@ -227,8 +234,10 @@ class WebSocketClient(ConnectionLoop, DropRequests):
 
         Args:
             wait_open: If given, wait up to this many seconds for the first
-                connection to open; if it does not, the client is closed and
-                `FlowThingsNotConnected` is raised.
+                connection to open; if it does not (or the client gave up
+                sooner, e.g. on a refused session), the client is closed and
+                `FlowThingsNotConnected` is raised, chained to the last
+                connection error.
 
         Raises:
             FlowThingsError: The client was already started.
@@ -239,14 +248,26 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         with self._lock:
             self._thread = thread
         thread.start()
-        if wait_open is not None and not self.wait_open(wait_open):
+        if wait_open is not None and not self._wait_open_or_finished(wait_open):
             # a caller who waits for the connection must not be left with a
-            # client retrying silently in the background
-            self.close()
+            # client retrying silently in the background; the reader may be
+            # stuck in a handshake for a while, so do not wait for it long:
+            # it is a daemon and ends as soon as that attempt does
+            self.close(timeout=_GIVE_UP_WAIT)
             raise FlowThingsNotConnected(
                 [f"WebSocket did not open within {wait_open:g} s"], self.creds
-            )
+            ) from self._last_error
         return thread
+
+    def _wait_open_or_finished(self, timeout: float) -> bool:
+        """Wait for the first connection, but not past the run loop's end."""
+        deadline = time.monotonic() + timeout
+        while not self._opened.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._finished.is_set():
+                break
+            self._opened.wait(min(left, _POLL))
+        return self._opened.is_set()
 
     def wait_open(self, timeout: float | None = None) -> bool:
         """Wait until the first connection opened; return whether it did."""

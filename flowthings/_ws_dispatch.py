@@ -51,7 +51,7 @@ class Dispatcher:
         """Handle one received text frame (runs in the reader thread)."""
         try:
             msg = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
             return
         if not isinstance(msg, dict):
             return
@@ -100,8 +100,10 @@ class Dispatcher:
         settle(pending.future, exc)
         if pending.errback is not None:
             self._safe(pending.errback, self._client(), exc)
-        else:
-            self._report(exc)
+        elif self.on_error is not None:
+            self._safe(self.on_error, self._client(), exc)
+        else:  # the request's future holds the error: not worth a warning
+            logger.debug("WebSocket request failed: %s", exc)
 
     def _report(self, exc: BaseException) -> None:
         """Give an error to ``on_error``, or log it when there is no ``on_error``.

@@ -13,11 +13,15 @@ A lost connection is a gap: the drops pushed while the client reconnects are
 never delivered. Every open iterator counts its gaps (``.gaps``); one opened
 with ``raise_on_gap=True`` raises the ``FlowThingsConnectionLost`` instead,
 so the caller can re-read what it missed (e.g. drops newer than the last
-``creationDate`` it saw) and open a new iterator.
+``creationDate`` it saw) and open a new iterator. An iterator over one flow
+whose subscription is refused (on a re-subscription after a reconnection,
+say because the flow was deleted) always raises that refusal and ends: no
+drop can come to it any more.
 """
 
 from __future__ import annotations
 
+import copy
 import queue
 import threading
 import weakref
@@ -33,10 +37,12 @@ _END = object()
 
 
 class _Gap:
-    """Queued in every iterator when the connection carrying its pushes was lost."""
+    """Queued when pushes were missed: the connection was lost (``final`` is
+    false), or the flow's subscription was refused, so none will come again."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, final: bool = False) -> None:
         self.error = error
+        self.final = final
 
 
 def to_drop(value: Any) -> Drop:
@@ -75,6 +81,14 @@ class DropStreams:
         with self._lock:
             for _, q in self._queues:
                 q.put(_Gap(error))
+
+    def refused(self, flow: str, error: BaseException) -> None:
+        """End the iterators of ``flow``: its subscription was refused (e.g. the
+        flow was deleted or a share revoked while reconnecting)."""
+        with self._lock:
+            for f, q in self._queues:
+                if f == flow:
+                    q.put(_Gap(error, final=True))
 
     def end(self) -> None:
         """End every iterator (the client closed for good)."""
@@ -128,9 +142,11 @@ class DropIterator(Iterator["Drop"]):
                 item = _END
             if isinstance(item, _Gap):
                 self.gaps += 1
-                if self._raise_on_gap:
+                if self._raise_on_gap or item.final:
                     self.close()
-                    raise item.error
+                    # a copy per iterator: one instance raised in several threads
+                    # would share (and keep growing) one traceback
+                    raise copy.copy(item.error) from item.error
                 continue
             if item is _END:
                 break

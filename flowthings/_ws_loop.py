@@ -70,6 +70,7 @@ class ConnectionLoop(Dispatcher, Sender):
     _closing: threading.Event
     _opened: threading.Event
     _last_sent: float
+    _last_error: FlowThingsException | None
     _reader_done: bool
     close_timeout: float
 
@@ -88,6 +89,7 @@ class ConnectionLoop(Dispatcher, Sender):
                 url = None
                 attempt += 1
                 err = connect_error(exc, self.creds)
+                self._last_error = err
                 self._report(err)
                 if not self._should_retry(err, attempt):
                     return
@@ -129,7 +131,10 @@ class ConnectionLoop(Dispatcher, Sender):
                 if isinstance(frame, Closed):
                     closed = frame
                     break
-                self._dispatch(frame.data)
+                try:
+                    self._dispatch(frame.data)
+                except Exception as exc:  # no frame may end the connection (or the client)
+                    self._report(exc)
         finally:
             with self._wake:
                 self._sock = None
@@ -192,6 +197,7 @@ class ConnectionLoop(Dispatcher, Sender):
             if exc is not None and not isinstance(exc, FlowThingsConnectionError):
                 with self._lock:
                     self._subscriptions.pop(resource, None)
+                self._streams.refused(resource, exc)
                 self._report(exc)
 
         future.add_done_callback(check)

@@ -86,7 +86,10 @@ class Socket:
             )
         except websocket.WebSocketBadStatusException as exc:
             self._ws.shutdown()
-            raise HandshakeError(int(exc.status_code), str(exc)) from exc
+            # the status line only: websocket-client's message also carries the
+            # response headers (cookies) and body, which must not reach logs
+            status = int(exc.status_code)
+            raise HandshakeError(status, f"handshake refused with HTTP {status}") from exc
         except Exception as exc:
             self._ws.shutdown()
             raise SocketError(f"cannot connect: {exc}") from exc

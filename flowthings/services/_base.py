@@ -74,6 +74,14 @@ class Service:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path or '/'}>"
 
+    def wants_refs(self, params: Mapping[str, Any] | None = None) -> bool:
+        """Whether a call with ``params`` answers ``(body, references)``.
+
+        ``refs`` counts per call and in the ``API``'s (or the defaults')
+        params, exactly as `request` merges them.
+        """
+        return bool(self._context.merged_params(params).get("refs"))
+
     def request(
         self,
         method: str,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .._filters import Filter
     from .._modify import Modify
     from ..models import References
-    from ._base import CrudService, ImmutableService, ReadableService
+    from ._base import CrudService, ImmutableService, ReadableService, Service
     from .drop import DropService, DropServiceFactory
 
 __all__ = [
@@ -141,9 +141,12 @@ def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> Mod
         raise
 
 
-def _with_refs(result: Any, params: Mapping[str, Any], parse: Callable[[Any], _T]) -> Any:
-    """Parse a sync answer: ``(body, references)`` when the caller passed a true ``refs``."""
-    if params.get("refs"):
+def _with_refs(
+    result: Any, source: Service, params: Mapping[str, Any], parse: Callable[[Any], _T]
+) -> Any:
+    """Parse a sync answer: ``(body, references)`` when ``refs`` is true, per call
+    or in the ``API``'s (or the defaults') params, exactly as the sync call decided."""
+    if source.wants_refs(params):
         body, references = result
         return parse(body), references
     return parse(result)
@@ -213,7 +216,7 @@ class TypedReadService(Generic[ModelT]):
     def read(self, id: str, **params: Any) -> Any:
         """Read one resource by id (see the sync ``read``)."""
         service = self._fast(self._service, many=False)
-        return _with_refs(service.read(id, **params), params, self._one(params))
+        return _with_refs(service.read(id, **params), self._service, params, self._one(params))
 
     @overload
     def read_or_else(
@@ -237,7 +240,7 @@ class TypedReadService(Generic[ModelT]):
         result = self._fast(self._service, many=False).read_or_else(id, marker, **params)
         if result is marker:
             return default
-        return _with_refs(result, params, self._one(params))
+        return _with_refs(result, self._service, params, self._one(params))
 
     @overload
     def read_many(
@@ -249,7 +252,7 @@ class TypedReadService(Generic[ModelT]):
     ) -> dict[str, ModelT]: ...
     def read_many(self, ids: list[str], **params: Any) -> Any:
         """Read several resources in one request: a map of id to model."""
-        return _with_refs(self._service.read_many(ids, **params), params, self._by_id(params))
+        return _with_refs(self._service.read_many(ids, **params), self._service, params, self._by_id(params))
 
     @overload
     def find_many(
@@ -262,7 +265,7 @@ class TypedReadService(Generic[ModelT]):
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
         result = self._fast(self._service, many=True).find_many(*filters, **params)
-        return _with_refs(result, params, self._list(params))
+        return _with_refs(result, self._service, params, self._list(params))
 
     @overload
     def find(
@@ -300,7 +303,7 @@ class TypedReadService(Generic[ModelT]):
         else:
             parse = self._list(params)
             service = self._fast(service, many=True)
-        return _with_refs(service.find(*args, **params), params, parse)
+        return _with_refs(service.find(*args, **params), self._service, params, parse)
 
 
 class TypedImmutableService(TypedReadService[ModelT]):
@@ -321,7 +324,7 @@ class TypedImmutableService(TypedReadService[ModelT]):
     ) -> ModelT: ...
     def create(self, model: ModelT | Mapping[str, Any], **params: Any) -> Any:
         """Create a resource from a model (or a dict); return the created resource."""
-        return _with_refs(self._writer.create(model, **params), params, self._one(params))
+        return _with_refs(self._writer.create(model, **params), self._writer, params, self._one(params))
 
     def delete(self, id: str, data: Any = None, **params: Any) -> ModelT | None:
         """Delete a resource by id; return the deleted resource when the platform sends it."""
@@ -357,7 +360,7 @@ class TypedService(TypedImmutableService[ModelT]):
     ) -> ModelT: ...
     def update(self, model: ModelT | Mapping[str, Any] | Modify[Any], **params: Any) -> Any:
         """Update a resource by its ``id``; given an ``M``, only the diff is sent."""
-        return _with_refs(self._crud.update(model, **params), params, self._one(params))
+        return _with_refs(self._crud.update(model, **params), self._crud, params, self._one(params))
 
     @overload
     def update_many(
@@ -380,7 +383,7 @@ class TypedService(TypedImmutableService[ModelT]):
     ) -> Any:
         """Update several resources in one request: a map of id to updated model."""
         result = self._crud.update_many(list(models), **params)
-        return _with_refs(result, params, self._by_id(params))
+        return _with_refs(result, self._crud, params, self._by_id(params))
 
     @overload
     def save(
@@ -414,7 +417,7 @@ class TypedService(TypedImmutableService[ModelT]):
         """``update_many`` for a list, ``update`` for an ``M`` or a model with an id,
         else ``create``."""
         parse = self._by_id(params) if isinstance(model, list) else self._one(params)
-        return _with_refs(self._crud.save(model, **params), params, parse)
+        return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
 class TypedDropService(TypedService[Drop]):
@@ -472,7 +475,7 @@ class TypedDropFactory:
     def create(self, model: Drop | Mapping[str, Any], **params: Any) -> Any:
         """Create a drop in the flow named by its ``path``."""
         result = self._factory.create(model, **params)
-        return _with_refs(result, params, lambda body: parse_model(Drop, body))
+        return _with_refs(result, self._factory, params, lambda body: parse_model(Drop, body))
 
     @overload
     def find(
@@ -493,7 +496,7 @@ class TypedDropFactory:
                 return cast(list[Drop], body.value)
             return [parse_model(Drop, d, partial=partial) for d in body]
 
-        return _with_refs(result, params, parse)
+        return _with_refs(result, self._factory, params, parse)
 
 
 class TypedTokenService(TypedImmutableService[Token]):

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from flowthings import (
+    API,
     FlowThingsBadRequest,
+    FlowThingsConnectionError,
     FlowThingsException,
     FlowThingsNotFound,
     FlowThingsRateLimited,
     FlowThingsServerError,
+    Token,
 )
 
 from . import _fault_server as fs
@@ -172,3 +176,18 @@ def test_typed_views_get_the_same_typed_errors(
     log_failure(fa, info.value)
     assert len(fault_server.requests) == 2
     assert_recovers(fa, fault_server)
+
+
+def test_a_redirect_loop_in_a_callers_client_is_a_typed_error() -> None:
+    """httpx errors outside the transport family (here TooManyRedirects, only
+    possible with a caller's client that follows redirects) never escape raw."""
+
+    def loop(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": str(request.url)})
+
+    client = httpx.Client(transport=httpx.MockTransport(loop), follow_redirects=True)
+    api = API(Token("alice", "secret-token"), http_client=client, max_retries=0)
+    with client, api, pytest.raises(FlowThingsConnectionError) as info:
+        api.flow.read("f1")
+    assert "TooManyRedirects" in str(info.value)
+    assert isinstance(info.value.__cause__, httpx.TooManyRedirects)

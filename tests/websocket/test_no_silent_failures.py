@@ -5,7 +5,9 @@ connection that never opens raises."""
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,8 +16,10 @@ from flowthings import (
     API,
     FlowThingsConnectionError,
     FlowThingsConnectionLost,
+    FlowThingsException,
     FlowThingsNotConnected,
 )
+from flowthings._websocket import WebSocketClient
 
 from .conftest import WAIT, Recorder, WsServer, connect, flow
 
@@ -119,8 +123,94 @@ def test_run_in_thread_raises_and_closes_when_the_connection_never_opens(
 ) -> None:
     ws = connect(api, backoff_base=0.05, backoff_max=0.1, **rec.callbacks())
     server.stop()  # the session POST and every reconnection now fail
-    with pytest.raises(FlowThingsNotConnected, match=r"did not open within 0\.5 s"):
+    with pytest.raises(FlowThingsNotConnected, match=r"did not open within 0\.5 s") as info:
         ws.run_in_thread(wait_open=0.5)
     assert rec.closed.wait(WAIT)  # closed for good: no silent retrying thread left
     assert not ws.connected
-    assert isinstance(rec.errors.get(timeout=WAIT), FlowThingsConnectionError)
+    reported = rec.errors.get(timeout=WAIT)
+    assert isinstance(reported, FlowThingsConnectionError)
+    assert isinstance(info.value.__cause__, FlowThingsConnectionError)  # why it never opened
+
+
+def test_run_in_thread_stops_waiting_when_the_client_gave_up(
+    server: WsServer, api: API, rec: Recorder
+) -> None:
+    ws = connect(api, reconnect=False, **rec.callbacks())
+    server.stop()
+    started = time.monotonic()
+    with pytest.raises(FlowThingsNotConnected) as info:
+        ws.run_in_thread(wait_open=60)
+    # the run loop ended on the first refused attempt: waiting on for the
+    # whole minute would be a hang (a generous bound, not a speed test)
+    assert time.monotonic() - started < 30
+    assert isinstance(info.value.__cause__, FlowThingsConnectionError)
+    assert rec.closed.wait(WAIT)
+
+
+def test_a_frame_nested_too_deep_is_dropped_and_the_connection_lives_on() -> None:
+    from websockets.sync.server import serve
+
+    release = threading.Event()
+
+    def handler(conn: Any) -> None:
+        conn.send('{"type": "message", "resource": "f1", "value": {"n": 1}}')
+        conn.send("[" * 100_000 + "]" * 100_000)
+        conn.send('{"type": "message", "resource": "f1", "value": {"n": 2}}')
+        release.wait(WAIT)
+
+    messages: queue.Queue[Any] = queue.Queue()
+    closed = threading.Event()
+    with serve(handler, "127.0.0.1", 0) as srv:
+        port = srv.socket.getsockname()[1]
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        ws = WebSocketClient(
+            f"ws://127.0.0.1:{port}/s",
+            on_message=lambda _ws, _res, value: messages.put(value),
+            on_close=lambda _ws: closed.set(),
+        )
+        try:
+            ws.run_in_thread(wait_open=WAIT)
+            assert messages.get(timeout=WAIT) == {"n": 1}
+            assert messages.get(timeout=WAIT) == {"n": 2}  # read on past the deep frame
+            assert ws.connected
+            assert not closed.is_set()
+        finally:
+            release.set()
+            ws.close()
+            srv.shutdown()
+
+
+def test_a_refused_resubscription_ends_the_flows_drop_iterators(
+    server: WsServer, api: API, rec: Recorder
+) -> None:
+    fid = flow(api, "deleted-while-away")
+    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
+    ws.subscribe(fid)
+    ws.run_in_thread(wait_open=WAIT)
+    try:
+        stream = ws.drops(fid)  # no timeout: without the fix it would wait forever
+        everything = ws.drops(timeout=0.2)
+        api.flow.delete(fid)  # the live subscription outlives the flow until reconnection
+        server.stop()
+        server.start()  # the re-subscription is refused: the flow is gone
+        with pytest.raises(FlowThingsException) as info:
+            next(stream)
+        assert not isinstance(info.value, FlowThingsConnectionError)  # the refusal itself
+        assert fid not in ws.subscriptions
+        assert list(everything) == []  # iterators over every flow are not ended by it
+    finally:
+        ws.close()
+
+
+def test_requests_failed_by_close_are_not_warnings(
+    api: API, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = connect(api)
+    with caplog.at_level(logging.DEBUG, logger="flowthings"):
+        ws.run_in_thread(wait_open=WAIT)
+        futures = [ws.send({"type": "heartbeat"}, timeout=WAIT) for _ in range(3)]
+        ws.close()
+    for future in futures:
+        assert isinstance(future.exception(WAIT), FlowThingsConnectionLost)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any("request failed" in r.getMessage() for r in caplog.records)
