@@ -13,7 +13,6 @@ to that platform; otherwise it starts an embedded local platform.
 
 from __future__ import annotations
 
-import datetime
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,9 +70,10 @@ def main() -> None:
             day = f"{g['$year']}-{g['$month']:02}-{g['$day']:02}"
             print(f"written on {day} (UTC): {g['$count']} drops")
 
-        today = datetime.datetime.now(datetime.timezone.utc)
-        added = api.statistics.flow_drop_added(flow["id"], today.year, today.month, level="DAY")
-        print(f"statistics: {sum(added)} drops added this month; per day: {added}")
+        # the month of the newest group: by_day is ordered by its keys
+        year, month = by_day[-1]["$year"], by_day[-1]["$month"]
+        added = api.statistics.flow_drop_added(flow["id"], year, month, level="DAY")
+        print(f"statistics: {sum(added)} drops added in {year}-{month:02}; per day: {added}")
 
 
 if __name__ == "__main__":

@@ -281,7 +281,7 @@ class Transport:
         wait = policy.wait(attempt, response)
         reason = f"status {response.status_code}" if response is not None else repr(error)
         logger.debug("%s %s: retry %d in %.2f s after %s", method, log_path, attempt, wait, reason)
-        time.sleep(wait)
+        _sleep(wait)
 
 
 def _import_httpcore_safely() -> None:
@@ -304,6 +304,13 @@ def _new_client() -> httpx.Client:
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         headers={"User-Agent": f"flowthings-python/{__version__}"},
     )
+
+
+def _sleep(seconds: float) -> None:
+    """The wait between retries: one seam that tests replace instead of the
+    process-wide `time.sleep`. It looks `time.sleep` up on every call so that
+    green-thread monkey-patching applies even after this module was imported."""
+    time.sleep(seconds)
 
 
 def _connection_error(

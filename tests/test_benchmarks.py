@@ -72,14 +72,14 @@ def _table(text: str) -> dict[str, list[str]]:
     return rows
 
 
-@pytest.mark.timeout(110)
+@pytest.mark.timeout(420)  # a loaded CI machine can be 5x slower than an idle one
 def test_quick_benchmarks_print_and_write_every_row(tmp_path: Path) -> None:
     results = ROOT / "benchmarks" / "results.md"
     before = results.read_bytes() if results.exists() else None
     output = tmp_path / "results.md"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=100, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     written = output.read_text(encoding="utf-8")

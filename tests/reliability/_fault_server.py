@@ -289,6 +289,7 @@ class FaultServer:
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
         self.port = 0
+        self._held: socket.socket | None = None
         self._listen()
 
     # lifecycle
@@ -297,24 +298,34 @@ class FaultServer:
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def _listen(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        self.port = sock.getsockname()[1]
+        return sock
+
+    def _listen(self, bound: socket.socket | None = None) -> None:
+        listener = bound if bound is not None else self._bind()
         listener.listen(64)
-        self.port = listener.getsockname()[1]
         self._listener = listener
         self._acceptor = threading.Thread(target=self._accept, args=(listener,), daemon=True)
         self._acceptor.start()
 
     def refuse(self) -> None:
-        """Stops listening and closes every open connection: connects are refused."""
+        """Stops listening and closes every open connection: connects are refused.
+
+        The port stays bound (without listening) until `resume`, so connects
+        get a reset and no other socket can take the port meanwhile.
+        """
         self._close_listener()
         self._close_connections()
+        self._held = self._bind()
 
     def resume(self) -> None:
         """Listens again on the same port."""
-        self._listen()
+        held, self._held = self._held, None
+        self._listen(held)
 
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None
@@ -326,6 +337,9 @@ class FaultServer:
         if self._acceptor is not None:
             self._acceptor.join(5)
             self._acceptor = None
+        held, self._held = self._held, None
+        if held is not None:  # stopped while refusing
+            held.close()
 
     def _close_connections(self) -> None:
         with self._lock:

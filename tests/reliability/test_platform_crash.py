@@ -193,8 +193,12 @@ class Round:
         ``stop`` stops it (default: SIGKILL); then every thread's next request fails.
         """
         with self._cond:
+            # every writer must have had a write acknowledged too: the WebSocket
+            # one starts late (session, handshake) and would otherwise race the kill
             ok = self._cond.wait_for(
-                lambda: self._acks >= acks or any(w.error for w in self.writers), WAIT
+                lambda: (self._acks >= acks and all(w.acked for w in self.writers))
+                or any(w.error for w in self.writers),
+                WAIT,
             )
             errors = [w.error for w in self.writers if w.error is not None]
         assert ok, "too few writes were acknowledged"

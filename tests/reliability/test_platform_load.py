@@ -87,6 +87,7 @@ def _all_drops(api: API, flow_id: str) -> list[dict[str, Any]]:
             return out
 
 
+@pytest.mark.timeout(360)  # ~15 s idle; a loaded 2-core machine can take several times that
 def test_eight_concurrent_writers_store_and_push_every_drop_exactly_once(
     lp: LocalPlatform,
 ) -> None:
