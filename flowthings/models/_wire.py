@@ -179,31 +179,23 @@ def _fast_union(union: dict[str, Any], element_refs: set[str]) -> dict[str, Any]
 
 def _replace_unions(node: Any, element_refs: set[str]) -> bool:
     """Replace, in place, every ``ElemValue`` union below ``node``; True if any was."""
-    found = False
     if isinstance(node, dict):
-        for key, value in list(node.items()):
-            if (
-                isinstance(value, dict)
-                and value.get("type") == "tagged-union"
-                and value.get("discriminator") is _elem_value_tag
-            ):
-                fast = _fast_union(value, element_refs)
-                if fast is not None:
-                    node[key] = fast
-                    found = True
-                    continue
-            found = _replace_unions(value, element_refs) or found
+        slots: list[tuple[Any, Any]] = list(node.items())
     elif isinstance(node, list):
-        for index, value in enumerate(node):
-            if (
-                isinstance(value, dict)
-                and value.get("type") == "tagged-union"
-                and value.get("discriminator") is _elem_value_tag
-            ):
-                fast = _fast_union(value, element_refs)
-                if fast is not None:
-                    node[index] = fast
-                    found = True
-                    continue
-            found = _replace_unions(value, element_refs) or found
+        slots = list(enumerate(node))
+    else:
+        return False
+    found = False
+    for slot, value in slots:
+        if (
+            isinstance(value, dict)
+            and value.get("type") == "tagged-union"
+            and value.get("discriminator") is _elem_value_tag
+        ):
+            fast = _fast_union(value, element_refs)
+            if fast is not None:
+                node[slot] = fast
+                found = True
+                continue
+        found = _replace_unions(value, element_refs) or found
     return found
