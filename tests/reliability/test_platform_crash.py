@@ -42,6 +42,7 @@ import pytest
 
 from flowthings import API, FlowThingsConnectionError, Token, mem
 
+from ._drops import all_drops, plain
 from ._platform_process import ServeProcess
 
 ACCOUNT = "alice"
@@ -209,27 +210,17 @@ class Round:
         assert not any(t.is_alive() for t in self.threads)
 
 
-def _all_drops(api: API, flow_id: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    while True:
-        page = api.drop(flow_id).find(limit=1000, start=len(out), order="asc")
-        out.extend(page)
-        if len(page) < 1000:
-            return out
-
-
-def _value(elem: Any) -> Any:
-    return elem["value"] if isinstance(elem, dict) else elem
+def _key(drop: dict[str, Any]) -> tuple[Any, ...]:
+    """Which write made the drop: ``(round, writer, seq)``."""
+    elems = plain(drop["elems"])
+    return (elems["round"], elems["writer"], elems["seq"])
 
 
 def _check(api: API, flow_id: str, target_id: str, rounds: list[Round]) -> None:
     """Everything acknowledged is there as acknowledged; nothing else but in-flight writes."""
-    stored = _all_drops(api, flow_id)
+    stored = all_drops(api, flow_id)
     by_id = {d["id"]: d for d in stored}
-    keys = Counter(
-        (_value(d["elems"]["round"]), _value(d["elems"]["writer"]), _value(d["elems"]["seq"]))
-        for d in stored
-    )
+    keys = Counter(_key(d) for d in stored)
     assert max(keys.values(), default=1) == 1, "a drop is stored twice"
     acked_keys: set[Any] = set()
     in_flight: set[Any] = set()
@@ -241,7 +232,7 @@ def _check(api: API, flow_id: str, target_id: str, rounds: list[Round]) -> None:
             if w.name.startswith("drops-"):
                 for d in w.acked:
                     assert by_id.get(d["id"]) == d, f"acknowledged drop lost or changed: {d}"
-                    acked_keys.add(tuple(_value(d["elems"][k]) for k in ("round", "writer", "seq")))
+                    acked_keys.add(_key(d))
                 in_flight.add(w.in_flight)
             elif w.name == "flows":
                 flows_acked += w.acked

@@ -27,7 +27,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +35,8 @@ import pytest
 from flowthings import API
 from flowthings._websocket import FlowThingsConnectionLost, WebSocketClient
 from flowthings.local.testing import LocalPlatform, local_platform
+
+from ._drops import all_drops, plain
 
 WRITERS = 8
 PER_WRITER = 1000
@@ -61,6 +63,22 @@ class Subscriber:
             on_message=self._on_message, on_error=self._on_error, reconnect=False
         )
 
+    def start(self, marker_flow: str, *flows: str) -> None:
+        """Connects and subscribes to ``flows`` and to the marker flow."""
+        self.marker_flow = marker_flow
+        self.ws.run_in_thread()
+        assert self.ws.wait_open(WAIT)
+        for flow in (*flows, marker_flow):
+            self.ws.subscribe(flow).result(WAIT)
+
+    def drain(self, api: API) -> None:
+        """Waits until every push made so far has arrived: pushes come in write
+        order, so once the marker written now arrives, every earlier one has."""
+        assert self.marker_flow is not None
+        api.drop(self.marker_flow).create({"elems": {"done": True}})
+        assert self.marker.wait(WAIT), "the marker push never arrived"
+        assert self.errors == []
+
     def _on_message(self, ws: WebSocketClient, resource: str, data: Any) -> None:
         if resource == self.marker_flow:
             self.marker.set()
@@ -72,19 +90,22 @@ class Subscriber:
         self.marker.set()  # a lost connection never delivers the marker: stop waiting
 
 
-def _plain(elems: dict[str, Any]) -> dict[str, Any]:
-    """``/v0.1`` renders elements typed (``{"type": ..., "value": ...}``)."""
-    return {k: v["value"] if isinstance(v, dict) and "value" in v else v for k, v in elems.items()}
+def _run_writers(write: Callable[[int], None]) -> None:
+    """Runs ``write(w)`` for every writer at once, one thread each; none may fail."""
+    failures: list[BaseException] = []
 
+    def guarded(w: int) -> None:
+        try:
+            write(w)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
 
-def _all_drops(api: API, flow_id: str) -> list[dict[str, Any]]:
-    """Every drop of the flow, oldest first, paged with ``limit``/``start``."""
-    out: list[dict[str, Any]] = []
-    while True:
-        page = api.drop(flow_id).find(limit=1000, start=len(out), order="asc")
-        out.extend(page)
-        if len(page) < 1000:
-            return out
+    threads = [threading.Thread(target=guarded, args=(w,)) for w in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
 
 
 @pytest.mark.timeout(360)  # ~15 s idle; a loaded 2-core machine can take several times that
@@ -97,15 +118,9 @@ def test_eight_concurrent_writers_store_and_push_every_drop_exactly_once(
         flow = api.flow.create({"path": f"{root}/load", "capacity": 10_000})
         marker_flow = api.flow.create({"path": f"{root}/marker"})
         sub = Subscriber(api)
-        sub.marker_flow = marker_flow["id"]
-        sub.ws.run_in_thread()
         try:
-            assert sub.ws.wait_open(WAIT)
-            sub.ws.subscribe(flow["id"]).result(WAIT)
-            sub.ws.subscribe(marker_flow["id"]).result(WAIT)
-
+            sub.start(marker_flow["id"], flow["id"])
             acked: list[list[dict[str, Any]]] = [[] for _ in range(WRITERS)]
-            failures: list[BaseException] = []
             start = threading.Barrier(WRITERS)
 
             def write(w: int) -> None:
@@ -116,23 +131,15 @@ def test_eight_concurrent_writers_store_and_push_every_drop_exactly_once(
                     for seq in range(PER_WRITER):
                         elems = {"writer": w, "seq": seq, "tag": f"w{w}-s{seq}"}
                         acked[w].append(drops.create({"elems": elems}))
-                except BaseException as exc:  # reported by the main thread
-                    failures.append(exc)
-                    start.abort()
+                except BaseException:
+                    start.abort()  # the others must not wait for this one
+                    raise
                 finally:
                     if own is not None:
                         own.close()
 
-            threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert failures == []
-
-            api.drop(marker_flow["id"]).create({"elems": {"done": True}})
-            assert sub.marker.wait(WAIT), "the marker push never arrived"
-            assert sub.errors == []
+            _run_writers(write)
+            sub.drain(api)
         finally:
             sub.ws.close()
 
@@ -141,13 +148,13 @@ def test_eight_concurrent_writers_store_and_push_every_drop_exactly_once(
         for w, drops in enumerate(acked):
             assert len(drops) == PER_WRITER
             for seq, d in enumerate(drops):
-                assert _plain(d["elems"]) == {"writer": w, "seq": seq, "tag": f"w{w}-s{seq}"}
+                assert plain(d["elems"]) == {"writer": w, "seq": seq, "tag": f"w{w}-s{seq}"}
                 assert d["flowId"] == flow["id"]
                 by_id[d["id"]] = d
         assert len(by_id) == TOTAL  # ids are unique
 
         # stored: exactly 8,000, each (writer, seq) once, as acknowledged
-        stored = _all_drops(api, flow["id"])
+        stored = all_drops(api, flow["id"])
         assert len(stored) == TOTAL
         keys = Counter((d["elems"]["writer"]["value"], d["elems"]["seq"]["value"]) for d in stored)
         assert set(keys) == {(w, s) for w in range(WRITERS) for s in range(PER_WRITER)}
@@ -165,7 +172,7 @@ def test_eight_concurrent_writers_store_and_push_every_drop_exactly_once(
         assert max(pushed_ids.values()) == 1
         assert {value["id"]: value for _, value in sub.pushes} == by_id
         # each writer's drops were pushed in the order it wrote them
-        elems = [_plain(v["elems"]) for _, v in sub.pushes]
+        elems = [plain(v["elems"]) for _, v in sub.pushes]
         for w in range(WRITERS):
             seqs = [e["seq"] for e in elems if e["writer"] == w]
             assert seqs == list(range(PER_WRITER))
@@ -179,24 +186,15 @@ def test_concurrent_writers_to_a_full_flow_keep_exactly_capacity_newest_drops(
     creds = lp.new_account()
     with lp.api_for(creds) as api:
         flow = api.flow.create({"path": f"/{creds.account}/full", "capacity": 500})
-        failures: list[BaseException] = []
 
         def write(w: int) -> None:
-            try:
-                drops = api.drop(flow["id"])
-                for seq in range(100):
-                    drops.create({"elems": {"writer": w, "seq": seq}})
-            except BaseException as exc:
-                failures.append(exc)
+            drops = api.drop(flow["id"])
+            for seq in range(100):
+                drops.create({"elems": {"writer": w, "seq": seq}})
 
-        threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert failures == []
+        _run_writers(write)
 
-        stored = [_plain(d["elems"]) for d in _all_drops(api, flow["id"])]
+        stored = [plain(d["elems"]) for d in all_drops(api, flow["id"])]
         assert len(stored) == 500
         [count] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
         assert count["$count"] == 500
@@ -224,35 +222,20 @@ def test_concurrent_writers_through_a_js_track_route_and_push_each_drop_once(
         js = "function (d) { return {elems: {w: d.elems.w.value, s: d.elems.s.value * 10}}; }"
         api.track.create({"source": src["path"], "destination": dst["path"], "js": js})
         sub = Subscriber(api)
-        sub.marker_flow = marker_flow["id"]
-        sub.ws.run_in_thread()
         try:
-            assert sub.ws.wait_open(WAIT)
-            for f in (src, dst, marker_flow):
-                sub.ws.subscribe(f["id"]).result(WAIT)
-            failures: list[BaseException] = []
+            sub.start(marker_flow["id"], src["id"], dst["id"])
 
             def write(w: int) -> None:
-                try:
-                    for seq in range(per_writer):
-                        api.drop(src["id"]).create({"elems": {"w": w, "s": seq}})
-                except BaseException as exc:
-                    failures.append(exc)
+                for seq in range(per_writer):
+                    api.drop(src["id"]).create({"elems": {"w": w, "s": seq}})
 
-            threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert failures == []
-            api.drop(marker_flow["id"]).create({"elems": {"done": True}})
-            assert sub.marker.wait(WAIT), "the marker push never arrived"
-            assert sub.errors == []
+            _run_writers(write)
+            sub.drain(api)
         finally:
             sub.ws.close()
 
         expected = {(w, s) for w in range(WRITERS) for s in range(per_writer)}
-        routed = [_plain(d["elems"]) for d in _all_drops(api, dst["id"])]
+        routed = [plain(d["elems"]) for d in all_drops(api, dst["id"])]
         assert len(routed) == len(expected)
         assert {(e["w"], e["s"] // 10) for e in routed} == expected
         assert all(e["s"] % 10 == 0 for e in routed)
@@ -327,22 +310,13 @@ def test_a_subscriber_that_falls_behind_is_told_and_never_gets_wrong_pushes(
             assert ws.wait_open(WAIT)
             ws.subscribe(flow["id"]).result(WAIT)
             acked: list[dict[str, Any]] = []
-            failures: list[BaseException] = []
 
             def write(w: int) -> None:
-                try:
-                    for seq in range(SLOW_PER_WRITER):
-                        elems = {"writer": w, "seq": seq, "pad": PAD}
-                        acked.append(api.drop(flow["id"]).create({"elems": elems}))
-                except BaseException as exc:
-                    failures.append(exc)
+                for seq in range(SLOW_PER_WRITER):
+                    elems = {"writer": w, "seq": seq, "pad": PAD}
+                    acked.append(api.drop(flow["id"]).create({"elems": elems}))
 
-            threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert failures == []  # writers never waited for the stalled reader
+            _run_writers(write)  # none failed: writers never wait for the stalled reader
             assert len(acked) == WRITERS * SLOW_PER_WRITER
 
             gate.set()
