@@ -22,7 +22,7 @@ import pytest
 import flowthings
 from flowthings import API, Token
 
-from ._fault_server import FaultServer
+from ._fault_server import Behaviour, FaultServer
 
 TIMEOUT = 0.5
 """The API timeout of the suite (seconds)."""
@@ -75,8 +75,15 @@ CASES = [
 ]
 
 
-def retried(method: str, retry_post: bool) -> bool:
-    return method != "POST" or retry_post
+def script_every_attempt(
+    server: FaultServer, fault: Callable[[], Behaviour], method: str, retry_post: bool
+) -> int:
+    """Scripts ``fault`` for every attempt the SDK may make of a request that
+    reached the server (``1 + MAX_RETRIES``, or 1 for a POST without
+    ``retry_post``); returns that number of attempts."""
+    attempts = 1 + MAX_RETRIES if method != "POST" or retry_post else 1
+    server.script(*(fault() for _ in range(attempts)))
+    return attempts
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from .conftest import (
     assert_recovers,
     hang_bound,
     log_failure,
-    retried,
     returns_within,
+    script_every_attempt,
 )
 
 FAULTS = [
@@ -47,8 +47,7 @@ def test_broken_connection(
     retry_post: bool,
 ) -> None:
     fa = fault_api(retry_post=retry_post)
-    attempts = 1 + MAX_RETRIES if retried(method, retry_post) else 1
-    fault_server.script(*(fault() for _ in range(attempts)))
+    attempts = script_every_attempt(fault_server, fault, method, retry_post)
 
     with returns_within(hang_bound(TIMEOUT, attempts)), pytest.raises(FlowThingsConnectionError) as info:
         CALLS[method](fa.api)

@@ -28,14 +28,13 @@ from . import _fault_server as fs
 from .conftest import (
     CALLS,
     CASES,
-    MAX_RETRIES,
     TIMEOUT,
     FaultApi,
     assert_recovers,
     hang_bound,
     log_failure,
-    retried,
     returns_within,
+    script_every_attempt,
 )
 
 RETRYABLE = [
@@ -58,8 +57,7 @@ def test_retryable_status(
     retry_post: bool,
 ) -> None:
     fa = fault_api(retry_post=retry_post)
-    attempts = 1 + MAX_RETRIES if retried(method, retry_post) else 1
-    fault_server.script(*(fault() for _ in range(attempts)))
+    attempts = script_every_attempt(fault_server, fault, method, retry_post)
 
     with returns_within(hang_bound(TIMEOUT, attempts)), pytest.raises(error) as info:
         CALLS[method](fa.api)

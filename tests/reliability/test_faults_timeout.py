@@ -18,13 +18,12 @@ from . import _fault_server as fs
 from .conftest import (
     CALLS,
     CASES,
-    MAX_RETRIES,
     FaultApi,
     assert_recovers,
     hang_bound,
     log_failure,
-    retried,
     returns_within,
+    script_every_attempt,
 )
 
 STALL_TIMEOUT = 0.25
@@ -45,8 +44,7 @@ def test_stall_times_out(
     retry_post: bool,
 ) -> None:
     fa = fault_api(timeout=STALL_TIMEOUT, retry_post=retry_post)
-    attempts = 1 + MAX_RETRIES if retried(method, retry_post) else 1
-    fault_server.script(*(fault() for _ in range(attempts)))
+    attempts = script_every_attempt(fault_server, fault, method, retry_post)
 
     started = time.monotonic()
     with returns_within(hang_bound(STALL_TIMEOUT, attempts)), pytest.raises(FlowThingsTimeout) as info:

@@ -24,8 +24,8 @@ from flowthings.services import typed as typed_module
 from flowthings.services.typed import TypedReadService
 
 from ..models.test_wire import same
+from .conftest import BASE, envelope
 
-BASE = "https://api.flowthings.io/v0.1/acc"
 DROPS = [
     {
         "id": f"d{i}",
@@ -45,21 +45,14 @@ REFS = {"f1": {"id": "f1", "path": "/acc/x"}}
 
 
 def reply(body: Any, status: int = 200, references: Any = None) -> httpx.Response:
-    head = {"ok": status < 400, "status": status, "errors": [] if status < 400 else ["nope"],
-            "messages": [], "references": references or {}}  # fmt: skip
-    return httpx.Response(status, json={"head": head, "body": body})
+    errors = ["nope"] if status >= 400 else None
+    return httpx.Response(status, json=envelope(body, status, references, errors))
 
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
         yield mock
-
-
-@pytest.fixture
-def api() -> Iterator[API]:
-    with API(Token("acc", "tok"), max_retries=0) as client:
-        yield client
 
 
 @pytest.fixture
