@@ -141,6 +141,18 @@ def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> Mod
         raise
 
 
+def _many(one: Callable[[Any], _T]) -> Callable[[Any], list[_T]]:
+    """Parses a list body: models the transport already validated as they are,
+    else each item with ``one``."""
+
+    def many(body: Any) -> list[_T]:
+        if isinstance(body, _Decoded):
+            return cast(list[_T], body.value)
+        return [one(value) for value in body]
+
+    return many
+
+
 def _with_refs(
     result: Any, source: Service, params: Mapping[str, Any], parse: Callable[[Any], _T]
 ) -> Any:
@@ -200,14 +212,7 @@ class TypedReadService(Generic[ModelT]):
         return lambda body: {key: one(value) for key, value in body.items()}
 
     def _list(self, params: Mapping[str, Any]) -> Callable[[Any], list[ModelT]]:
-        one = self._one(params)
-
-        def many(body: Any) -> list[ModelT]:
-            if isinstance(body, _Decoded):
-                return cast(list[ModelT], body.value)
-            return [one(value) for value in body]
-
-        return many
+        return _many(self._one(params))
 
     @overload
     def read(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[ModelT, References]: ...
@@ -490,12 +495,7 @@ class TypedDropFactory:
         partial = "only" in params
         factory = _decoding(self._factory, _decoder(Drop, many=True))
         result = factory.find(*filters, path=path, **params)
-
-        def parse(body: Any) -> list[Drop]:
-            if isinstance(body, _Decoded):
-                return cast(list[Drop], body.value)
-            return [parse_model(Drop, d, partial=partial) for d in body]
-
+        parse = _many(lambda d: parse_model(Drop, d, partial=partial))
         return _with_refs(result, self._factory, params, parse)
 
 
