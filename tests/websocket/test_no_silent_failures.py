@@ -26,6 +26,15 @@ from .conftest import WAIT, Recorder, WsServer, connect, flow
 pytestmark = pytest.mark.timeout(60)
 
 
+def _reconnecting_client(api: API, rec: Recorder, *flows: str) -> WebSocketClient:
+    """A connected client, subscribed to ``flows``, that reconnects within ~0.2 s."""
+    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
+    for fid in flows:
+        ws.subscribe(fid)
+    ws.run_in_thread(wait_open=WAIT)
+    return ws
+
+
 def _restart_and_wait(server: WsServer, rec: Recorder) -> None:
     server.stop()
     assert isinstance(rec.errors.get(timeout=WAIT), FlowThingsConnectionLost)
@@ -37,9 +46,7 @@ def test_drop_iterators_count_the_gap_and_carry_on(
     server: WsServer, api: API, rec: Recorder
 ) -> None:
     fid = flow(api, "gap-count")
-    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
-    ws.subscribe(fid)
-    ws.run_in_thread(wait_open=WAIT)
+    ws = _reconnecting_client(api, rec, fid)
     try:
         stream = ws.drops(fid, timeout=WAIT)
         first = api.drop(fid).create({"elems": {"n": 1}})
@@ -57,9 +64,7 @@ def test_raise_on_gap_ends_the_iterator_with_the_connection_error(
     server: WsServer, api: API, rec: Recorder
 ) -> None:
     fid = flow(api, "gap-raise")
-    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
-    ws.subscribe(fid)
-    ws.run_in_thread(wait_open=WAIT)
+    ws = _reconnecting_client(api, rec, fid)
     try:
         strict = ws.drops(fid, timeout=WAIT, raise_on_gap=True)
         _restart_and_wait(server, rec)
@@ -185,10 +190,7 @@ def test_a_refused_resubscription_ends_the_flows_drop_iterators(
 ) -> None:
     fid = flow(api, "deleted-while-away")
     other = flow(api, "still-here")
-    ws = connect(api, backoff_base=0.05, backoff_max=0.2, **rec.callbacks())
-    ws.subscribe(fid)
-    ws.subscribe(other)
-    ws.run_in_thread(wait_open=WAIT)
+    ws = _reconnecting_client(api, rec, fid, other)
     try:
         stream = ws.drops(fid)  # no timeout: without the fix it would wait forever
         everything = ws.drops(timeout=WAIT)
