@@ -1,46 +1,103 @@
 """Command line of the local platform: ``python -m flowthings.local serve|demo``.
 
-``serve`` (the default command) prints the base URL and every account's credentials, then serves
+``serve`` prints the base URL and every account's credentials, then serves
 until Ctrl-C or ``SIGTERM`` (``kill``, ``docker stop``): either way uvicorn shuts down
 gracefully (requests in progress are answered), the database is closed, ``stopped.`` is
 printed and the exit code is 0. WebSocket sessions are served on the same host:port
 (``POST /session``, ``/session/{id}/ws``). Without ``--account`` it reuses the accounts
 of an existing database file, or creates ``demo`` with a random 32-character master token.
 ``--account NAME`` may repeat; each may be followed by ``--token TOKEN`` (otherwise a
-token is generated).
+token is generated). Every command has ``--help``; without a command the help is printed.
+When a package of the ``local`` extra is missing, one line names it and the install command.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 
+from ._extra import missing_local_packages, missing_message
+
 __all__ = ["main"]
+
+
+_SERVE_EPILOG = """\
+examples:
+  python -m flowthings.local serve --port 8080 --account alice --token secret
+  python -m flowthings.local serve --db flowthings.db   # keeps data across restarts
+
+Without --account, the accounts of an existing --db file are reused, or an
+account "demo" with a random token is created. Ctrl-C or SIGTERM stops it.
+"""
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="python -m flowthings.local", description="The local flowthings platform."
+        prog="python -m flowthings.local",
+        description="The local flowthings platform: a REST + WebSocket server on SQLite.",
+        epilog="Run 'python -m flowthings.local COMMAND --help' for a command's options.",
     )
-    sub = ap.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the REST server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--db", default=":memory:", help="SQLite file, or :memory: (default)")
-    serve.add_argument("--account", action="append", default=[], metavar="NAME")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve",
+        help="run the platform server until Ctrl-C",
+        description="Run the local platform (REST and WebSocket on one host:port).",
+        epilog=_SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8080,
+        help="port to listen on, 0 = any free port (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--db",
+        default=":memory:",
+        metavar="PATH",
+        help="SQLite database file; its directory must exist (default: %(default)s, lost on exit)",
+    )
+    serve.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="account to create or reuse; may repeat (default: reuse the database's, or 'demo')",
+    )
     serve.add_argument(
         "--token",
         action="append",
         default=[],
         metavar="TOKEN",
-        help="master token of the preceding --account",
+        help="master token of the preceding --account (default: a random 32-character token)",
     )
-    serve.add_argument("--log-level", default="info")
-    sub.add_parser("demo", help="run a narrated tour through the SDK and exit")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=_LOG_LEVELS,
+        type=str.lower,
+        help="uvicorn log level (default: %(default)s)",
+    )
+    sub.add_parser(
+        "demo",
+        help="run a narrated tour of the SDK on a temporary platform and exit",
+        description=(
+            "Start a platform on a free loopback port with an in-memory database, walk "
+            "through flows, drops, queries, tracks and a WebSocket subscription with the "
+            "SDK, print each step and exit."
+        ),
+    )
     return ap
 
 
@@ -59,29 +116,39 @@ def _pair_tokens(argv: Sequence[str]) -> list[tuple[str, str | None]]:
     return pairs
 
 
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
 def serve(argv: Sequence[str]) -> int:
     """Run ``serve`` with the given arguments; return the exit code."""
     args = _parser().parse_args(["serve", *argv])
+    pairs = _pair_tokens(argv)
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import bind, make_server
     from ._ws import websocket_routes
 
-    platform = Platform(args.db)
+    try:
+        platform = Platform(args.db)
+    except sqlite3.Error as exc:
+        parent = os.path.dirname(os.path.abspath(args.db))
+        hint = "" if os.path.isdir(parent) else f" (directory {parent} does not exist)"
+        _error(f"cannot open database {args.db!r}: {exc}{hint}")
+        return 1
     try:
         try:
             creds = [
-                platform.ensure_account(n, t) if t else platform.create_account(n)
-                for n, t in _pair_tokens(argv)
+                platform.ensure_account(n, t) if t else platform.create_account(n) for n, t in pairs
             ]
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            _error(str(exc))
             return 2
         if not creds:
             creds = platform.accounts() or [platform.create_account(DEFAULT_ACCOUNT)]
         try:
             sock = bind(args.host, args.port)
         except OSError as exc:
-            print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            _error(f"cannot listen on {args.host}:{args.port}: {exc}")
             return 1
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
@@ -127,14 +194,37 @@ def _sigterm_interrupts() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m flowthings.local``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "serve")  # `python -m flowthings.local [--port N]` serves
-    args = _parser().parse_args(argv[:1])
-    if args.command == "serve":
-        return serve(argv[1:])
-    from ._demo import run_demo
+    parser = _parser()
+    if not argv:
+        # serving silently on a default port surprised users: show what there is to run
+        parser.print_help(sys.stderr)
+        return 2
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        parser.print_usage(sys.stderr)
+        _error(
+            f"name a command before the options, e.g. python -m flowthings.local serve {argv[0]}"
+        )
+        return 2
+    # --help and usage errors first, so they work even without the local extra
+    # (serve reads its repeated --account/--token pairs from argv itself)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    missing = missing_local_packages()
+    if missing:
+        _error(missing_message(missing))
+        return 1
+    try:
+        if args.command == "serve":
+            return serve(argv[1:])
+        from ._demo import run_demo
 
-    return run_demo()
+        return run_demo()
+    except ModuleNotFoundError as exc:
+        # a module of the extra that is present but broken (or a dependency of one)
+        _error(missing_message([exc.name or str(exc)]))
+        return 1
 
 
 if __name__ == "__main__":

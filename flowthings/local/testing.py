@@ -5,7 +5,11 @@ This module is registered as a pytest plugin (entry point
 flowthings installed, with or without the ``local`` extra. It therefore
 imports nothing heavy at module level: starlette, uvicorn and the platform
 are imported only when `local_platform` runs (i.e. when a fixture is
-used).
+used). It does not import pytest either, so `local_platform` works in
+scripts and demos installed without pytest: the fixtures live in
+`flowthings.local.pytest_fixtures`, which this plugin loads through
+``pytest_plugins`` (and which ``from flowthings.local.testing import
+flowthings_api`` still reaches, lazily).
 
 Fixtures:
 
@@ -29,15 +33,29 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
     from flowthings import API, Token
 
     from ._platform import Credentials, Platform
     from ._server import ServerThread
+    from .pytest_fixtures import flowthings_api, flowthings_platform
 
 __all__ = ["LocalPlatform", "flowthings_api", "flowthings_platform", "local_platform"]
+
+# read by pytest when it registers this module as a plugin: the fixtures need
+# pytest, so they live in a module only pytest (or an explicit import) loads
+pytest_plugins = ["flowthings.local.pytest_fixtures"]
+_FIXTURES = ("flowthings_api", "flowthings_platform")
+
+
+def __getattr__(name: str) -> Any:
+    # `from flowthings.local.testing import flowthings_api` (as in 1.x-style
+    # conftests) keeps working; only that import needs pytest
+    if name in _FIXTURES:
+        from . import pytest_fixtures
+
+        return getattr(pytest_fixtures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class LocalPlatform:
@@ -111,21 +129,6 @@ class LocalPlatform:
         self.platform.close()
 
 
-_LOCAL_EXTRA_MODULES = ("starlette", "uvicorn", "lark", "websockets")
-
-
-def _require_local_extra() -> None:
-    """Fails with an actionable message when the ``local`` extra is missing."""
-    import importlib.util
-
-    missing = [m for m in _LOCAL_EXTRA_MODULES if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ImportError(
-            f"the local flowthings platform needs {', '.join(missing)}: "
-            "pip install 'flowthings[local]'"
-        )
-
-
 def _green_patched_library() -> str | None:
     """``"gevent"``/``"eventlet"`` when it monkey-patched threading in this process."""
     import sys
@@ -178,12 +181,15 @@ def local_platform(
 
     Raises:
         ImportError: When a module of the ``local`` extra (starlette,
-            uvicorn, lark or websockets) cannot be found; the message names
-            the missing ones and the command that installs them.
+            uvicorn, lark, websockets, mini-racer, google-re2) cannot be
+            found; the message names the missing ones and the command that
+            installs them.
         RuntimeError: In a process whose threads were monkey-patched by
             gevent or eventlet, where the server thread could never run.
     """
-    _require_local_extra()
+    from ._extra import require_local_extra
+
+    require_local_extra()
     _refuse_green_threads()
     from ._platform import DEFAULT_ACCOUNT, Platform
     from ._server import ServerThread
@@ -210,18 +216,3 @@ def local_platform(
         yield lp
     finally:
         lp.close()
-
-
-@pytest.fixture(scope="session")
-def flowthings_platform() -> Iterator[LocalPlatform]:
-    """A local platform shared by the whole test session."""
-    with local_platform() as lp:
-        yield lp
-
-
-@pytest.fixture
-def flowthings_api(flowthings_platform: LocalPlatform) -> Iterator[API]:
-    """An ``API`` on a fresh account of the session's local platform."""
-    creds = flowthings_platform.new_account()
-    with flowthings_platform.api_for(creds) as api:
-        yield api

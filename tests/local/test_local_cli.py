@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -120,5 +121,191 @@ def test_missing_local_extra_gives_an_actionable_error(monkeypatch: pytest.Monke
         return None if name == "lark" else real_find_spec(name)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(ImportError, match=r"lark: pip install 'flowthings\[local\]'"), local_platform():
+    with (
+        pytest.raises(
+            ImportError, match=r"needs lark \(not installed\): pip install \"flowthings\[local\]\""
+        ),
+        local_platform(),
+    ):
         pass
+
+
+def _run_blocking(
+    modules: list[str], code: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter where ``modules`` cannot be imported."""
+    block = "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in modules)
+    return subprocess.run(
+        [sys.executable, "-c", block + code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=ENV,
+    )
+
+
+def _run_main(modules: list[str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return _run_blocking(
+        modules,
+        f"sys.argv = ['flowthings.local', *{list(argv)!r}]\n"
+        "import runpy\nrunpy.run_module('flowthings.local', run_name='__main__')\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [
+        pytest.param("lark", "lark", id="lark"),
+        pytest.param("starlette", "starlette", id="starlette"),
+        pytest.param("uvicorn", "uvicorn", id="uvicorn"),
+        pytest.param("websockets", "websockets", id="websockets"),
+        pytest.param("py_mini_racer", "mini-racer", id="mini-racer"),
+        pytest.param("re2", "google-re2", id="re2"),
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_cli_without_the_local_extra_says_what_to_install(
+    module: str, package: str, command: str
+) -> None:
+    r = (
+        _run_main([module], command, "--port", "0")
+        if command == "serve"
+        else _run_main([module], command)
+    )
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr == (
+        f"error: the local flowthings platform needs {package} (not installed): "
+        'pip install "flowthings[local]"\n'
+    )
+
+
+def test_local_platform_and_demo_work_without_pytest() -> None:
+    code = (
+        "from flowthings.local.testing import local_platform\n"
+        "with local_platform() as lp:\n"
+        "    flow = lp.api.flow.create({'path': f'/{lp.account}/nopytest'})\n"
+        "    lp.api.drop(flow['id']).create({'elems': {'x': 1}})\n"
+        "    assert len(lp.api.drop(flow['id']).find()) == 1\n"
+        "assert 'pytest' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+        "from flowthings.local._demo import run_demo\n"
+        "lines = []\n"
+        "assert run_demo(lines.append) == 0 and lines[-1] == 'Done.', lines\n"
+        "try:\n"
+        "    from flowthings.local.testing import flowthings_api\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('the fixtures need pytest')\n"
+    )
+    r = _run_blocking(["pytest", "_pytest"], code)
+    assert r.returncode == 0, r.stderr
+
+
+def test_fixtures_still_importable_from_testing() -> None:
+    from flowthings.local import pytest_fixtures, testing
+
+    assert testing.flowthings_api is pytest_fixtures.flowthings_api
+    assert testing.flowthings_platform is pytest_fixtures.flowthings_platform
+    assert testing.pytest_plugins == ["flowthings.local.pytest_fixtures"]
+
+
+def test_fixtures_reach_a_project_through_the_entry_point(tmp_path: Path) -> None:
+    # a user's project: no conftest, only the installed plugin provides the fixture
+    (tmp_path / "test_user.py").write_text(
+        "def test_it(flowthings_api):\n"
+        "    flow = flowthings_api.flow.create({'path': f'/{flowthings_api.creds.account}/t'})\n"
+        "    assert flowthings_api.flow.read(flow['id'])['path'].endswith('/t')\n",
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=ENV,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flowthings.local", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+
+
+def test_bare_command_prints_help_instead_of_serving() -> None:
+    r = _run()
+    assert r.returncode == 2
+    for text in ("serve", "demo", "COMMAND --help"):
+        assert text in r.stderr
+    assert r.stdout == ""
+
+
+def test_options_before_a_command_are_refused_with_the_fix() -> None:
+    r = _run("--port", "8099")
+    assert r.returncode == 2
+    assert "python -m flowthings.local serve --port" in r.stderr
+
+
+def test_serve_help_documents_every_option_and_default() -> None:
+    r = _run("serve", "--help")
+    assert r.returncode == 0, r.stderr
+    for text in (
+        "--host HOST",
+        "(default: 127.0.0.1)",
+        "--port PORT",
+        "(default: 8080)",
+        "--db PATH",
+        ":memory:",
+        "--account NAME",
+        "--token TOKEN",
+        "--log-level",
+        "(default: info)",
+    ):
+        assert text in r.stdout, text
+
+
+def test_demo_help_shows_help_and_does_not_run_the_demo() -> None:
+    r = _run("demo", "--help")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: python -m flowthings.local demo")
+    assert "Local flowthings platform running" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [
+        pytest.param(
+            "/nonexistent/dir/x.db",
+            "error: cannot open database '/nonexistent/dir/x.db': unable to open database file "
+            "(directory /nonexistent/dir does not exist)\n",
+            id="missing-dir",
+        ),
+        pytest.param("NOTADB", "file is not a database\n", id="not-sqlite"),
+    ],
+)
+def test_serve_with_a_bad_db_prints_one_line(tmp_path: Path, db: str, message: str) -> None:
+    if db == "NOTADB":
+        db = str(tmp_path / "x.db")
+        Path(db).write_text("not sqlite " * 100, encoding="utf-8")
+    r = _run("serve", "--port", "0", "--db", db)
+    assert r.returncode == 1
+    assert r.stderr.endswith(message), r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
