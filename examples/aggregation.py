@@ -39,9 +39,27 @@ def connect() -> Iterator[API]:
             yield platform.api
 
 
+def delete_leftovers(api: API, *paths: str) -> None:
+    """Delete the flows an earlier run left at ``paths`` (with their drops).
+
+    A path names one flow per account, so without this a second run against
+    the same platform would fail with "A flow with path ... already exists".
+    """
+    for path in paths:
+        for old in api.flow.find(mem.path == path):
+            api.flow.delete(old["id"])
+
+
+def count_drops(n: int) -> str:
+    """``"1 drop"``, ``"2 drops"``."""
+    return f"{n} drop" if n == 1 else f"{n} drops"
+
+
 def main() -> None:
     with connect() as api:
-        flow = api.flow.create({"path": f"/{api.creds.account}/weather/wind"})
+        path = f"/{api.creds.account}/weather/wind"
+        delete_leftovers(api, path)
+        flow = api.flow.create({"path": path})
         drops = api.drop(flow["id"])
         for town, speed in WIND:
             drops.create({"elems": {"town": town, "windSpeed": speed}})
@@ -60,20 +78,18 @@ def main() -> None:
             )
 
         # No group_by (or group_by=[]): all matching drops form one group.
-        [calm] = drops.aggregate(
-            ["$count", "$min:windSpeed"], filter=mem.elems.windSpeed < 20
-        )
+        [calm] = drops.aggregate(["$count", "$min:windSpeed"], filter=mem.elems.windSpeed < 20)
         print(f"calm readings (< 20 km/h): {calm['$count']}, calmest {calm['$min:windSpeed']}")
 
         by_day = drops.aggregate(["$count"], group_by=["$year", "$month", "$day"])
         for g in by_day:
             day = f"{g['$year']}-{g['$month']:02}-{g['$day']:02}"
-            print(f"written on {day} (UTC): {g['$count']} drops")
+            print(f"written on {day} (UTC): {count_drops(g['$count'])}")
 
         # the month of the newest group: by_day is ordered by its keys
         year, month = by_day[-1]["$year"], by_day[-1]["$month"]
         added = api.statistics.flow_drop_added(flow["id"], year, month, level="DAY")
-        print(f"statistics: {sum(added)} drops added in {year}-{month:02}; per day: {added}")
+        print(f"statistics: {count_drops(sum(added))} added in {year}-{month:02}; per day: {added}")
 
 
 if __name__ == "__main__":

@@ -40,9 +40,27 @@ def connect() -> Iterator[API]:
             yield platform.api
 
 
+def delete_leftovers(api: API, *paths: str) -> None:
+    """Delete the flows an earlier run left at ``paths`` (with their drops).
+
+    A path names one flow per account, so without this a second run against
+    the same platform would fail with "A flow with path ... already exists".
+    """
+    for path in paths:
+        for old in api.flow.find(mem.path == path):
+            api.flow.delete(old["id"])
+
+
+def count_drops(n: int) -> str:
+    """``"1 drop"``, ``"2 drops"``."""
+    return f"{n} drop" if n == 1 else f"{n} drops"
+
+
 def main() -> None:
     with connect() as api:
-        flow = api.flow.create({"path": f"/{api.creds.account}/home/climate"})
+        path = f"/{api.creds.account}/home/climate"
+        delete_leftovers(api, path)
+        flow = api.flow.create({"path": path})
         drops = api.drop(flow["id"])
         for room, temp, alarm in ROOMS:
             elems: dict[str, object] = {"room": room, "temp": temp}
@@ -60,13 +78,13 @@ def main() -> None:
         for title, query in queries.items():
             found = drops.find(query, limit=100, hints=0)  # hints=0: plain element values
             rooms = sorted(f"{d['elems']['room']}:{d['elems']['temp']}" for d in found)
-            print(f"{title}\n  filter: {query}\n  {len(found)} drops: {rooms}")
+            print(f"{title}\n  filter: {query}\n  {count_drops(len(found))}: {rooms}")
 
         # The typed form: Drop.q members, results as Drop models.
         typed_query = (Drop.q.elems["temp"] > 20) & Drop.q.elems["room"].re("^bed")
         typed = drops.typed.find(typed_query, limit=100)
         print(f"typed Drop.q\n  filter: {typed_query}")
-        print(f"  {len(typed)} drops: {[d.plain_elems()['room'] for d in typed]}")
+        print(f"  {count_drops(len(typed))}: {[d.plain_elems()['room'] for d in typed]}")
 
 
 if __name__ == "__main__":

@@ -59,9 +59,26 @@ def connect() -> Iterator[API]:
             server.communicate(timeout=10)  # read what it prints on exit, wait for it
 
 
+def delete_leftovers(api: API, *paths: str) -> None:
+    """Delete the flows an earlier run left at ``paths`` (with their drops).
+
+    A path names one flow per account, so without this a second run against
+    the same platform would fail with "A flow with path ... already exists".
+    """
+    for path in paths:
+        for old in api.flow.find(mem.path == path):
+            api.flow.delete(old["id"])
+
+
+def count_drops(n: int) -> str:
+    """``"1 drop"``, ``"2 drops"``."""
+    return f"{n} drop" if n == 1 else f"{n} drops"
+
+
 def main() -> None:
     with connect() as api:
         root = f"/{api.creds.account}/house"
+        delete_leftovers(api, *(f"{root}/{room}" for room in ROOMS))
         for i, room in enumerate(ROOMS):  # set-up, one request at a time
             flow = api.flow.create({"path": f"{root}/{room}"})
             for temp in range(18, 18 + i + 1):
@@ -73,7 +90,7 @@ def main() -> None:
         drops = [lazy_api.drop(found[0]["id"]).find(limit=100, hints=0) for found in flows]
         for room, found in zip(ROOMS, drops, strict=True):
             temps = [d["elems"]["temp"] for d in found]
-            print(f"lazy  {room:<8} {len(found)} drops, temps {temps}")
+            print(f"lazy  {room:<8} {count_drops(len(found))}, temps {temps}")
 
         # async_: queue the calls on a pool of green threads, then collect the results.
         async_api = api.async_(10)

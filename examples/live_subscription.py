@@ -19,7 +19,7 @@ import queue
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flowthings import API, Token, WebSocketClient
+from flowthings import API, Token, WebSocketClient, mem
 from flowthings.local.testing import local_platform
 from flowthings.models import Drop
 
@@ -40,9 +40,22 @@ def connect() -> Iterator[API]:
             yield platform.api
 
 
+def delete_leftovers(api: API, *paths: str) -> None:
+    """Delete the flows an earlier run left at ``paths`` (with their drops).
+
+    A path names one flow per account, so without this a second run against
+    the same platform would fail with "A flow with path ... already exists".
+    """
+    for path in paths:
+        for old in api.flow.find(mem.path == path):
+            api.flow.delete(old["id"])
+
+
 def main() -> None:
     with connect() as api:
-        flow = api.flow.create({"path": f"/{api.creds.account}/home/doors"})
+        path = f"/{api.creds.account}/home/doors"
+        delete_leftovers(api, path)
+        flow = api.flow.create({"path": path})
         pushed: queue.Queue[Drop] = queue.Queue()
 
         def on_drop(ws: WebSocketClient, flow_id: str, drop: Drop) -> None:

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flowthings import API, Token
+from flowthings import API, Token, mem
 from flowthings.local.testing import local_platform
 from flowthings.models import Drop, Flow
 from flowthings.models.elements import ElemValue, Location
@@ -40,9 +40,21 @@ def connect() -> Iterator[API]:
             yield platform.api
 
 
+def delete_leftovers(api: API, *paths: str) -> None:
+    """Delete the flows an earlier run left at ``paths`` (with their drops).
+
+    A path names one flow per account, so without this a second run against
+    the same platform would fail with "A flow with path ... already exists".
+    """
+    for path in paths:
+        for old in api.flow.find(mem.path == path):
+            api.flow.delete(old["id"])
+
+
 def main() -> None:
     with connect() as api:
         path = f"/{api.creds.account}/greenhouse/sensor-1"
+        delete_leftovers(api, path)
         flow = api.flow.typed.create(Flow(path=path, description="greenhouse sensor 1"))
         assert flow.id is not None  # set by the platform
         print(f"created flow {flow.path} ({flow.id})")
