@@ -39,6 +39,10 @@ def _subscription_step(api: Any, flow: dict[str, Any], say: Callable[[str], Any]
     say("   connection closed")
 
 
+def _drops(n: int) -> str:
+    return f"{n} drop" if n == 1 else f"{n} drops"
+
+
 def run_demo(say: Callable[[str], Any] = print) -> int:
     """Run the tour, narrating with ``say``; return the exit code (0 on success)."""
     from flowthings import M, mem
@@ -82,7 +86,7 @@ def run_demo(say: Callable[[str], Any] = print) -> int:
         typed = api.drop(weather["id"]).find(limit=1)
         say(f"   /v0.1 renders elements typed: {typed[0]['elems']['temp']}")
         drops, refs = api.drop(weather["id"]).find(limit=2, refs=True, only=["elems"])
-        say(f"   refs=True returns {len(drops)} drops and references to {sorted(refs)}")
+        say(f"   refs=True returns {_drops(len(drops))} and references to {sorted(refs)}")
 
         say("4. MGET / MPUT")
         many = api.flow.read_many([weather["id"], alerts["id"]])
@@ -100,13 +104,20 @@ def run_demo(say: Callable[[str], Any] = print) -> int:
 
         say("5. Delete")
         api.drop(weather["id"]).delete_all()
-        say(f"   emptied {weather['path']}: {len(api.drop(weather['id']).find())} drops left")
+        left = len(api.drop(weather["id"]).find())
+        say(f"   emptied {weather['path']}: {_drops(left)} left")
         gone = api.flow.delete(alerts["id"])
         say(f"   deleted flow {gone['path']}")
 
         say("6. Aggregation")
-        for city, temp in [*readings, ("Brooklyn", 21.5), ("Queens", 19.0)]:
+        # step 5 emptied the flow: write a fresh set of readings to aggregate, and say so
+        fresh = [*readings, ("Brooklyn", 21.5), ("Queens", 19.0)]
+        for city, temp in fresh:
             api.drop(weather["id"]).create({"elems": {"city": city, "temp": temp}})
+        listed = ", ".join(f"{city} {temp}" for city, temp in fresh)
+        say(f"   wrote {_drops(len(fresh))} to {weather['path']} again:")
+        say(f"   {listed}")
+        say("   count, average and maximum per city, warmest first:")
         groups = api.drop(weather["id"]).aggregate(
             ["$count", "$avg:temp", "$max:temp"], group_by=["city"], sorts=["-$avg:temp"]
         )

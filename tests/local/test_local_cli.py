@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,11 @@ def test_demo_exits_zero() -> None:
     assert r.returncode == 0, r.stderr
     assert "Done." in r.stdout
     assert "temp > 20: ['Harlem', 'Queens']" in r.stdout
+    # the aggregation step says which drops it aggregates after the delete step emptied the flow
+    assert "emptied /demo/weather: 0 drops left\n" in r.stdout
+    after_delete = r.stdout.split("6. Aggregation\n", 1)[1]
+    assert after_delete.startswith("   wrote 6 drops to /demo/weather again:\n"), after_delete
+    assert re.search(r"\b1 drops\b", r.stdout) is None
     assert r.stderr == ""
 
 
