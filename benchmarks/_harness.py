@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 __all__ = [
+    "CheckFailed",
     "Row",
     "Settings",
     "header_lines",
@@ -28,8 +29,24 @@ __all__ = [
     "interleaved_samples",
     "markdown_table",
     "median_seconds",
+    "check",
     "paired_ratio",
 ]
+
+
+class CheckFailed(Exception):
+    """A benchmark's own correctness check failed, so its figures mean nothing.
+
+    (Say, the SDK received fewer pushes than were written: its rate would be
+    reported as 0 pushes/s.) ``python -m benchmarks`` then exits 1 instead of
+    printing a table.
+    """
+
+
+def check(ok: bool, message: str) -> None:
+    """Raise `CheckFailed` with ``message`` unless ``ok`` (unlike ``assert``, kept under -O)."""
+    if not ok:
+        raise CheckFailed(message)
 
 
 @dataclass(frozen=True)

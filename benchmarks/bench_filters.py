@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._harness import Row, Settings, interleaved
+from benchmarks._harness import Row, Settings, check, interleaved
 from flowthings import AGE, EXISTS, mem
 
 GROUP = "filter compilation"
@@ -57,7 +57,7 @@ def rows(settings: Settings) -> list[Row]:
     """The filter compilation rows."""
     from flowthings.local._filter_lang import _parse_cached, parse_filter
 
-    assert _sdk(3) == _by_hand(3), (_sdk(3), _by_hand(3))
+    check(_sdk(3) == _by_hand(3), f"SDK filter {_sdk(3)!r} != hand-written {_by_hand(3)!r}")
     parse_filter(_sdk(0))  # builds the lark parser once (not part of the measurement)
     parse_uncached = _parse_cached.__wrapped__
     n = settings.filters

@@ -34,7 +34,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._harness import Row, Settings
+from benchmarks._harness import CheckFailed, Row, Settings, check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELPERS = os.path.join(os.path.dirname(HERE), "tests", "green")
@@ -94,7 +94,7 @@ def child(
                 async_api.flow.read(f"a{i}")
             results = async_api.results()
             parallel = min(parallel, time.perf_counter() - started)
-            assert len(results) == n
+            check(len(results) == n, f"{lib} async_() gave {len(results)} of {n} results")
 
             pool = pool_of(100)
             started = time.perf_counter()
@@ -133,7 +133,8 @@ def rows(settings: Settings) -> list[Row]:
                    "--sizes", str(small), str(large)]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"bench_green child {lib} failed:\n{done.stderr[-2000:]}")
+            # the child's own check (or crash) failed: its figures would mean nothing
+            raise CheckFailed(f"bench_green child {lib} failed:\n{done.stderr[-2000:]}")
         report = json.loads(done.stdout.strip().splitlines()[-1])
         for row in report["rows"]:
             n = row["n"]

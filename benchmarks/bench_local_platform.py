@@ -36,7 +36,7 @@ if __package__ in (None, ""):
 import httpx
 import uvicorn
 
-from benchmarks._harness import Row, Settings, interleaved, median_seconds
+from benchmarks._harness import Row, Settings, check, interleaved, median_seconds
 from flowthings import mem
 from flowthings.local import _ids
 from flowthings.local._server import bind
@@ -119,6 +119,12 @@ def write_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
             warmup=20,
         )
     total = per_round * settings.rounds
+    # every write was answered (raise_for_status above); each one must also be stored
+    for side, flow in (("SDK", sdk_flow), ("raw", raw_flow)):
+        [counted] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
+        stored = counted["$count"]
+        key = "sdk" if side == "SDK" else "raw"
+        check(stored == counter[key], f"{side} writes: {stored} stored of {counter[key]} sent")
     return [
         Row(GROUP, "drop write rate: platform (raw httpx POST)", total, 1 / t_raw, 1 / t_floor,
             "req/s", "bare uvicorn ASGI app, no-op POST route (floor)")
@@ -164,6 +170,13 @@ def query_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         ),
         "query: sort by elems.n, limit 20": lambda: bd.find(sort="elems.n", order="asc", limit=20),
     }
+    selective = bd.find(mem.elems.temp > 39.99, limit=20, hints=0)
+    check(
+        all(d["elems"]["temp"] > 39.99 for d in selective),
+        "selective filter returned drops it should not match",
+    )
+    ordered = [d["elems"]["n"] for d in bd.find(sort="elems.n", order="asc", limit=20, hints=0)]
+    check(ordered == list(range(20)), f"sort by elems.n gave {ordered}")
     rows = []
     for name, fn in cases.items():
         took = median_seconds(fn, repeat)

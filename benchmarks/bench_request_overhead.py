@@ -46,7 +46,14 @@ if __package__ in (None, ""):
 
 import httpx
 
-from benchmarks._harness import Row, Settings, interleaved, interleaved_samples, paired_ratio
+from benchmarks._harness import (
+    Row,
+    Settings,
+    check,
+    interleaved,
+    interleaved_samples,
+    paired_ratio,
+)
 from flowthings import API
 
 if TYPE_CHECKING:
@@ -112,7 +119,7 @@ def overhead_rows(settings: Settings, lp: LocalPlatform, drops_flow: str) -> lis
             def new_conn(url: str = url, params: dict[str, Any] = params) -> Any:
                 return json.loads(fresh.get(url, params=params).content)["body"]
 
-            assert sdk() == raw() == new_conn()
+            check(sdk() == raw() == new_conn(), f"{name}: the SDK and raw httpx answers differ")
             s_sdk, s_raw, s_new = interleaved_samples(
                 [sdk, raw, new_conn], settings.rounds, settings.calls
             )
@@ -154,7 +161,7 @@ def _client_side_row(
     def raw() -> Any:
         return json.loads(client.get(url, params=params).content)["body"]
 
-    assert sdk() == raw()
+    check(sdk() == raw(), f"{name}, client side: the SDK and raw httpx answers differ")
     s_sdk, s_raw = interleaved_samples([sdk, raw], settings.rounds, settings.calls)
     api.close()
     client.close()
@@ -228,8 +235,8 @@ def typed_rows(settings: Settings, lp: LocalPlatform, flow_id: str) -> list[Row]
             typed = api.drop(flow_id).typed
             build = _model_building(content)
             expected = typed.find(limit=n)
-            assert build() == expected
-            assert len(expected) == n
+            check(build() == expected, f"/v{version}: model building != typed.find()")
+            check(len(expected) == n, f"/v{version}: typed.find() gave {len(expected)} of {n}")
 
             def sdk(typed: Any = typed) -> object:
                 return typed.find(limit=n)

@@ -31,13 +31,17 @@ if __package__ in (None, ""):
 import httpx
 import websocket
 
-from benchmarks._harness import Row, Settings
+from benchmarks._harness import Row, Settings, check
 
 if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform
 
 GROUP = "WebSocket push"
 WRITERS = 1
+PUSH_WAIT = 60.0
+"""Seconds to wait for every push of the throughput run (a test shortens it)."""
+SAMPLE_WAIT = 10.0
+"""Seconds to wait for each push of the latency run."""
 
 
 def _write(url: str, headers: dict[str, str], indexes: range, writers: int) -> None:
@@ -95,7 +99,7 @@ class _RawSubscriber:
         self.ws.send(json.dumps({"type": "subscribe", "object": "drop", "flowId": flow_id,
                                  "msgId": "sub"}))  # fmt: skip
         reply = json.loads(self.ws.recv())
-        assert reply["head"]["ok"], reply
+        check(reply["head"]["ok"], f"raw WebSocket subscription refused: {reply}")
         self.counter = counter
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -140,17 +144,22 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         n = settings.ws_drops
         sdk_count.expect(warm)
         raw_count.expect(warm)
-        sdk_count.done.wait(30)
-        raw_count.done.wait(30)
+        for side, c in (("SDK", sdk_count), ("raw", raw_count)):
+            check(c.done.wait(30), f"{side} subscriber got {c.count} of {warm} warm-up pushes")
         for c in (sdk_count, raw_count):
             c.done.clear()
             c.expect(warm + n)
 
         start = time.perf_counter()
         _write(url, headers, range(n), WRITERS)
-        sdk_ok, raw_ok = sdk_count.done.wait(60), raw_count.done.wait(60)
-        sdk_rate = n / (max(sdk_count.arrived.values()) - start) if sdk_ok else 0.0
-        raw_rate = n / (max(raw_count.arrived.values()) - start) if raw_ok else 0.0
+        for side, c in (("SDK", sdk_count), ("raw", raw_count)):
+            # a missing push is a bug, not a slow rate: never report it as a figure
+            check(
+                c.done.wait(PUSH_WAIT),
+                f"{side} subscriber received {c.count - warm} of {n} pushes within {PUSH_WAIT} s",
+            )
+        sdk_rate = n / (max(sdk_count.arrived.values()) - start)
+        raw_rate = n / (max(raw_count.arrived.values()) - start)
 
         latencies: dict[str, list[float]] = {"sdk": [], "raw": []}
         base = warm + n
@@ -162,15 +171,19 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
                 c.expect(base + k + 1)
             t0 = time.perf_counter()
             http.post(url, json={"elems": {"i": i}}).raise_for_status()
-            if sdk_count.done.wait(10) and raw_count.done.wait(10):
-                latencies["sdk"].append(sdk_count.arrived[i] - t0)
-                latencies["raw"].append(raw_count.arrived[i] - t0)
+            for side, c in (("SDK", sdk_count), ("raw", raw_count)):
+                check(
+                    c.done.wait(SAMPLE_WAIT) and i in c.arrived,
+                    f"{side} subscriber missed latency push {k + 1} of {samples}",
+                )
+            latencies["sdk"].append(sdk_count.arrived[i] - t0)
+            latencies["raw"].append(raw_count.arrived[i] - t0)
     finally:
         sdk.close()
         raw.close()
         http.close()
-    lat_sdk = statistics.median(latencies["sdk"]) if latencies["sdk"] else float("nan")
-    lat_raw = statistics.median(latencies["raw"]) if latencies["raw"] else float("nan")
+    lat_sdk = statistics.median(latencies["sdk"])
+    lat_raw = statistics.median(latencies["raw"])
     baseline = "raw `websocket-client` reading the same pushes"
     return [
         Row(GROUP, "push throughput: SDK WebSocketClient", n, sdk_rate, raw_rate, "pushes/s",

@@ -21,15 +21,16 @@ section; a quick or partial run writes only where ``--output`` says).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._harness import Row, Settings, header_lines, markdown_table
+from benchmarks._harness import CheckFailed, Row, Settings, header_lines, markdown_table
 
 SECTIONS = ("overhead", "filters", "green", "websocket", "platform")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
@@ -44,8 +45,27 @@ SQLite), so the ratios hold on a noisy machine even when the absolute
 numbers move. A target applies to the ratio."""
 
 
-def run_sections(settings: Settings, only: Sequence[str]) -> list[Row]:
-    """Run the chosen sections; return their rows in table order."""
+def _progress(message: str) -> None:
+    """One progress line on stderr (stdout carries only the table)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _section(name: str, progress: Callable[[str], None]) -> Iterator[None]:
+    progress(f"running {name} ...")
+    started = time.perf_counter()
+    yield
+    progress(f"  {name} done in {time.perf_counter() - started:.1f} s")
+
+
+def run_sections(
+    settings: Settings, only: Sequence[str], progress: Callable[[str], None] = _progress
+) -> list[Row]:
+    """Run the chosen sections; return their rows in table order.
+
+    ``progress`` gets a line as each section starts and ends (a quick run
+    takes tens of seconds, a full one minutes).
+    """
     rows: list[Row] = []
     server_sections = [s for s in ("overhead", "websocket", "platform") if s in only]
     if server_sections:
@@ -54,17 +74,22 @@ def run_sections(settings: Settings, only: Sequence[str]) -> list[Row]:
 
         with local_platform() as lp:
             if "overhead" in only:
-                rows += bench_request_overhead.rows(settings, lp)
+                with _section("overhead", progress):
+                    rows += bench_request_overhead.rows(settings, lp)
             if "websocket" in only:
-                rows += bench_websocket.rows(settings, lp)
+                with _section("websocket", progress):
+                    rows += bench_websocket.rows(settings, lp)
             if "platform" in only:
-                rows += bench_local_platform.rows(settings, lp)
+                with _section("platform", progress):
+                    rows += bench_local_platform.rows(settings, lp)
     if "filters" in only:
-        rows += _filters(settings)
+        with _section("filters", progress):
+            rows += _filters(settings)
     if "green" in only:
         from benchmarks import bench_green
 
-        rows += bench_green.rows(settings)
+        with _section("green (eventlet and gevent child processes)", progress):
+            rows += bench_green.rows(settings)
     order = {group: i for i, group in enumerate(_group_order())}
     return sorted(rows, key=lambda r: order.get(r.group, len(order)))
 
@@ -117,7 +142,9 @@ def render(rows: Sequence[Row], settings: Settings, elapsed: float) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small N (CI smoke run, < 30 s)")
     parser.add_argument(
         "--output", type=Path, default=None,
@@ -127,8 +154,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     args = parser.parse_args(argv)
     settings = Settings.make(args.quick)
+    mode = "quick" if args.quick else "full (a few minutes)"
+    _progress(f"benchmarks: {mode} run of {', '.join(args.only)}; the table follows on stdout")
     started = time.perf_counter()
-    rows = run_sections(settings, args.only)
+    try:
+        rows = run_sections(settings, args.only)
+    except CheckFailed as exc:
+        # a wrong answer makes every figure meaningless: no table, a failing exit code
+        _progress(f"error: a benchmark's correctness check failed: {exc}")
+        raise SystemExit(1) from None
     document = render(rows, settings, time.perf_counter() - started)
     print(document)
     output = args.output

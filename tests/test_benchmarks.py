@@ -1,8 +1,11 @@
 """The benchmark command runs (quick mode) and prints every expected row.
 
 No timing is asserted (machines are noisy); only that the command works,
-that the table has every row with a numeric ratio, and that it writes where
-``--output`` says (never over ``benchmarks/results.md``).
+that the table has every row with a positive, finite measurement, baseline
+and ratio, that it writes where ``--output`` says (never over
+``benchmarks/results.md``), and that a benchmark whose own correctness check
+fails (a push never received, a write not stored) fails the command instead
+of reporting a figure such as 0 pushes/s.
 """
 
 from __future__ import annotations
@@ -10,15 +13,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flowthings.local.testing import LocalPlatform
+
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest.importorskip("uvicorn")
-pytest.importorskip("eventlet")
-pytest.importorskip("gevent")
 
 EXPECTED_ROWS = [
     "api.flow.read(id)",
@@ -61,6 +65,12 @@ TARGETS = {
 }
 
 
+def _number(cell: str) -> float:
+    """The number of a table cell such as ``"1,234 pushes/s"`` (``nan`` for ``n/a``)."""
+    value = cell.split()[0].replace(",", "")
+    return float("nan") if value == "n/a" else float(value)
+
+
 def _table(text: str) -> dict[str, list[str]]:
     rows = {}
     for line in text.splitlines():
@@ -82,6 +92,9 @@ def test_quick_benchmarks_print_and_write_every_row(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    # progress on stderr while it runs (it takes tens of seconds), the table on stdout
+    assert "running websocket ..." in done.stderr
+    assert "running" not in done.stdout
     written = output.read_text(encoding="utf-8")
     assert "| Group | Benchmark | N |" in done.stdout
     assert written.strip() in done.stdout
@@ -94,10 +107,54 @@ def test_quick_benchmarks_print_and_write_every_row(tmp_path: Path) -> None:
         assert group, name
         assert baseline_is, name
         assert int(n) > 0, name
-        assert float(ratio) >= 0, name  # numeric
-        assert measured != "n/a", name
-        assert baseline != "n/a", name
+        # a figure of 0 (0 pushes/s: nothing received) or n/a is a failed run, not a result
+        assert 0 < float(ratio) < float("inf"), name
+        assert _number(measured) > 0, name
+        assert _number(baseline) > 0, name
         assert target == TARGETS.get(name, ""), name
         assert passed in (("pass", "FAIL") if target else ("",)), name
     # the committed full results are never overwritten by a test run
     assert (results.read_bytes() if results.exists() else None) == before
+
+
+def test_missed_pushes_fail_the_benchmark_instead_of_a_zero_rate(
+    flowthings_platform: LocalPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import bench_websocket
+    from benchmarks._harness import CheckFailed, Settings
+
+    real_push = bench_websocket._Counter.push
+
+    def lossy_push(self: bench_websocket._Counter, drop: Any) -> None:
+        elems = drop.get("elems", {})
+        i = elems.get("i")
+        if (i.get("value") if isinstance(i, dict) else i) == 3:
+            return  # the subscriber never sees drop 3
+        real_push(self, drop)
+
+    monkeypatch.setattr(bench_websocket._Counter, "push", lossy_push)
+    monkeypatch.setattr(bench_websocket, "PUSH_WAIT", 1.0)
+    settings = replace(Settings.make(quick=True), ws_drops=10, ws_latency_samples=2)
+    with pytest.raises(CheckFailed, match=r"subscriber received 9 of 10 pushes"):
+        bench_websocket.rows(settings, flowthings_platform)
+
+
+def test_a_failed_check_exits_1_without_a_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import run
+    from benchmarks._harness import CheckFailed
+
+    def failing(*args: object, **kwargs: object) -> list[object]:
+        raise CheckFailed("SDK subscriber received 0 of 150 pushes within 60.0 s")
+
+    monkeypatch.setattr(run, "run_sections", failing)
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["--quick", "--output", "-"])
+    assert exit_info.value.code == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith(
+        "error: a benchmark's correctness check failed: "
+        "SDK subscriber received 0 of 150 pushes within 60.0 s\n"
+    )
