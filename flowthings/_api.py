@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._config import DEFAULT, DefaultType, Token, defaults, resolve
+from ._config import DEFAULT, DefaultType, Token, defaults, resolve, split_host_urls
 from ._context import ApiOptions, ServiceContext
 from ._modify import Params
 from ._transport import Transport
@@ -59,8 +59,11 @@ class API:
         async_lib: `eventlet` or `gevent`, for `async_()` and `lazy()`.
         secure: `False` uses http:// and ws:// instead of https:// and wss://.
         params: Query parameters sent with every request (per-call ones win).
-        host: REST host, optionally with a port.
-        ws_host: WebSocket session host, optionally with a port.
+        host: REST host, optionally with a port (`'127.0.0.1:8080'`), or a
+            URL (`'http://127.0.0.1:8080'`) whose scheme sets `secure`.
+        ws_host: WebSocket session host, optionally with a port (or a URL,
+            as for `host`). Left at `DEFAULT` while `host` is given, it
+            follows `host`.
         version: Platform API version (URL segment `/v{version}`).
         timeout: Seconds (or an `httpx.Timeout`); timeouts are always on.
         max_retries: Retries of idempotent requests, and of any request that
@@ -86,6 +89,7 @@ class API:
         retry_post: bool = False,
         http_client: httpx.Client | None = None,
     ) -> None:
+        host, ws_host, secure = split_host_urls(host, ws_host, secure)
         if isinstance(params, Params):
             params = params.to_dict()
         if max_retries is not DEFAULT and (isinstance(max_retries, bool) or max_retries < 0):

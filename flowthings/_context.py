@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ._config import DefaultType, Token, defaults, resolve
+from ._config import DefaultType, Token, defaults, resolve, ws_host_now
 from ._errors import FlowThingsError
 from ._transport import RetryPolicy, Transport
 
@@ -87,7 +87,7 @@ class ServiceContext:
     def ws_url(self, path: str, websocket: bool = False) -> str:
         """Absolute URL of `path` on the WebSocket host (no version, no account)."""
         options = self.options
-        return f"{options.scheme(websocket)}://{resolve(options.ws_host, 'ws_host')}{path}"
+        return f"{options.scheme(websocket)}://{ws_host_now(options.host, options.ws_host)}{path}"
 
     def merged_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """`defaults.params` / `API(params=...)` overridden by the call's params."""

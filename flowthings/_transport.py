@@ -223,7 +223,7 @@ class Transport:
                     attempt += 1
                     self._sleep_before_retry(method, log_path, attempt, policy, None, exc)
                     continue
-                raise _connection_error(exc, creds, method, log_path) from exc
+                raise _connection_error(exc, creds, method, log_path, target) from exc
             except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
                 message = f"{type(exc).__name__}: {exc}"
                 raise FlowThingsServerError(
@@ -314,11 +314,44 @@ def _sleep(seconds: float) -> None:
 
 
 def _connection_error(
-    exc: httpx.TransportError, creds: Token, method: str, log_path: str
+    exc: httpx.TransportError, creds: Token, method: str, log_path: str, url: httpx.URL
 ) -> FlowThingsConnectionError:
     cls = FlowThingsTimeout if isinstance(exc, httpx.TimeoutException) else FlowThingsConnectionError
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # the full URL (credentials travel in headers, never in it) and what to check
+    message = f"{detail}, requesting {url}{_connection_hint(exc, url)}"
     return cls(errors=[message], creds=creds, method=method, path=log_path)
+
+
+_TLS_ON_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
+_UNRESOLVED = (
+    "Name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "Temporary failure in name resolution",
+    "No address associated with hostname",
+)
+
+
+def _connection_hint(exc: httpx.TransportError, url: httpx.URL) -> str:
+    """The likely cause of a connection failure, and what to change (or "")."""
+    text = str(exc)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    where = f"{url.host}:{port}"
+    if url.scheme == "https" and any(s in text for s in _TLS_ON_PLAIN_HTTP):
+        return (
+            f" -- the server at {where} answered TLS with plain HTTP: for a plain-HTTP "
+            "server such as the local platform pass secure=False (or host='http://...')"
+        )
+    if isinstance(exc, httpx.ConnectError) and any(s in text for s in _UNRESOLVED):
+        return f" -- the host name {url.host!r} does not resolve: check host="
+    if isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+        return (
+            f" -- nothing is listening on {where}: is the platform running there "
+            f"(e.g. python -m flowthings.local serve --port {port}), and are host= "
+            "and secure= right?"
+        )
+    return ""
 
 
 def _parse_envelope(
