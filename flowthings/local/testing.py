@@ -151,8 +151,7 @@ def _refuse_green_threads() -> None:
             "server thread would be a greenlet blocked in asyncio and never answer. Start "
             "the platform in another process instead: python -m flowthings.local serve "
             "--port 8080 --account alice --token <token>, then "
-            "API(Token('alice', '<token>'), secure=False, host='127.0.0.1:8080', "
-            "ws_host='127.0.0.1:8080')"
+            "API(Token('alice', '<token>'), host='http://127.0.0.1:8080')"
         )
 
 
