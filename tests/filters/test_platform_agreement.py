@@ -14,10 +14,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flowthings._filters import EXISTS, Filter, mem
+from flowthings.local import _filter_lang as filter_lang
 
 from .test_compile import CASES
-
-filter_lang = pytest.importorskip("flowthings.local._filter_lang")
 
 # the local platform has no ZIP table, so ZIP points are refused there
 _PARSEABLE = [case for case in CASES if "ZIP=" not in str(case.values[1])]

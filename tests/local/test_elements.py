@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import pytest
@@ -185,7 +186,7 @@ def test_every_drop_read_renders_by_version_and_hints(client: Client) -> None:
 
 
 def test_track_output_is_unwrapped_by_hints(client: Client) -> None:
-    pytest.importorskip("py_mini_racer")
+    assert importlib.util.find_spec("py_mini_racer"), "in the dev extra: install it, not skip"
     a = client.account
     src = client.body("POST", "/flow", {"path": f"/{a}/src"})
     dst = client.body("POST", "/flow", {"path": f"/{a}/dst"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -225,7 +226,7 @@ def test_has_lone_surrogate(text: str, expected: bool) -> None:
 
 
 def test_simulate_result_with_lone_surrogate_is_a_failed_run(client: Client) -> None:
-    pytest.importorskip("py_mini_racer")
+    assert importlib.util.find_spec("py_mini_racer"), "in the dev extra: install it, not skip"
     js = "function (d) { d.elems.s = '\\ud800'; return d; }"
     env = _envelope(
         client("POST", "/track/simulate", json.dumps({"drop": {"elems": {}}, "js": js}).encode()),

@@ -351,8 +351,6 @@ def test_view_exposes_model_and_untyped_service(api: API) -> None:
 
 
 def test_services_expose_typed_views(api: API) -> None:
-    if not hasattr(api.flow, "typed"):
-        pytest.skip("the services' .typed properties have not landed yet")
     expected = {
         "flow": Flow,
         "track": Track,
