@@ -64,7 +64,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from flowthings.local._filter_eval import MISSING, is_number, resolve
-from flowthings.local._filter_lang import CompiledFilter, parse_filter
+from flowthings.local._filter_lang import CompiledFilter, FilterSyntaxError, parse_filter
 
 __all__ = ["DATE_SELECTORS", "OUTPUT_OPERATORS", "AggregationError", "aggregate"]
 
@@ -154,7 +154,7 @@ def _compile(text: object, where: str) -> CompiledFilter:
         raise AggregationError(f"{where} must be a filter string")
     try:
         return parse_filter(text)
-    except ValueError as exc:
+    except FilterSyntaxError as exc:  # only the text's fault is a 400; a bug stays a 500
         raise AggregationError(f"invalid {where}: {exc}") from exc
 
 

@@ -67,7 +67,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from flowthings.local._elements import render_elems
-from flowthings.local._filter_lang import parse_filter
+from flowthings.local._filter_lang import FilterSyntaxError, parse_filter
 from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
 from flowthings.local._track_js import (
     MAX_LOG,
@@ -174,7 +174,7 @@ def apply_track(
     if text not in (None, ""):
         try:
             compiled = parse_filter(text)
-        except ValueError as exc:
+        except FilterSyntaxError as exc:  # only the text's fault; a bug propagates
             raise TrackError(f"invalid track filter: {exc}") from exc
         if not compiled.matches(drop, now_ms=now_ms, drop=True):
             return None
