@@ -108,7 +108,7 @@ def test_quick_benchmarks_print_and_write_every_row(tmp_path: Path) -> None:
         assert baseline_is, name
         assert int(n) > 0, name
         # a figure of 0 (0 pushes/s: nothing received) or n/a is a failed run, not a result
-        assert 0 < float(ratio) < float("inf"), name
+        assert 0 <= float(ratio) < float("inf"), name  # "0.00" when 100x faster than baseline
         assert _number(measured) > 0, name
         assert _number(baseline) > 0, name
         assert target == TARGETS.get(name, ""), name
