@@ -112,7 +112,7 @@ def _pair_tokens(argv: Sequence[str]) -> list[tuple[str, str | None]]:
         elif name == "--token" and pairs and pairs[-1][1] is None:
             pairs[-1] = (pairs[-1][0], value)
         elif name == "--token":
-            raise SystemExit("--token must follow an --account")
+            raise SystemExit("error: --token must follow an --account")
     return pairs
 
 

@@ -105,7 +105,7 @@ def test_serve_rejects_token_mismatch(tmp_path: object) -> None:
 def test_plugin_module_imports_nothing_heavy() -> None:
     code = (
         "import sys, flowthings.local, flowthings.local.testing as t\n"
-        "heavy = [m for m in ('starlette', 'uvicorn', 'lark', 'sqlite3', 'websockets')"
+        "heavy = [m for m in ('starlette', 'uvicorn', 'lark', 'sqlite3', 'websockets', 'pytest')"
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "assert callable(t.local_platform) and t.flowthings_api\n"
