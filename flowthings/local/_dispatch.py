@@ -80,7 +80,7 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             rid = o.get(member)
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
-                if ref is not None and platform.can_read(p, account, ref):
+                if ref is not None and platform.can_read(p, account, ref, kind):
                     presented = _present(platform, p, kind, ref, Query())
                     # a reference is incidental data that callers log and cache:
                     # the master token is only ever shown by reading the identity

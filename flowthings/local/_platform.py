@@ -85,11 +85,13 @@ class Credentials:
     token: str
 
 
-def object_paths(obj: Obj) -> list[str]:
-    """The flow paths an object lives at (``path``, or a track's/task's ``source`` and
-    ``destination``); empty for account-level objects (tokens, shares, groups, ...)."""
+def object_paths(obj: Obj, kind: str) -> list[str]:
+    """The flow paths an object of ``kind`` lives at: the values of the kind's
+    ``path_members`` (a flow's/device's ``path``, a track's/task's ``source``
+    and ``destination``); empty for account-scoped kinds (tokens, shares,
+    groups, identities) and drops, whatever members their body holds."""
     out: list[str] = []
-    for member in ("path", "source", "destination"):
+    for member in KINDS[kind].path_members:
         value = obj.get(member)
         for x in value if isinstance(value, list) else [value]:
             if isinstance(x, str) and x.startswith("/"):
@@ -187,16 +189,23 @@ class Platform(DropOperations):
         """
         return can(self.store, p, action, account, path)
 
-    def can_read(self, p: Principal, account: str, obj: Obj) -> bool:
-        """Whether ``p`` may read ``obj``: any of its paths is readable."""
-        if p.token is not None and obj.get("id") == p.token_id:
+    def can_read(self, p: Principal, account: str, obj: Obj, kind: str) -> bool:
+        """Whether ``p`` may read ``obj`` (of ``kind``): any of its paths is readable.
+
+        The paths are those of :func:`object_paths` — decided by the kind,
+        never by which members the stored body happens to carry.
+        """
+        if kind == "token" and p.token is not None and obj.get("id") == p.token_id:
             return True
-        paths: list[str | None] = [*object_paths(obj)] or [None]
+        paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         return any(self.can(p, "read", account, x) for x in paths)
 
-    def authorize_write(self, p: Principal, account: str, obj: Obj) -> None:
-        """Raise a 403 unless ``p`` may write every path of ``obj``."""
-        paths: list[str | None] = [*object_paths(obj)] or [None]
+    def authorize_write(self, p: Principal, account: str, obj: Obj, kind: str) -> None:
+        """Raise a 403 unless ``p`` may write every path of ``obj`` (of ``kind``).
+
+        Account-scoped kinds have no path: only the owner's master token writes them.
+        """
+        paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         for x in paths:
             self.authorize(p, "write", account, x)
 
@@ -249,7 +258,7 @@ class Platform(DropOperations):
             raise forbidden("Identities cannot be created through this API.")
         obj = {**kind.defaults, **clean_input(kind, body)}
         self.authorize(p, "access", account)
-        self.authorize_write(p, account, obj)
+        self.authorize_write(p, account, obj, segment)
         validate(kind, obj, account)
         if segment in ("token", "share"):  # checked by validate(): only normalise
             which: Literal["token", "share"] = "token" if segment == "token" else "share"
@@ -301,7 +310,7 @@ class Platform(DropOperations):
         """Read one object by id (404 if absent or in another account)."""
         self.authorize(p, "access", account)
         obj = self._get(account, segment, oid)
-        if not self.can_read(p, account, obj):
+        if not self.can_read(p, account, obj, segment):
             raise forbidden()
         return obj
 
@@ -312,7 +321,7 @@ class Platform(DropOperations):
         objs = (
             o
             for o in self.store.scan(account, segment, newest_first=newest)
-            if self.can_read(p, account, o)
+            if self.can_read(p, account, o, segment)
         )
         return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
 
@@ -322,14 +331,15 @@ class Platform(DropOperations):
             raise bad_request("The request body must be a JSON array of ids.")
         self.authorize(p, "access", account)
         found = self.store.get_many(account, segment, ids)
-        return {i: o for i, o in found.items() if self.can_read(p, account, o)}
+        return {i: o for i, o in found.items() if self.can_read(p, account, o, segment)}
 
     def _merge(self, p: Principal, account: str, kind: Kind, old: Obj, changes: Any) -> Obj:
         if kind.immutable:
             raise method_not_allowed()
         new = {**old, **clean_input(kind, changes)}
-        self.authorize_write(p, account, old)
-        self.authorize_write(p, account, new)
+        if kind.name != "drop":  # drops are authorized on their flow (drop_write) by the caller
+            self.authorize_write(p, account, old, kind.name)
+            self.authorize_write(p, account, new, kind.name)
         validate(kind, new, account)
         new["lastEditDate"] = _ids.now_ms()
         new["lastEditorId"] = p.identity_id
@@ -365,7 +375,7 @@ class Platform(DropOperations):
             raise forbidden("Identities cannot be deleted through this API.")
         with self.store.transaction():
             obj = self._get(account, segment, oid)
-            self.authorize_write(p, account, obj)
+            self.authorize_write(p, account, obj, segment)
             if segment == "flow":
                 self.store.delete_drops(oid)
             if segment == "device" and obj.get("tokenId"):

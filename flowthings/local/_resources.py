@@ -53,6 +53,11 @@ class Kind:
     immutable: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
     validate: Validator | None = None
+    path_members: tuple[str, ...] = ()
+    """The members holding the flow paths an object lives at; the ONLY ones
+    authorization looks at. Empty for account-scoped kinds (tokens, shares,
+    groups, identities: the owner's only, whatever their body holds) and for
+    drops (authorized by their flow, never by their own members)."""
 
 
 def check_path(value: Any, account: str, member: str = "path") -> list[str]:
@@ -230,20 +235,40 @@ def _v_share(obj: dict[str, Any], account: str) -> list[str]:
 
 _TASK_RO = frozenset({"reportFlowId", "reportPath", "status", "lastRun", "nextRun", "runCt"})
 _TASK_DEFAULTS = {"periodicity": DEFAULT_PERIODICITY}
+# a drop's place is derived from its flow: never writable (item 7 of issue 14)
+_DROP_RO = frozenset({"flowId", "version", "path"})
 
 #: Every kind, keyed by its URL segment.
 KINDS: dict[str, Kind] = {
-    "flow": Kind("flow", defaults={"capacity": DEFAULT_CAPACITY}, validate=_v_flow),
-    "drop": Kind("drop", frozenset({"flowId", "version"}), validate=_v_drop),
-    "track": Kind("track", validate=_v_track),
+    "flow": Kind(
+        "flow",
+        defaults={"capacity": DEFAULT_CAPACITY},
+        validate=_v_flow,
+        path_members=("path",),
+    ),
+    "drop": Kind("drop", _DROP_RO, validate=_v_drop),
+    "track": Kind("track", validate=_v_track, path_members=("source", "destination")),
     "group": Kind("group", validate=_v_group),
     "identity": Kind(
         "identity", frozenset({"name", "groupIds", "shares", "masterToken"}), validate=_v_identity
     ),
-    "device": Kind("device", frozenset({"tokenId", "timeSinceLastSeen"}), validate=_v_device),
-    "api-task": Kind("api-task", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_api_task),
-    "mqtt": Kind("mqtt", _TASK_RO, validate=_v_mqtt),
-    "rss": Kind("rss", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_rss),
+    "device": Kind(
+        "device",
+        frozenset({"tokenId", "timeSinceLastSeen"}),
+        validate=_v_device,
+        path_members=("path",),
+    ),
+    "api-task": Kind(
+        "api-task",
+        _TASK_RO,
+        defaults=_TASK_DEFAULTS,
+        validate=_v_api_task,
+        path_members=("destination",),
+    ),
+    "mqtt": Kind("mqtt", _TASK_RO, validate=_v_mqtt, path_members=("source", "destination")),
+    "rss": Kind(
+        "rss", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_rss, path_members=("destination",)
+    ),
     "token": Kind(
         "token", frozenset({"tokenString", "issuedBy", "expiresInMs"}), True, validate=_v_token
     ),
