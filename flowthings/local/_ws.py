@@ -83,6 +83,7 @@ from ._envelope import PlatformError, bad_request, envelope, not_found
 from ._platform import Platform
 from ._pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
 from ._query import render_drop
+from ._validate import parse_document
 
 __all__ = ["SessionStore", "WebSocketSettings", "hub_for", "websocket_routes"]
 
@@ -305,9 +306,9 @@ class _Connection:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                text = message.get("text")
-                if text is None and message.get("bytes") is not None:
-                    text = message["bytes"].decode("utf-8", "replace")
+                text: str | bytes | None = message.get("text")
+                if text is None:
+                    text = message.get("bytes")
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
@@ -317,13 +318,11 @@ class _Connection:
                 if reply is not None:
                     self.outbox.put(json.dumps(reply))
 
-    async def _handle(self, text: str) -> dict[str, Any] | None:
+    async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
         try:
-            try:
-                msg = json.loads(text)
-            except ValueError:
-                raise bad_request("Frame is not valid JSON.") from None
+            # the REST body check, so a frame's value is refused exactly as a body would be
+            msg = parse_document(text, "The frame")
             if not isinstance(msg, dict):
                 raise bad_request("Frame must be a JSON object.")
             msg_id = msg.get("msgId")

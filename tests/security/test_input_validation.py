@@ -1,0 +1,160 @@
+"""Issue 14 item 3: one validation for every way in (REST, WebSocket, MPUT, tracks).
+
+Bad input is a 400 whatever the transport, and nothing stored can make a
+later read fail.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from flowthings.local._envelope import MAX_DEPTH, PlatformError
+from flowthings.local._validate import MAX_DOCUMENT, parse_document, validate_document
+
+from .conftest import World
+
+
+def _nested(depth: int) -> Any:
+    v: Any = 1
+    for _ in range(depth):
+        v = [v]
+    return v
+
+
+# raw JSON text of a drop value that must be refused, spliced into frames/bodies
+BAD_VALUES = {
+    "nan": '{"elems": {"x": NaN}}',
+    "infinity": '{"elems": {"x": Infinity}}',
+    "minus-infinity": '{"elems": {"x": -Infinity}}',
+    "float-overflow": '{"elems": {"x": 1e400}}',
+    "lone-surrogate": '{"elems": {"x": "\\ud800"}}',
+    "lone-surrogate-key": '{"elems": {"\\udfff": 1}}',
+    "too-deep": json.dumps({"elems": {"x": _nested(MAX_DEPTH)}}),
+    "huge-int": '{"elems": {"x": ' + "9" * 4301 + "}}",
+    "oversize": json.dumps({"elems": {"x": "a" * (MAX_DOCUMENT + 10)}}),
+}
+
+
+def _reads_still_work(w: World) -> None:
+    fid = w.flows["shared"]["id"]
+    assert w.alice.call("GET", f"/drop/{fid}").status == 200
+    assert w.alice.call("GET", "/flow", params={"limit": 1000}).status == 200
+    assert w.alice.call("GET", "/track").status == 200
+
+
+@pytest.mark.parametrize("name", sorted(BAD_VALUES))
+def test_ws_create_drop_refuses_what_rest_refuses(w: World, name: str) -> None:
+    fid = w.flows["shared"]["id"]
+    raw = BAD_VALUES[name]
+    assert w.alice.call("POST", f"/drop/{fid}", raw=raw.encode()).status == 400
+    ws = w.alice.socket()
+    try:
+        frame = (
+            '{"msgId": "c", "type": "create", "object": "drop", '
+            f'"flowId": "{fid}", "value": {raw}}}'
+        )
+        reply = ws.request(frame)
+        assert reply["head"]["status"] == 400, reply
+        # the connection lives on
+        ok = ws.request({"type": "findmany", "object": "drop", "flowId": fid}, "f")
+        assert ok["head"]["status"] == 200
+        assert ok["body"] == []
+    finally:
+        ws.close()
+    _reads_still_work(w)
+
+
+@pytest.mark.parametrize("name", ["nan", "lone-surrogate", "too-deep", "huge-int"])
+def test_ws_update_and_flow_create_refuse_bad_values(w: World, name: str) -> None:
+    fid = w.flows["shared"]["id"]
+    drop = w.alice.ok("POST", f"/drop/{fid}", {"elems": {"x": 1}})
+    raw = BAD_VALUES[name]
+    ws = w.alice.socket()
+    try:
+        update = (
+            '{"msgId": "u", "type": "update", "object": "drop", '
+            f'"flowId": "{fid}", "id": "{drop["id"]}", "value": {raw}}}'
+        )
+        assert ws.request(update)["head"]["status"] == 400
+        flow_value = raw.replace('{"elems": ', f'{{"path": "{w.path("bad")}", "meta": ', 1)
+        create = f'{{"msgId": "c", "type": "create", "object": "flow", "value": {flow_value}}}'
+        assert ws.request(create)["head"]["status"] == 400
+        track_value = raw.replace('{"elems": ', f'{{"source": "{w.path("shared")}", "m": ', 1)
+        create = f'{{"msgId": "t", "type": "create", "object": "track", "value": {track_value}}}'
+        assert ws.request(create)["head"]["status"] == 400
+    finally:
+        ws.close()
+    _reads_still_work(w)
+    assert w.alice.ok("GET", f"/drop/{fid}/{drop['id']}")["elems"]["x"] == {
+        "type": "integer",
+        "value": 1,
+    }
+
+
+@pytest.mark.parametrize("name", ["nan", "lone-surrogate", "too-deep", "huge-int"])
+def test_mput_refuses_bad_values(w: World, name: str) -> None:
+    fid = w.flows["shared"]["id"]
+    drop = w.alice.ok("POST", f"/drop/{fid}", {"elems": {"x": 1}})
+    raw = '{"' + drop["id"] + '": ' + BAD_VALUES[name] + "}"
+    assert w.alice.call("MPUT", f"/drop/{fid}", raw=raw.encode()).status == 400
+    raw = '{"' + w.flows["shared"]["id"] + '": ' + BAD_VALUES[name] + "}"
+    assert w.alice.call("MPUT", "/flow", raw=raw.encode()).status == 400
+    _reads_still_work(w)
+
+
+def test_ws_frame_that_is_not_utf8_or_not_json_is_a_400(w: World) -> None:
+    ws = w.alice.socket()
+    try:
+        ws.ws.send_binary(b'{"type": "heartbeat", "x": "\xff"}')
+        assert ws.recv()["head"]["status"] == 400
+        ws.send('{"type": "find", ')
+        assert ws.recv()["head"]["status"] == 400
+        ws.send('{"msgId": NaN, "type": "findmany", "object": "flow"}')
+        reply = ws.recv()
+        assert reply["head"]["status"] == 400
+        assert reply["head"]["msgId"] is None
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(float("nan"), id="nan"),
+        pytest.param(float("inf"), id="inf"),
+        pytest.param({"a": "\ud800"}, id="surrogate"),
+        pytest.param({"\udc00": 1}, id="surrogate-key"),
+        pytest.param({1: 1}, id="int-key"),
+        pytest.param({"a": (1, 2)}, id="tuple"),
+        pytest.param({"a": object()}, id="object"),
+        pytest.param(_nested(MAX_DEPTH + 1), id="deep"),
+        pytest.param(10**4301, id="huge-int"),
+        pytest.param(["\x00" * (MAX_DOCUMENT // 4)], id="oversize-escaped"),
+    ],
+)
+def test_validate_document_refuses_with_a_400(value: Any) -> None:
+    with pytest.raises(PlatformError) as info:
+        validate_document(value, "The track's drop")
+    assert info.value.status == 400
+    assert info.value.errors[0].startswith("The track's drop ")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"elems": {"x": 1.5, "y": "é\U0001f600", "z": [None, True, -(10**4000)]}},
+        _nested(MAX_DEPTH - 1),
+        ["a" * (MAX_DOCUMENT - 10)],
+    ],
+)
+def test_validate_document_accepts_storable_documents(value: Any) -> None:
+    validate_document(value)
+    assert parse_document(json.dumps(value, ensure_ascii=False)) == value
+
+
+@pytest.fixture
+def w(world: World) -> World:
+    return world
