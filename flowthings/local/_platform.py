@@ -23,6 +23,10 @@ Contracts:
   (or to a group of the sharer's account it is a member of) allow on each
   path, and ``X-Auth-Account`` naming an account that shares nothing with
   it is a 403.
+* :attr:`Platform.object_listeners` — ``callback(account, kind, old, new)``
+  after an object is updated or deleted (``new=None``), under the store
+  lock; the WebSocket hub uses it to end subscriptions of deleted flows and
+  re-check them when a flow moves or a token/share/group changes.
 * :attr:`Platform.drop_listeners` — ``callback(account, flow, drop)`` run
   synchronously after each committed drop *creation* (REST, WebSocket or a
   track; also for ``capacity: 0`` flows, whose drops are not stored), in
@@ -51,7 +55,7 @@ deleting a device deletes its token (its flows stay). Token and share
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -69,7 +73,20 @@ from ._tracks import JsSandbox
 if TYPE_CHECKING:
     from ._dispatch import Handler
 
-__all__ = ["Action", "Credentials", "DropListener", "Obj", "Platform", "Principal", "object_paths"]
+ObjectListener = Callable[[str, str, Obj, "Obj | None"], None]
+"""``callback(account, kind, old, new)`` after an object was updated (``new``)
+or deleted (``new`` is ``None``); run under the store lock."""
+
+__all__ = [
+    "Action",
+    "Credentials",
+    "DropListener",
+    "Obj",
+    "ObjectListener",
+    "Platform",
+    "Principal",
+    "object_paths",
+]
 
 log = logging.getLogger("flowthings.local")
 
@@ -116,6 +133,7 @@ class Platform(DropOperations):
         self.store = Store(db)
         self.js = JsSandbox()
         self.drop_listeners: list[DropListener] = []
+        self.object_listeners: list[ObjectListener] = []
         self.extensions: dict[str, Handler] = dict(EXTENSIONS)
 
     def close(self) -> None:
@@ -358,7 +376,18 @@ class Platform(DropOperations):
                     raise bad_request(f"A flow with path '{new['path']}' already exists.")
                 self.store.repath_drops(oid, new["path"])
             self.store.replace(new)
+            self._object_changed(account, segment, old, new)
         return new
+
+    def _object_changed(self, account: str, kind: str, old: Obj, new: Obj | None) -> None:
+        """Tell the object listeners (under the store lock: same lock order as drop
+        listeners, so a listener may take its own lock and call back into the core)."""
+        with self.store.lock:
+            for listener in list(self.object_listeners):
+                try:
+                    listener(account, kind, old, new)
+                except Exception:
+                    log.exception("object listener %r failed", listener)
 
     def update_many(self, p: Principal, account: str, segment: str, body: Any) -> dict[str, Obj]:
         """Apply ``{id: changes}`` atomically: any failure changes nothing."""
@@ -381,6 +410,9 @@ class Platform(DropOperations):
             if segment == "device" and obj.get("tokenId"):
                 self.store.delete(obj["tokenId"])
             self.store.delete(oid)
+            self._object_changed(account, segment, obj, None)
+            if segment == "device" and obj.get("tokenId"):
+                self._object_changed(account, "token", {"id": obj["tokenId"]}, None)
         return obj
 
     @contextmanager
