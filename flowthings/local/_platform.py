@@ -293,6 +293,9 @@ class Platform(DropOperations):
                     obj["tokenString"] = _ids.new_token_string()
             elif segment in ("api-task", "mqtt", "rss"):
                 report = f"/{account}/:reports/{obj['id']}-report"
+                # the report flow is created on the caller's behalf: it needs the
+                # same right as creating that flow directly (owner, or a share on it)
+                self.authorize(p, "write", account, report)
                 flow = self._insert_flow(p, account, {"path": report, "capacity": 1000})
                 obj.update(status="OK", reportFlowId=flow["id"], reportPath=report)
                 if segment != "mqtt":

@@ -109,3 +109,25 @@ def test_decoy_path_on_task_does_not_count(w: World) -> None:
 @pytest.fixture
 def w(world: World) -> World:
     return world
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("api-task", {"js": "1"}),
+        ("rss", {"url": "http://x.test/feed"}),
+        ("mqtt", {"uri": "tcp://x.test", "topic": "t"}),
+    ],
+)
+def test_tasks_cannot_create_report_flows_outside_the_share(
+    w: World, kind: str, extra: dict[str, Any]
+) -> None:
+    # a task creates its report flow under /{account}/:reports: a write share
+    # on one flow does not cover that
+    before = {f["id"] for f in w.alice.ok("GET", "/flow", params={"limit": 1000})}
+    body = {"destination": w.path("shared"), **extra}
+    r = w.bob.call("POST", f"/{kind}", body, account=w.alice.account)
+    assert r.status == 403
+    after = {f["id"] for f in w.alice.ok("GET", "/flow", params={"limit": 1000})}
+    assert after == before
+    assert w.alice.ok("POST", f"/{kind}", body)["reportPath"].startswith(f"/{w.alice.account}/")
