@@ -10,11 +10,12 @@ import json
 from typing import Any
 
 import pytest
+import websocket
 
 from flowthings.local._envelope import MAX_DEPTH, PlatformError
 from flowthings.local._validate import MAX_DOCUMENT, parse_document, validate_document
 
-from .conftest import World
+from .conftest import Socket, World
 
 
 def _nested(depth: int) -> Any:
@@ -158,3 +159,22 @@ def test_validate_document_accepts_storable_documents(value: Any) -> None:
 @pytest.fixture
 def w(world: World) -> World:
     return world
+
+
+def _send_then_recv(ws: Socket, text: str) -> None:
+    ws.send(text)
+    ws.recv()
+
+
+def test_a_giant_ws_frame_closes_only_that_socket(w: World) -> None:
+    ws = w.alice.socket()
+    other = w.alice.socket()
+    try:
+        gone = (OSError, websocket.WebSocketException)
+        with pytest.raises(gone):  # the server closes (1009) while or after it is sent
+            _send_then_recv(ws, '{"type": "heartbeat", "x": "' + "a" * (2 * MAX_DOCUMENT) + '"}')
+        reply = other.request({"type": "findmany", "object": "flow"})
+        assert reply["head"]["status"] == 200
+    finally:
+        ws.close()
+        other.close()
