@@ -178,3 +178,23 @@ def test_a_giant_ws_frame_closes_only_that_socket(w: World) -> None:
     finally:
         ws.close()
         other.close()
+
+
+@pytest.mark.parametrize(
+    "elems",
+    [
+        pytest.param({"x": float("nan")}, id="nan"),
+        pytest.param({"x": "\udc00"}, id="surrogate"),
+        pytest.param({"x": _nested(MAX_DEPTH)}, id="deep"),
+    ],
+)
+def test_track_output_goes_through_the_same_check(w: World, elems: dict[str, Any]) -> None:
+    # what a track produces is written with write_drop(tracked=True): same validator
+    platform = w.lp.platform
+    flow = w.flows["shared"]
+    with pytest.raises(PlatformError) as info:
+        platform.write_drop(w.alice.account, flow, {"elems": elems}, "i0", tracked=True)
+    assert info.value.status == 400
+    assert info.value.errors[0].startswith("The track's drop ")
+    _reads_still_work(w)
+    assert w.alice.ok("GET", f"/drop/{flow['id']}") == []
