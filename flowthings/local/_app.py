@@ -94,16 +94,23 @@ async def _read_body(request: Request) -> Any:
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
-    """Whether ``call`` may run for long (track JavaScript, an aggregation).
+    """Whether ``call`` may run for long (track JavaScript, an aggregation, a scan).
 
     A drop write runs track JS only when the account has tracks; without any,
     it is as short as any other write and stays on the event loop (a thread
     hop costs more than the write itself). A track created meanwhile at worst
-    runs one write's tracks on the loop.
+    runs one write's tracks on the loop. ``MGET``/``MPUT`` (many objects, or
+    a find per flow) and finds that evaluate a ``filter`` or ``sort`` on
+    every object leave the loop too, so one tenant's big query cannot stall
+    the others' requests (the GIL is handed back every few milliseconds).
     """
+    seg = call.segments
+    if call.method in ("MGET", "MPUT"):
+        return True
+    if call.method == "GET":
+        return bool(seg) and len(seg) <= 2 and any(k in call.params for k in ("filter", "sort"))
     if call.method != "POST":
         return False
-    seg = call.segments
     if seg[:2] == ["track", "simulate"]:
         return True
     if seg[:1] != ["drop"]:
