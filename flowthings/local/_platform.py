@@ -66,7 +66,7 @@ from ._envelope import bad_request, forbidden, method_not_allowed, not_found
 from ._permissions import validate_paths
 from ._platform_drops import DropListener, DropOperations, Obj
 from ._query import Query, run_query
-from ._resources import KINDS, Kind, check_path, clean_input, validate
+from ._resources import KINDS, Kind, check_many, check_path, clean_input, validate
 from ._store import AccountRow, Store
 from ._tracks import JsSandbox
 
@@ -396,8 +396,7 @@ class Platform(DropOperations):
         """Apply ``{id: changes}`` atomically: any failure changes nothing."""
         if KINDS[segment].immutable:
             raise method_not_allowed()
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object of id -> changes.")
+        body = check_many(body)
         with self.store.transaction():
             return {oid: self.update(p, account, segment, oid, ch) for oid, ch in body.items()}
 

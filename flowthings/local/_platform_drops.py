@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import _ids
 from ._envelope import bad_request, not_found
 from ._query import Query, compile_filter, run_query
-from ._resources import KINDS, Kind, clean_input, validate
+from ._resources import KINDS, Kind, check_many, clean_input, validate
 from ._track_routing import route_drop
 from ._validate import validate_document
 
@@ -177,8 +177,7 @@ class DropOperations:
 
     def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
         """Apply ``{dropId: changes}`` atomically."""
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object of id -> changes.")
+        body = check_many(body)
         with self.store.transaction():
             return {i: self.update_drop(p, account, flow, i, ch) for i, ch in body.items()}
 

@@ -31,9 +31,12 @@ from ._envelope import bad_request
 from ._filter_eval import is_number
 from ._permissions import BAD_PATH_CHARS, FLAGS, PermissionsError, validate_paths
 
-__all__ = ["KINDS", "SEGMENTS", "Kind", "check_path", "clean_input"]
+__all__ = ["KINDS", "MAX_MPUT", "SEGMENTS", "Kind", "check_many", "check_path", "clean_input"]
 
 MAX_PATH = 128
+MAX_MPUT = 1000
+"""Most objects one ``MPUT`` may update: it is one transaction holding the
+store lock, during which every other tenant's request waits."""
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 1000
 MIN_PERIODICITY = 60_000
@@ -282,6 +285,16 @@ def clean_input(kind: Kind, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return {k: v for k, v in body.items() if k not in COMMON_RO and k not in kind.read_only}
+
+
+def check_many(body: Any) -> dict[str, Any]:
+    """Return an ``MPUT`` body (``{id: changes}``); a 400 unless it is one of at most
+    :data:`MAX_MPUT` entries."""
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object of id -> changes.")
+    if len(body) > MAX_MPUT:
+        raise bad_request(f"At most {MAX_MPUT} objects per MPUT.")
+    return body
 
 
 def validate(kind: Kind, obj: dict[str, Any], account: str) -> None:

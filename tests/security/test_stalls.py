@@ -78,3 +78,15 @@ def test_others_are_answered_while_a_big_multi_find_runs(w: World) -> None:
 @pytest.fixture
 def w(world: World) -> World:
     return world
+
+
+@pytest.mark.parametrize("target", ["drops", "flows"])
+def test_mput_is_capped(w: World, target: str) -> None:
+    from flowthings.local._resources import MAX_MPUT
+
+    fid = w.flows["shared"]["id"]
+    path = f"/drop/{fid}" if target == "drops" else "/flow"
+    body = {f"x{i}": {"elems": {}} for i in range(MAX_MPUT + 1)}
+    r = w.alice.call("MPUT", path, body)
+    assert r.status == 400
+    assert str(MAX_MPUT) in r.errors[0]
