@@ -7,6 +7,8 @@ scope (or its token/share is gone): the subscription ends with one
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,13 +30,27 @@ def _write(w: World, flow_id: str, marker: str) -> None:
     w.alice.ok("POST", f"/drop/{flow_id}", {"elems": {"marker": marker}})
 
 
-def _frames(ws: Socket) -> list[dict[str, Any]]:
-    out = []
+def _frames(ws: Socket, done: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+    """Frames received until ``done(frames)`` holds (10 s at most), then any
+    that follow within ``QUIET`` seconds (frames that must not come)."""
+    out: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while not done(out) and time.monotonic() < deadline:
+        try:
+            out.append(ws.recv(max(0.01, deadline - time.monotonic())))
+        except websocket.WebSocketTimeoutException:
+            break
     while True:
         try:
             out.append(ws.recv(QUIET))
         except websocket.WebSocketTimeoutException:
             return out
+
+
+def _got_end(flow_id: str) -> Callable[[list[dict[str, Any]]], bool]:
+    return lambda frames: any(
+        f.get("type") == "unsubscribed" and f.get("resource") == flow_id for f in frames
+    )
 
 
 def _markers(frames: list[dict[str, Any]]) -> list[str]:
@@ -60,7 +76,7 @@ def test_moving_the_flow_out_of_scope_ends_the_subscription(w: World, who: str) 
         _write(w, fid, "before")
         w.alice.ok("PUT", f"/flow/{fid}", {"path": w.path("moved-away")})
         _write(w, fid, "after")
-        frames = _frames(ws)
+        frames = _frames(ws, _got_end(fid))
         assert _markers(frames) == ["before"]
         assert _ended(frames, fid, 403)
         # and the id is no longer subscribed (the flow is out of reach: 403)
@@ -76,7 +92,7 @@ def test_moving_the_flow_within_scope_keeps_pushing(w: World) -> None:
     try:
         w.alice.ok("PUT", f"/flow/{fid}", {"path": w.path("shared/b")})
         _write(w, fid, "still")
-        frames = _frames(ws)
+        frames = _frames(ws, lambda fs: bool(_markers(fs)))
         assert _markers(frames) == ["still"]
         assert not [f for f in frames if f.get("type") == "unsubscribed"]
     finally:
@@ -97,7 +113,7 @@ def test_moving_out_is_also_caught_at_push_time(w: World) -> None:
         finally:
             listeners.extend(saved)
         _write(w, fid, "after")
-        frames = _frames(ws)
+        frames = _frames(ws, _got_end(fid))
         assert _markers(frames) == []
         assert _ended(frames, fid, 403)
     finally:
@@ -110,7 +126,7 @@ def test_deleting_the_flow_ends_the_subscription(w: World, who: str) -> None:
     ws = _subscribe(getattr(w, who), w, fid)
     try:
         w.alice.ok("DELETE", f"/flow/{fid}")
-        frames = _frames(ws)
+        frames = _frames(ws, _got_end(fid))
         assert _ended(frames, fid, 404)
         gone = ws.request({"type": "unsubscribe", "object": "drop", "flowId": fid}, "u")
         assert gone["head"]["status"] == 404
@@ -126,7 +142,7 @@ def test_revoking_the_grant_ends_the_subscription(w: World, what: str) -> None:
         obj = w.token if what == "token" else w.share
         w.alice.ok("DELETE", f"/{what}/{obj['id']}")
         _write(w, fid, "after")
-        frames = _frames(ws)
+        frames = _frames(ws, _got_end(fid))
         assert _markers(frames) == []
         assert _ended(frames, fid, 403)
     finally:
@@ -142,7 +158,7 @@ def test_other_subscriptions_of_the_connection_continue(w: World) -> None:
         w.alice.ok("PUT", f"/flow/{shared}", {"path": w.path("gone")})
         _write(w, shared, "x")
         _write(w, inner, "y")
-        frames = _frames(ws)
+        frames = _frames(ws, lambda fs: _got_end(shared)(fs) and bool(_markers(fs)))
         assert _markers(frames) == ["y"]
         assert _ended(frames, shared, 403)
     finally:
