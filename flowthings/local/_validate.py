@@ -39,8 +39,9 @@ MAX_INT_DIGITS: Final = 4300
 """Longest integer (decimal digits): Python's int/str conversion limit, so
 every stored integer can be encoded again."""
 
-# an int of at most this many bits has at most MAX_INT_DIGITS decimal digits
-_MAX_INT_BITS: Final = int(MAX_INT_DIGITS * math.log2(10))
+# ints below this many bits are surely short enough (a cheap pre-check)
+_SAFE_INT_BITS: Final = int(MAX_INT_DIGITS * math.log2(10))
+_INT_LIMIT: Final = 10**MAX_INT_DIGITS
 
 
 def _no_constants(name: str) -> Any:
@@ -102,7 +103,7 @@ def _walk(value: Any, what: str) -> int:
             continue
         elif isinstance(item, int):
             bound += item.bit_length() // 3 + 3
-            if item.bit_length() > _MAX_INT_BITS:
+            if item.bit_length() >= _SAFE_INT_BITS and abs(item) >= _INT_LIMIT:
                 raise bad_request(f"{what} holds an integer of more than {MAX_INT_DIGITS} digits.")
         elif isinstance(item, float):
             if not math.isfinite(item):

@@ -198,3 +198,32 @@ def test_track_output_goes_through_the_same_check(w: World, elems: dict[str, Any
     assert info.value.errors[0].startswith("The track's drop ")
     _reads_still_work(w)
     assert w.alice.ok("GET", f"/drop/{flow['id']}") == []
+
+
+@pytest.mark.parametrize(
+    "n", [10**4300 - 1, -(10**4300 - 1), 2**14284], ids=["max", "min", "2^14284"]
+)
+def test_integers_of_4300_digits_are_fine(n: int) -> None:
+    assert len(str(abs(n))) <= 4300
+    validate_document({"x": n})
+
+
+@pytest.mark.parametrize(
+    "n", [10**4300, -(10**4300), 2**14285], ids=["10^4300", "-10^4300", "2^14285"]
+)
+def test_integers_of_4301_digits_are_refused(n: int) -> None:
+    with pytest.raises(PlatformError):
+        validate_document({"x": n})
+
+
+def test_an_int_sum_too_long_to_encode_is_null(w: World) -> None:
+    fid = w.flows["shared"]["id"]
+    big = "9" * 4300
+    for _ in range(2):
+        raw = ('{"elems": {"x": ' + big + ', "y": -' + big + "}}").encode()
+        assert w.alice.call("POST", f"/drop/{fid}", raw=raw).status == 201
+    for field in ("x", "y"):
+        r = w.alice.call("POST", f"/drop/{fid}/aggregate", {"output": [f"$sum:{field}"]})
+        assert r.status == 200
+        assert r.body == [{f"$sum:{field}": None}]
+    _reads_still_work(w)
