@@ -82,17 +82,25 @@ def check_path(value: Any, account: str, member: str = "path") -> list[str]:
     return []
 
 
+INT64 = range(-(2**63), 2**63)
+"""Integer members (timestamps, durations, counts) must be 64-bit: the server
+computes with them (``timeSinceLastSeen``, ``expiresInMs``), and a result too
+long to encode would break every later read."""
+
+
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and v in INT64
 
 
 def _types(obj: dict[str, Any], **spec: type) -> list[str]:
-    """Check the JSON type of each present, non-null member (``int`` excludes bools)."""
+    """Check the JSON type of each present, non-null member (``int`` excludes bools
+    and needs 64 bits)."""
     errors = []
     for name, typ in spec.items():
         v = obj.get(name)
         if v is not None and not (_is_int(v) if typ is int else isinstance(v, typ)):
-            errors.append(f"'{name}' must be of type {typ.__name__}.")
+            what = "a 64-bit integer" if typ is int else f"of type {typ.__name__}"
+            errors.append(f"'{name}' must be {what}.")
     return errors
 
 

@@ -227,3 +227,25 @@ def test_an_int_sum_too_long_to_encode_is_null(w: World) -> None:
         assert r.status == 200
         assert r.body == [{f"$sum:{field}": None}]
     _reads_still_work(w)
+
+
+@pytest.mark.parametrize(
+    ("kind", "template"),
+    [
+        ("device", '{"path": "/ACC/dev", "lastSeen": -BIG}'),
+        ("device", '{"path": "/ACC/dev", "reportPeriodicity": BIG}'),
+        ("token", '{"paths": {"/ACC/shared": {"dropRead": true}}, "duration": BIG}'),
+        ("share", '{"issuedTo": "ID", "paths": {"/ACC/shared": {"read": true}}, "duration": BIG}'),
+        ("api-task", '{"destination": "/ACC/shared", "js": "1", "periodicity": BIG}'),
+    ],
+)
+def test_integers_the_server_computes_with_are_64_bit(w: World, kind: str, template: str) -> None:
+    # a 4300-digit lastSeen made every device listing a 500 (timeSinceLastSeen)
+    identity = w.bob.ok("GET", "/identity")[0]["id"]
+    raw = template.replace("ACC", w.alice.account).replace("ID", identity)
+    r = w.alice.call("POST", f"/{kind}", raw=raw.replace("BIG", "9" * 4300).encode())
+    assert r.status == 400
+    assert "64-bit" in r.errors[0] or "must be an integer" in r.errors[0]
+    assert w.alice.call("GET", f"/{kind}").status == 200
+    assert w.alice.call("POST", f"/{kind}", raw=raw.replace("BIG", str(2**62)).encode()).status == 201
+    assert w.alice.call("GET", f"/{kind}").status == 200
