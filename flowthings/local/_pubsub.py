@@ -76,7 +76,8 @@ def end_frame(flow_id: str, status: int, why: str) -> str:
     return json.dumps({"type": "unsubscribed", "resource": flow_id, "head": head, "body": {}})
 
 
-FORBIDDEN = "Subscription ended: access to the flow's drops is gone (now at {path})."
+# never name the flow's new path: the subscriber may no longer know it
+FORBIDDEN = "Subscription ended: access to the flow's drops is gone."
 DELETED = "Subscription ended: the flow was deleted."
 
 
@@ -261,7 +262,7 @@ class PubSubHub:
         for outbox, check in list(self._subs.get(flow_id, {}).items()):
             if check is not None and not _allowed(check, path):
                 self._remove(flow_id, outbox)
-                outbox.put(end_frame(flow_id, 403, FORBIDDEN.format(path=path)))
+                outbox.put(end_frame(flow_id, 403, FORBIDDEN))
 
     def flow_changed(self, flow_id: str, path: str | None) -> None:
         """The flow was moved to ``path`` (re-check) or deleted (``None``: end all)."""

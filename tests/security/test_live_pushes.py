@@ -7,6 +7,7 @@ scope (or its token/share is gone): the subscription ends with one
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -79,6 +80,7 @@ def test_moving_the_flow_out_of_scope_ends_the_subscription(w: World, who: str) 
         frames = _frames(ws, _got_end(fid))
         assert _markers(frames) == ["before"]
         assert _ended(frames, fid, 403)
+        assert "moved-away" not in json.dumps(frames)  # the new path is not leaked
         # and the id is no longer subscribed (the flow is out of reach: 403)
         gone = ws.request({"type": "unsubscribe", "object": "drop", "flowId": fid}, "u")
         assert gone["head"]["status"] in (403, 404)
