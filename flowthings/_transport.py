@@ -3,6 +3,13 @@
 One `httpx.Client` per `API` (keep-alive, connection pooling), JSON in and
 out, the flowthings envelope, error mapping, timeouts, retries and logs.
 
+Credentials never leave the configured origin: requests are sent with
+``follow_redirects=False`` whatever client is injected, and redirects are
+followed here only when that client asked for it (``follow_redirects=True``)
+and only to the same scheme, host and port; a redirect to another origin is a
+`FlowThingsConnectionError` and nothing is sent there (httpx itself strips
+only ``Authorization``, not ``X-Auth-Token``).
+
 Wire compatibility with 1.0.5 (which used `requests`): bodies are
 `json.dumps(data)` with the default separators, query values are encoded the
 way `requests` encoded them (`None` dropped, lists repeated, `str()` of
@@ -216,8 +223,15 @@ class Transport:
         while True:
             try:
                 response = self._client.request(
-                    method, target, content=content, params=query, headers=headers, timeout=timeout
+                    method,
+                    target,
+                    content=content,
+                    params=query,
+                    headers=headers,
+                    timeout=timeout,
+                    follow_redirects=False,  # followed below, same origin only
                 )
+                response = self._same_origin_redirects(response)
             except httpx.TransportError as exc:
                 if attempt < policy.max_retries and (retryable or isinstance(exc, NOT_SENT_ERRORS)):
                     attempt += 1
@@ -251,6 +265,29 @@ class Transport:
                 return decoded
         return _parse_envelope(response, creds, method, log_path)
 
+    def _same_origin_redirects(self, response: httpx.Response) -> httpx.Response:
+        """Follow redirects the way the client asked, but only within the origin.
+
+        Raises:
+            CrossOriginRedirect: The answer redirects to another origin (the
+                signed headers would go there).
+            httpx.TooManyRedirects: More than the client's ``max_redirects``.
+        """
+        hops = 0
+        while self._client.follow_redirects and response.next_request is not None:
+            nxt = response.next_request
+            if _origin(nxt.url) != _origin(response.request.url):
+                raise CrossOriginRedirect(
+                    f"refused to follow a redirect from {_origin_text(response.request.url)} to "
+                    f"{_origin_text(nxt.url)}: credentials are only sent to the configured host",
+                    request=nxt,
+                )
+            hops += 1
+            if hops > self._client.max_redirects:
+                raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=nxt)
+            response = self._client.send(nxt, follow_redirects=False)
+        return response
+
     def _headers(self, creds: Token) -> httpx.Headers:
         """The four 1.0.5 headers, built once per credentials (they can be swapped)."""
         signed = self._signed
@@ -282,6 +319,20 @@ class Transport:
         reason = f"status {response.status_code}" if response is not None else repr(error)
         logger.debug("%s %s: retry %d in %.2f s after %s", method, log_path, attempt, wait, reason)
         _sleep(wait)
+
+
+class CrossOriginRedirect(httpx.RequestError):
+    """An answer redirected to another origin; it was not followed."""
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
+
+
+def _origin_text(url: httpx.URL) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
 
 
 def _import_httpcore_safely() -> None:

@@ -23,7 +23,8 @@ Output selectors
     booleans are not numbers); a group with no number for ``f`` gives ``null``.
     ``$avg`` is a float; ``$sum`` an int when every summed value is an int;
     ``$min``/``$max`` the value itself.  An ``$avg`` or float ``$sum`` beyond
-    the float range (no JSON number can carry it) is ``null``.
+    the float range (no JSON number can carry it), or an int ``$sum`` of more
+    than 4300 digits (Python cannot encode it), is ``null``.
 Rules
     Each drop gets ``0`` or ``1`` per rule (the FFL rule matched); usable in
     ``output`` (``$avg:near`` = fraction of drops passing) and ``groupBy``.
@@ -67,6 +68,8 @@ from flowthings.local._filter_eval import MISSING, is_number, resolve
 from flowthings.local._filter_lang import CompiledFilter, FilterSyntaxError, parse_filter
 
 __all__ = ["DATE_SELECTORS", "OUTPUT_OPERATORS", "AggregationError", "aggregate"]
+
+_INT_LIMIT = 10**4300  # ints of more digits cannot be encoded (sys.int_info)
 
 OUTPUT_OPERATORS: Final = ("$avg", "$min", "$max", "$sum")
 """Output selectors that take a field (``$count`` takes none)."""
@@ -225,7 +228,9 @@ class _Accumulator:
             return None
         if op in ("$avg", "$sum"):
             if op == "$sum" and self.all_int:
-                return int(self.total)
+                total = int(self.total)
+                # like a float beyond range: no JSON answer could carry more digits
+                return total if abs(total) < _INT_LIMIT else None
             try:
                 value = float(self.total / self.count if op == "$avg" else self.total)
             except OverflowError:

@@ -12,12 +12,13 @@ Choices:
   200 ms per track) or scan big flows and so run in the threadpool
   (``_may_block``). Drop listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
-* Bodies over 1 MiB, malformed JSON (including ``NaN``/``Infinity``,
-  numbers out of the float range such as ``1e400``, integers over 4300
-  digits and nesting deeper than ``MAX_DEPTH`` = 128 levels), strings
-  holding a lone UTF-16 surrogate (``"\\ud800"``) and non-UTF-8 bodies are
-  400 envelopes. An empty body is "no body". ``Content-Encoding: gzip``
-  bodies are accepted.
+* Bodies over 1 MiB and anything :func:`~._validate.parse_document`
+  refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
+  range such as ``1e400``, integers over 4300 digits, nesting deeper than
+  ``MAX_DEPTH`` = 128 levels, strings holding a lone UTF-16 surrogate,
+  non-UTF-8 bodies) are 400 envelopes — the same check as WebSocket
+  frames. An empty body is "no body". ``Content-Encoding: gzip`` bodies
+  are accepted.
 * Unknown paths are 404 envelopes; unsupported methods on known routes are
   405 envelopes; anything unexpected is logged and answered with a 500
   envelope (never a traceback).
@@ -29,7 +30,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import math
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -42,17 +42,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ._dispatch import NO_BODY, Call, dispatch
-from ._envelope import (
-    ERR_INTERNAL,
-    MAX_DEPTH,
-    PlatformError,
-    bad_request,
-    envelope,
-    has_lone_surrogate,
-    not_found,
-    too_deep,
-)
+from ._envelope import ERR_INTERNAL, PlatformError, bad_request, envelope, not_found
 from ._platform import Platform
+from ._validate import parse_document
 
 __all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
 
@@ -74,17 +66,6 @@ def json_response(
     data = envelope(status, body, errors=errors, references=references)
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return Response(raw.encode(), status, media_type="application/json")
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400 parses to inf, which no answer could carry
-        raise ValueError(f"number {text} is out of range")
-    return value
 
 
 async def _read_body(request: Request) -> Any:
@@ -109,29 +90,27 @@ async def _read_body(request: Request) -> Any:
             raise bad_request(_TOO_LARGE)
     if not raw.strip():
         return NO_BODY
-    try:
-        text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
-    except (ValueError, RecursionError) as exc:
-        raise bad_request(f"The request body is not valid JSON: {exc}") from None
-    if has_lone_surrogate(text, value):
-        raise bad_request("The request body contains a lone UTF-16 surrogate.")
-    if too_deep(text, value):
-        raise bad_request(f"The request body nests deeper than {MAX_DEPTH} levels.")
-    return value
+    return parse_document(raw)
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
-    """Whether ``call`` may run for long (track JavaScript, an aggregation).
+    """Whether ``call`` may run for long (track JavaScript, an aggregation, a scan).
 
     A drop write runs track JS only when the account has tracks; without any,
     it is as short as any other write and stays on the event loop (a thread
     hop costs more than the write itself). A track created meanwhile at worst
-    runs one write's tracks on the loop.
+    runs one write's tracks on the loop. ``MGET``/``MPUT`` (many objects, or
+    a find per flow) and finds that evaluate a ``filter`` or ``sort`` on
+    every object leave the loop too, so one tenant's big query cannot stall
+    the others' requests (the GIL is handed back every few milliseconds).
     """
+    seg = call.segments
+    if call.method in ("MGET", "MPUT"):
+        return True
+    if call.method == "GET":
+        return bool(seg) and len(seg) <= 2 and any(k in call.params for k in ("filter", "sort"))
     if call.method != "POST":
         return False
-    seg = call.segments
     if seg[:2] == ["track", "simulate"]:
         return True
     if seg[:1] != ["drop"]:

@@ -9,7 +9,7 @@ Routes (``{res}`` is any segment of ``_resources.KINDS``)::
     DELETE /{res}/{id}       delete          PUT   /{res}/{id}/{member}  set one member
     MGET   /{res}            read many       MPUT  /{res}        update many
     POST   /drop             create by path  GET   /drop?path=   find by path
-    MGET   /drop             multi-flow find [{flowId, params}]
+    MGET   /drop             multi-flow find [{flowId, params}] (at most 100)
     GET|POST|DELETE|MGET|MPUT /drop/{flowId}  and  GET|PUT|DELETE /drop/{flowId}/{id}
 
 ``DELETE /drop/{flowId}`` answers ``{}``. Anything else is looked up in
@@ -80,7 +80,7 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             rid = o.get(member)
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
-                if ref is not None and platform.can_read(p, account, ref):
+                if ref is not None and platform.can_read(p, account, ref, kind):
                     presented = _present(platform, p, kind, ref, Query())
                     # a reference is incidental data that callers log and cache:
                     # the master token is only ever shown by reading the identity
@@ -133,8 +133,14 @@ def _resource(platform: Platform, p: Principal, call: Call, q: Query) -> Result:
     raise method_not_allowed()
 
 
+MAX_MULTI_FIND = 100
+"""Most ``{flowId, params}`` entries one ``MGET /drop`` may hold (each is a find)."""
+
+
 def _multi_find(platform: Platform, p: Principal, call: Call) -> Result:
     body = call.body
+    if isinstance(body, list) and len(body) > MAX_MULTI_FIND:
+        raise bad_request(f"At most {MAX_MULTI_FIND} flows per multi-flow find.")
     if not isinstance(body, list) or not all(
         isinstance(e, dict)
         and isinstance(e.get("flowId"), str)

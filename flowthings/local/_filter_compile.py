@@ -205,6 +205,10 @@ class _Compiler:
 
     # -- boolean structure
 
+    def _rule_paren(self, children: list[Any], depth: int) -> Predicate:
+        # kept as a node only so that parentheses count towards MAX_DEPTH
+        return self.compile(children[0], depth)
+
     def _rule_or_expr(self, children: list[Any], depth: int) -> Predicate:
         parts = tuple(self.compile(child, depth) for child in children)
         return lambda obj, now, drop: any(part(obj, now, drop) for part in parts)

@@ -87,7 +87,8 @@ Strings
     \\uXXXX`` (surrogate pairs are combined); any other escape is an error.
 Limits
     Filters longer than 4096 characters, empty (blank) filters and nesting
-    deeper than 100 levels are syntax errors; a caller that treats an empty
+    deeper than 100 levels (each parenthesis pair, ``NOT``, ``&&`` and ``||``
+    is a level) are syntax errors; a caller that treats an empty
     ``filter=`` as "no filter" must check for it before parsing.
 """
 

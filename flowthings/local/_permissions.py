@@ -119,8 +119,8 @@ def _duration(obj: Mapping[str, Any]) -> int | Literal[False] | None:
     duration = obj.get("duration")
     if duration is None:
         return None
-    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
-        return False
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration < 2**63:
+        return False  # beyond 64 bits: ``expiresInMs`` could not be computed and encoded
     return duration
 
 
@@ -242,7 +242,7 @@ def validate_paths(
             ``duration`` that is not a non-negative integer.
     """
     if _duration(body) is False:
-        raise PermissionsError("'duration' must be a non-negative integer (milliseconds)")
+        raise PermissionsError("'duration' must be a non-negative 64-bit integer (milliseconds)")
     paths = body.get("paths")
     if not isinstance(paths, Mapping) or not paths:
         raise PermissionsError(f"a {kind} needs 'paths': an object of path -> permissions")

@@ -23,6 +23,10 @@ Contracts:
   (or to a group of the sharer's account it is a member of) allow on each
   path, and ``X-Auth-Account`` naming an account that shares nothing with
   it is a 403.
+* :attr:`Platform.object_listeners` — ``callback(account, kind, old, new)``
+  after an object is updated or deleted (``new=None``), under the store
+  lock; the WebSocket hub uses it to end subscriptions of deleted flows and
+  re-check them when a flow moves or a token/share/group changes.
 * :attr:`Platform.drop_listeners` — ``callback(account, flow, drop)`` run
   synchronously after each committed drop *creation* (REST, WebSocket or a
   track; also for ``capacity: 0`` flows, whose drops are not stored), in
@@ -51,7 +55,7 @@ deleting a device deletes its token (its flows stay). Token and share
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,14 +66,27 @@ from ._envelope import bad_request, forbidden, method_not_allowed, not_found
 from ._permissions import validate_paths
 from ._platform_drops import DropListener, DropOperations, Obj
 from ._query import Query, run_query
-from ._resources import KINDS, Kind, check_path, clean_input, validate
+from ._resources import KINDS, Kind, check_many, check_path, clean_input, validate
 from ._store import AccountRow, Store
 from ._tracks import JsSandbox
 
 if TYPE_CHECKING:
     from ._dispatch import Handler
 
-__all__ = ["Action", "Credentials", "DropListener", "Obj", "Platform", "Principal", "object_paths"]
+ObjectListener = Callable[[str, str, Obj, "Obj | None"], None]
+"""``callback(account, kind, old, new)`` after an object was updated (``new``)
+or deleted (``new`` is ``None``); run under the store lock."""
+
+__all__ = [
+    "Action",
+    "Credentials",
+    "DropListener",
+    "Obj",
+    "ObjectListener",
+    "Platform",
+    "Principal",
+    "object_paths",
+]
 
 log = logging.getLogger("flowthings.local")
 
@@ -85,11 +102,13 @@ class Credentials:
     token: str
 
 
-def object_paths(obj: Obj) -> list[str]:
-    """The flow paths an object lives at (``path``, or a track's/task's ``source`` and
-    ``destination``); empty for account-level objects (tokens, shares, groups, ...)."""
+def object_paths(obj: Obj, kind: str) -> list[str]:
+    """The flow paths an object of ``kind`` lives at: the values of the kind's
+    ``path_members`` (a flow's/device's ``path``, a track's/task's ``source``
+    and ``destination``); empty for account-scoped kinds (tokens, shares,
+    groups, identities) and drops, whatever members their body holds."""
     out: list[str] = []
-    for member in ("path", "source", "destination"):
+    for member in KINDS[kind].path_members:
         value = obj.get(member)
         for x in value if isinstance(value, list) else [value]:
             if isinstance(x, str) and x.startswith("/"):
@@ -114,6 +133,7 @@ class Platform(DropOperations):
         self.store = Store(db)
         self.js = JsSandbox()
         self.drop_listeners: list[DropListener] = []
+        self.object_listeners: list[ObjectListener] = []
         self.extensions: dict[str, Handler] = dict(EXTENSIONS)
 
     def close(self) -> None:
@@ -187,16 +207,23 @@ class Platform(DropOperations):
         """
         return can(self.store, p, action, account, path)
 
-    def can_read(self, p: Principal, account: str, obj: Obj) -> bool:
-        """Whether ``p`` may read ``obj``: any of its paths is readable."""
-        if p.token is not None and obj.get("id") == p.token_id:
+    def can_read(self, p: Principal, account: str, obj: Obj, kind: str) -> bool:
+        """Whether ``p`` may read ``obj`` (of ``kind``): any of its paths is readable.
+
+        The paths are those of :func:`object_paths` — decided by the kind,
+        never by which members the stored body happens to carry.
+        """
+        if kind == "token" and p.token is not None and obj.get("id") == p.token_id:
             return True
-        paths: list[str | None] = [*object_paths(obj)] or [None]
+        paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         return any(self.can(p, "read", account, x) for x in paths)
 
-    def authorize_write(self, p: Principal, account: str, obj: Obj) -> None:
-        """Raise a 403 unless ``p`` may write every path of ``obj``."""
-        paths: list[str | None] = [*object_paths(obj)] or [None]
+    def authorize_write(self, p: Principal, account: str, obj: Obj, kind: str) -> None:
+        """Raise a 403 unless ``p`` may write every path of ``obj`` (of ``kind``).
+
+        Account-scoped kinds have no path: only the owner's master token writes them.
+        """
+        paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         for x in paths:
             self.authorize(p, "write", account, x)
 
@@ -249,7 +276,7 @@ class Platform(DropOperations):
             raise forbidden("Identities cannot be created through this API.")
         obj = {**kind.defaults, **clean_input(kind, body)}
         self.authorize(p, "access", account)
-        self.authorize_write(p, account, obj)
+        self.authorize_write(p, account, obj, segment)
         validate(kind, obj, account)
         if segment in ("token", "share"):  # checked by validate(): only normalise
             which: Literal["token", "share"] = "token" if segment == "token" else "share"
@@ -266,6 +293,9 @@ class Platform(DropOperations):
                     obj["tokenString"] = _ids.new_token_string()
             elif segment in ("api-task", "mqtt", "rss"):
                 report = f"/{account}/:reports/{obj['id']}-report"
+                # the report flow is created on the caller's behalf: it needs the
+                # same right as creating that flow directly (owner, or a share on it)
+                self.authorize(p, "write", account, report)
                 flow = self._insert_flow(p, account, {"path": report, "capacity": 1000})
                 obj.update(status="OK", reportFlowId=flow["id"], reportPath=report)
                 if segment != "mqtt":
@@ -301,7 +331,7 @@ class Platform(DropOperations):
         """Read one object by id (404 if absent or in another account)."""
         self.authorize(p, "access", account)
         obj = self._get(account, segment, oid)
-        if not self.can_read(p, account, obj):
+        if not self.can_read(p, account, obj, segment):
             raise forbidden()
         return obj
 
@@ -312,7 +342,7 @@ class Platform(DropOperations):
         objs = (
             o
             for o in self.store.scan(account, segment, newest_first=newest)
-            if self.can_read(p, account, o)
+            if self.can_read(p, account, o, segment)
         )
         return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
 
@@ -322,14 +352,15 @@ class Platform(DropOperations):
             raise bad_request("The request body must be a JSON array of ids.")
         self.authorize(p, "access", account)
         found = self.store.get_many(account, segment, ids)
-        return {i: o for i, o in found.items() if self.can_read(p, account, o)}
+        return {i: o for i, o in found.items() if self.can_read(p, account, o, segment)}
 
     def _merge(self, p: Principal, account: str, kind: Kind, old: Obj, changes: Any) -> Obj:
         if kind.immutable:
             raise method_not_allowed()
         new = {**old, **clean_input(kind, changes)}
-        self.authorize_write(p, account, old)
-        self.authorize_write(p, account, new)
+        if kind.name != "drop":  # drops are authorized on their flow (drop_write) by the caller
+            self.authorize_write(p, account, old, kind.name)
+            self.authorize_write(p, account, new, kind.name)
         validate(kind, new, account)
         new["lastEditDate"] = _ids.now_ms()
         new["lastEditorId"] = p.identity_id
@@ -348,14 +379,24 @@ class Platform(DropOperations):
                     raise bad_request(f"A flow with path '{new['path']}' already exists.")
                 self.store.repath_drops(oid, new["path"])
             self.store.replace(new)
+            self._object_changed(account, segment, old, new)
         return new
+
+    def _object_changed(self, account: str, kind: str, old: Obj, new: Obj | None) -> None:
+        """Tell the object listeners (under the store lock: same lock order as drop
+        listeners, so a listener may take its own lock and call back into the core)."""
+        with self.store.lock:
+            for listener in list(self.object_listeners):
+                try:
+                    listener(account, kind, old, new)
+                except Exception:
+                    log.exception("object listener %r failed", listener)
 
     def update_many(self, p: Principal, account: str, segment: str, body: Any) -> dict[str, Obj]:
         """Apply ``{id: changes}`` atomically: any failure changes nothing."""
         if KINDS[segment].immutable:
             raise method_not_allowed()
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object of id -> changes.")
+        body = check_many(body)
         with self.store.transaction():
             return {oid: self.update(p, account, segment, oid, ch) for oid, ch in body.items()}
 
@@ -365,12 +406,15 @@ class Platform(DropOperations):
             raise forbidden("Identities cannot be deleted through this API.")
         with self.store.transaction():
             obj = self._get(account, segment, oid)
-            self.authorize_write(p, account, obj)
+            self.authorize_write(p, account, obj, segment)
             if segment == "flow":
                 self.store.delete_drops(oid)
             if segment == "device" and obj.get("tokenId"):
                 self.store.delete(obj["tokenId"])
             self.store.delete(oid)
+            self._object_changed(account, segment, obj, None)
+            if segment == "device" and obj.get("tokenId"):
+                self._object_changed(account, "token", {"id": obj["tokenId"]}, None)
         return obj
 
     @contextmanager

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from . import _ids
 from ._envelope import bad_request, not_found
 from ._query import Query, compile_filter, run_query
-from ._resources import KINDS, Kind, clean_input, validate
+from ._resources import KINDS, Kind, check_many, clean_input, validate
 from ._track_routing import route_drop
+from ._validate import validate_document
 
 if TYPE_CHECKING:
     from ._auth import Action, Principal
@@ -102,8 +103,12 @@ class DropOperations:
         No permission check, no filter gate, no track routing: callers do those.
         ``tracked`` also counts ``flowTracked``. ``flow`` is read again under
         the store lock, so a concurrent delete (404, nothing stored) or path
-        or capacity change of the flow is honoured.
+        or capacity change of the flow is honoured. ``body`` is checked by
+        :func:`~._validate.validate_document` (a 400 when it could not be
+        stored and read back): REST and WebSocket input was already checked
+        when parsed, track output is checked here.
         """
+        validate_document(body, "The track's drop" if tracked else "The drop")
         with self.store.lock:
             current = self.store.get(account, "flow", flow["id"])
             if current is None:
@@ -172,8 +177,7 @@ class DropOperations:
 
     def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
         """Apply ``{dropId: changes}`` atomically."""
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object of id -> changes.")
+        body = check_many(body)
         with self.store.transaction():
             return {i: self.update_drop(p, account, flow, i, ch) for i, ch in body.items()}
 

@@ -22,10 +22,16 @@ Choices (documented here because they are the wire-visible behaviour):
   reason naming the limit. Memory per slow subscriber is therefore bounded.
 * **Subscriptions are by flow id.** A subscription by path is resolved to the
   flow id when the subscribe request is handled (see ``_ws.py``); a flow later
-  re-created at the same path is a different flow. A subscription to a flow
-  that is then deleted stays registered (silently, nothing more is pushed for
-  it) until ``unsubscribe`` or the end of the connection: the core reports
-  drop writes only, and flow ids are never reused.
+  re-created at the same path is a different flow.
+* **Access is re-checked against the flow's current path.** A subscription
+  may carry a ``check(path)`` (tokens and shares; the owner's does not): it
+  runs before every push with the path the flow has *now*, and when the flow
+  is moved (:meth:`PubSubHub.flow_changed`) or a token/share/group changes
+  (:meth:`PubSubHub.recheck`). When it fails, or when the flow is deleted,
+  the subscription ends and the connection gets one **end frame**
+  (:func:`end_frame`): ``{"type": "unsubscribed", "resource": flowId,
+  "head": {..., "status": 403 or 404, "errors": [why], "msgId": null},
+  "body": {}}``. Nothing more is pushed for that flow.
 * **Connections clean up after themselves.** When a connection ends its
   outbox is closed, then removed from every flow; a subscribe still being
   handled at that moment is refused by the closed outbox, so no subscription
@@ -42,10 +48,37 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_QUEUE", "Outbox", "OutboxOverflow", "PubSubHub"]
+__all__ = ["DEFAULT_MAX_QUEUE", "Check", "Outbox", "OutboxOverflow", "PubSubHub", "end_frame"]
 
 DEFAULT_MAX_QUEUE = 1000
 """Default bound of a connection's outgoing queue (frames)."""
+
+
+Check = Callable[[str], bool]
+"""``check(current_flow_path)``: may the subscriber still read the flow's drops?"""
+
+
+def end_frame(flow_id: str, status: int, why: str) -> str:
+    """The frame telling a connection its subscription to ``flow_id`` ended.
+
+    Shaped like a failed reply (``head`` with ``msgId: null``) so clients that
+    only match replies by ``msgId`` ignore it, plus ``type``/``resource`` so
+    others can tell which subscription ended.
+    """
+    head = {
+        "ok": False,
+        "status": status,
+        "errors": [why],
+        "messages": [],
+        "references": {},
+        "msgId": None,
+    }
+    return json.dumps({"type": "unsubscribed", "resource": flow_id, "head": head, "body": {}})
+
+
+# never name the flow's new path: the subscriber may no longer know it
+FORBIDDEN = "Subscription ended: access to the flow's drops is gone."
+DELETED = "Subscription ended: the flow was deleted."
 
 
 class OutboxOverflow(Exception):
@@ -139,16 +172,19 @@ class PubSubHub:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subs: dict[str, dict[Outbox, Callable[[], bool] | None]] = {}
+        self._subs: dict[str, dict[Outbox, Check | None]] = {}
+        self._paths: dict[str, str] = {}  # flow id -> its current path
 
     def subscribe(
-        self, flow_id: str, outbox: Outbox, check: Callable[[], bool] | None = None
+        self, flow_id: str, outbox: Outbox, check: Check | None = None, path: str = ""
     ) -> bool:
         """Subscribe a connection to a flow (idempotent).
 
-        ``check()``, if given, runs before each push to this subscriber (under
-        the core's store lock) and skips the push when it returns false: a
-        revoked or expired token / share stops receiving drops.
+        ``check(path)``, if given, runs before each push to this subscriber
+        (under the core's store lock) with the flow's current ``path``; when
+        it returns false the subscription ends with an :func:`end_frame`: a
+        revoked or expired token / share, or a flow moved out of its scope,
+        stops receiving drops.
 
         Returns:
             Whether the subscription was registered: a closed outbox (its
@@ -159,6 +195,7 @@ class PubSubHub:
             if outbox.closed:
                 return False
             self._subs.setdefault(flow_id, {})[outbox] = check
+            self._paths[flow_id] = path or self._paths.get(flow_id, "")
             return True
 
     def unsubscribe(self, flow_id: str, outbox: Outbox) -> bool:
@@ -171,10 +208,16 @@ class PubSubHub:
             subs = self._subs.get(flow_id)
             if subs is None or outbox not in subs:
                 return False
-            del subs[outbox]
-            if not subs:
-                del self._subs[flow_id]
+            self._remove(flow_id, outbox)
             return True
+
+    def _remove(self, flow_id: str, outbox: Outbox) -> None:
+        # caller holds self._lock
+        subs = self._subs[flow_id]
+        del subs[outbox]
+        if not subs:
+            del self._subs[flow_id]
+            self._paths.pop(flow_id, None)
 
     def drop_connection(self, outbox: Outbox) -> None:
         """Remove a connection from every flow it was subscribed to.
@@ -184,10 +227,7 @@ class PubSubHub:
         """
         with self._lock:
             for flow_id in [f for f, subs in self._subs.items() if outbox in subs]:
-                subs = self._subs[flow_id]
-                del subs[outbox]
-                if not subs:
-                    del self._subs[flow_id]
+                self._remove(flow_id, outbox)
 
     def subscriber_count(self, flow_id: str) -> int:
         """Number of connections subscribed to ``flow_id``."""
@@ -205,13 +245,50 @@ class PubSubHub:
             subs = self._subs.get(flow_id)
             if not subs:
                 return
+            path = str(drop.get("path", ""))  # the flow's path at write time, i.e. now
+            self._paths[flow_id] = path
+            self._recheck_locked(flow_id, path)
+            subs = self._subs.get(flow_id)
+            if not subs:
+                return
             frame = json.dumps({"type": "message", "resource": flow_id, "value": drop})
             # Appending under the hub lock keeps per-flow order identical in
             # every outbox even if two writer threads race past the core.
-            for outbox, check in subs.items():
-                if check is None or check():
-                    outbox.put(frame)
+            for outbox in subs:
+                outbox.put(frame)
+
+    def _recheck_locked(self, flow_id: str, path: str) -> None:
+        """End the subscriptions to ``flow_id`` whose check refuses ``path``."""
+        for outbox, check in list(self._subs.get(flow_id, {}).items()):
+            if check is not None and not _allowed(check, path):
+                self._remove(flow_id, outbox)
+                outbox.put(end_frame(flow_id, 403, FORBIDDEN))
+
+    def flow_changed(self, flow_id: str, path: str | None) -> None:
+        """The flow was moved to ``path`` (re-check) or deleted (``None``: end all)."""
+        with self._lock:
+            if path is not None:
+                if flow_id in self._subs:
+                    self._paths[flow_id] = path
+                    self._recheck_locked(flow_id, path)
+                return
+            for outbox in list(self._subs.get(flow_id, {})):
+                self._remove(flow_id, outbox)
+                outbox.put(end_frame(flow_id, 404, DELETED))
+
+    def recheck(self) -> None:
+        """Re-check every subscription (a token, share or group changed)."""
+        with self._lock:
+            for flow_id in list(self._subs):
+                self._recheck_locked(flow_id, self._paths.get(flow_id, ""))
 
     def listener(self) -> Callable[..., None]:
         """The callable to register in the core's ``drop_listeners``."""
         return self.publish
+
+
+def _allowed(check: Check, path: str) -> bool:
+    try:
+        return check(path)
+    except Exception:  # a failing check must not keep a subscription alive
+        return False

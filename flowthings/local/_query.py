@@ -5,6 +5,7 @@ Choices where the docs are silent (``rest-api.md`` ยง5, ``filter-language.md`` ย
 * ``limit`` defaults to 20 and is capped at 1000 (a larger value returns at
   most 1000 results rather than failing); ``limit=0`` returns nothing.
 * ``start`` and ``skip`` are both accepted as the offset (``start`` wins).
+  ``start``, ``skip`` and ``limit`` above ``MAX_OFFSET`` (10**15) are 400s.
 * Default order is newest first by ``creationDate`` (ties broken by insertion
   order); ``sort`` names any (dotted) member, ``order`` is ``asc``/``desc``.
   Objects missing the sort member come last in both directions.
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "MAX_OFFSET",
     "Query",
     "compile_filter",
     "filter_problem",
@@ -50,6 +52,9 @@ __all__ = [
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
+MAX_OFFSET = 10**15
+"""Largest ``start``/``skip``/``limit`` value accepted; larger is a 400 (SQLite
+integers stop at 2**63 - 1, and no flow holds anywhere near this many drops)."""
 _TRUE = {"1", "true", "True", "TRUE", "yes"}
 _FALSE = {"0", "false", "False", "FALSE", "no"}
 
@@ -118,8 +123,8 @@ def _int(params: Mapping[str, Any], name: str, default: int) -> int:
         n = int(v)
     except ValueError:
         raise bad_request(f"'{name}' must be a non-negative integer.") from None
-    if n < 0:
-        raise bad_request(f"'{name}' must be a non-negative integer.")
+    if not 0 <= n <= MAX_OFFSET:
+        raise bad_request(f"'{name}' must be an integer from 0 to {MAX_OFFSET}.")
     return n
 
 

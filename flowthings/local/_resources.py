@@ -31,9 +31,12 @@ from ._envelope import bad_request
 from ._filter_eval import is_number
 from ._permissions import BAD_PATH_CHARS, FLAGS, PermissionsError, validate_paths
 
-__all__ = ["KINDS", "SEGMENTS", "Kind", "check_path", "clean_input"]
+__all__ = ["KINDS", "MAX_MPUT", "SEGMENTS", "Kind", "check_many", "check_path", "clean_input"]
 
 MAX_PATH = 128
+MAX_MPUT = 1000
+"""Most objects one ``MPUT`` may update: it is one transaction holding the
+store lock, during which every other tenant's request waits."""
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 1000
 MIN_PERIODICITY = 60_000
@@ -53,6 +56,11 @@ class Kind:
     immutable: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
     validate: Validator | None = None
+    path_members: tuple[str, ...] = ()
+    """The members holding the flow paths an object lives at; the ONLY ones
+    authorization looks at. Empty for account-scoped kinds (tokens, shares,
+    groups, identities: the owner's only, whatever their body holds) and for
+    drops (authorized by their flow, never by their own members)."""
 
 
 def check_path(value: Any, account: str, member: str = "path") -> list[str]:
@@ -74,17 +82,25 @@ def check_path(value: Any, account: str, member: str = "path") -> list[str]:
     return []
 
 
+INT64 = range(-(2**63), 2**63)
+"""Integer members (timestamps, durations, counts) must be 64-bit: the server
+computes with them (``timeSinceLastSeen``, ``expiresInMs``), and a result too
+long to encode would break every later read."""
+
+
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and v in INT64
 
 
 def _types(obj: dict[str, Any], **spec: type) -> list[str]:
-    """Check the JSON type of each present, non-null member (``int`` excludes bools)."""
+    """Check the JSON type of each present, non-null member (``int`` excludes bools
+    and needs 64 bits)."""
     errors = []
     for name, typ in spec.items():
         v = obj.get(name)
         if v is not None and not (_is_int(v) if typ is int else isinstance(v, typ)):
-            errors.append(f"'{name}' must be of type {typ.__name__}.")
+            what = "a 64-bit integer" if typ is int else f"of type {typ.__name__}"
+            errors.append(f"'{name}' must be {what}.")
     return errors
 
 
@@ -230,20 +246,40 @@ def _v_share(obj: dict[str, Any], account: str) -> list[str]:
 
 _TASK_RO = frozenset({"reportFlowId", "reportPath", "status", "lastRun", "nextRun", "runCt"})
 _TASK_DEFAULTS = {"periodicity": DEFAULT_PERIODICITY}
+# a drop's place is derived from its flow: never writable (item 7 of issue 14)
+_DROP_RO = frozenset({"flowId", "version", "path"})
 
 #: Every kind, keyed by its URL segment.
 KINDS: dict[str, Kind] = {
-    "flow": Kind("flow", defaults={"capacity": DEFAULT_CAPACITY}, validate=_v_flow),
-    "drop": Kind("drop", frozenset({"flowId", "version"}), validate=_v_drop),
-    "track": Kind("track", validate=_v_track),
+    "flow": Kind(
+        "flow",
+        defaults={"capacity": DEFAULT_CAPACITY},
+        validate=_v_flow,
+        path_members=("path",),
+    ),
+    "drop": Kind("drop", _DROP_RO, validate=_v_drop),
+    "track": Kind("track", validate=_v_track, path_members=("source", "destination")),
     "group": Kind("group", validate=_v_group),
     "identity": Kind(
         "identity", frozenset({"name", "groupIds", "shares", "masterToken"}), validate=_v_identity
     ),
-    "device": Kind("device", frozenset({"tokenId", "timeSinceLastSeen"}), validate=_v_device),
-    "api-task": Kind("api-task", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_api_task),
-    "mqtt": Kind("mqtt", _TASK_RO, validate=_v_mqtt),
-    "rss": Kind("rss", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_rss),
+    "device": Kind(
+        "device",
+        frozenset({"tokenId", "timeSinceLastSeen"}),
+        validate=_v_device,
+        path_members=("path",),
+    ),
+    "api-task": Kind(
+        "api-task",
+        _TASK_RO,
+        defaults=_TASK_DEFAULTS,
+        validate=_v_api_task,
+        path_members=("destination",),
+    ),
+    "mqtt": Kind("mqtt", _TASK_RO, validate=_v_mqtt, path_members=("source", "destination")),
+    "rss": Kind(
+        "rss", _TASK_RO, defaults=_TASK_DEFAULTS, validate=_v_rss, path_members=("destination",)
+    ),
     "token": Kind(
         "token", frozenset({"tokenString", "issuedBy", "expiresInMs"}), True, validate=_v_token
     ),
@@ -257,6 +293,16 @@ def clean_input(kind: Kind, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return {k: v for k, v in body.items() if k not in COMMON_RO and k not in kind.read_only}
+
+
+def check_many(body: Any) -> dict[str, Any]:
+    """Return an ``MPUT`` body (``{id: changes}``); a 400 unless it is one of at most
+    :data:`MAX_MPUT` entries."""
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object of id -> changes.")
+    if len(body) > MAX_MPUT:
+        raise bad_request(f"At most {MAX_MPUT} objects per MPUT.")
+    return body
 
 
 def validate(kind: Kind, obj: dict[str, Any], account: str) -> None:

@@ -39,12 +39,13 @@ Choices where the platform docs are silent:
   ``capacity: 0`` flows; updates and deletions are not pushed. ``value`` is
   rendered like a ``/v0.1`` read (typed elements; see ``version``).
   A subscription lives until ``unsubscribe`` or the end of the connection.
-  **Deleting a subscribed flow does not end its subscriptions, silently**:
-  no error push is sent (no client of the hosted platform expects one, and
-  the core reports drop writes only); nothing more is pushed for it since
-  flow ids are never reused, and the entry goes with the connection or with
-  an ``unsubscribe`` by that flow id (answered 200 while it is subscribed,
-  404 after). Each connection has a bounded
+  **Access is re-checked on every push** against the flow's *current* path
+  (a token or share subscriber), and when the flow moves or a token, share
+  or group changes; when it is gone, or the flow is deleted, the
+  subscription ends with one ``{"type": "unsubscribed", "resource":
+  flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
+  frame (see ``_pubsub``) and nothing more is pushed for it; an
+  ``unsubscribe`` by that id then answers 404. Each connection has a bounded
   outgoing queue (``max_queue``, default 1000 frames, replies included). A
   subscriber that falls that far behind is closed with **1013** ("try again
   later") and the reason ``"outgoing queue overflow (N messages)"``: writers
@@ -83,6 +84,7 @@ from ._envelope import PlatformError, bad_request, envelope, not_found
 from ._platform import Platform
 from ._pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
 from ._query import render_drop
+from ._validate import parse_document
 
 __all__ = ["SessionStore", "WebSocketSettings", "hub_for", "websocket_routes"]
 
@@ -183,7 +185,14 @@ def hub_for(platform: Platform, version: str = "0.1") -> PubSubHub:
                 if hub.subscriber_count(flow["id"]):
                     hub.publish(flow["id"], render_drop(drop, typed))
 
+            def changed(account: str, kind: str, old: dict[str, Any], new: Any) -> None:
+                if kind == "flow":
+                    hub.flow_changed(old["id"], None if new is None else new["path"])
+                elif kind in ("token", "share", "group"):
+                    hub.recheck()  # access may have shrunk: end what it no longer allows
+
             platform.drop_listeners.append(listener)
+            platform.object_listeners.append(changed)
             _HUBS[platform] = hub
         return hub
 
@@ -305,9 +314,9 @@ class _Connection:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                text = message.get("text")
-                if text is None and message.get("bytes") is not None:
-                    text = message["bytes"].decode("utf-8", "replace")
+                text: str | bytes | None = message.get("text")
+                if text is None:
+                    text = message.get("bytes")
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
@@ -317,13 +326,11 @@ class _Connection:
                 if reply is not None:
                     self.outbox.put(json.dumps(reply))
 
-    async def _handle(self, text: str) -> dict[str, Any] | None:
+    async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
         try:
-            try:
-                msg = json.loads(text)
-            except ValueError:
-                raise bad_request("Frame is not valid JSON.") from None
+            # the REST body check, so a frame's value is refused exactly as a body would be
+            msg = parse_document(text, "The frame")
             if not isinstance(msg, dict):
                 raise bad_request("Frame must be a JSON object.")
             msg_id = msg.get("msgId")
@@ -375,17 +382,18 @@ class _Connection:
         if kind == "subscribe":
             check = None
             if not (principal.master and principal.account == account):
-                check = self._still_allowed(account, flow["path"])
-            self.hub.subscribe(flow["id"], self.outbox, check)
+                check = self._still_allowed(account)
+            self.hub.subscribe(flow["id"], self.outbox, check, flow["path"])
         else:
             self.hub.unsubscribe(flow["id"], self.outbox)
         return 200, {}
 
-    def _still_allowed(self, account: str, path: str) -> Callable[[], bool]:
-        """A re-check of ``drop_read`` for tokens and shares (they expire or are revoked)."""
+    def _still_allowed(self, account: str) -> Callable[[str], bool]:
+        """A re-check of ``drop_read`` on the flow's current path, for tokens and
+        shares (they expire or are revoked, and the flow may move out of scope)."""
         platform, token = self.platform, self.creds.token
 
-        def check() -> bool:
+        def check(path: str) -> bool:
             try:
                 principal = platform.authenticate(token, account)
             except PlatformError:

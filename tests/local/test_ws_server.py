@@ -477,22 +477,25 @@ def test_disconnect_removes_the_connections_subscriptions(env: Env, how: str) ->
     env.write(fid, {"n": 1})  # nobody to push to: must not fail
 
 
-def test_deleting_a_subscribed_flow_keeps_the_subscription_silently(env: Env) -> None:
+def test_deleting_a_subscribed_flow_ends_the_subscription_with_a_frame(env: Env) -> None:
     fid, other = env.flow("/alice/doomed"), env.flow("/alice/other")
     ws = env.connect()
     try:
         subscribe(ws, flowId=fid)
         subscribe(ws, flowId=other)
         assert env.http.delete(f"/v0.1/alice/flow/{fid}").status_code == 200
-        # no error push and the socket stays usable: the next frame is the
-        # push of a drop written afterwards to another subscribed flow
+        # one end frame (shaped like a failed reply without msgId), then the
+        # socket stays usable for the other subscription
+        ended = recv(ws)
+        assert ended["type"] == "unsubscribed"
+        assert ended["resource"] == fid
+        assert ended["head"]["status"] == 404
+        assert ended["head"]["msgId"] is None
+        assert hub_for(env.platform).subscriber_count(fid) == 0
         env.write(other, {"n": 1})
         assert recv(ws)["resource"] == other
-        assert hub_for(env.platform).subscriber_count(fid) == 1
         unsubscribe = {"msgId": "u", "type": "unsubscribe", "object": "drop", "flowId": fid}
-        assert request(ws, unsubscribe)["head"]["status"] == 200  # by id: still possible
-        assert hub_for(env.platform).subscriber_count(fid) == 0
-        assert request(ws, unsubscribe)["head"]["status"] == 404  # then the flow is just gone
+        assert request(ws, unsubscribe)["head"]["status"] == 404  # the flow is just gone
     finally:
         close(ws)
 
