@@ -48,10 +48,11 @@ Modulo
     True when the member is a list/set containing **all** listed values (so
     ``CONTAINS []`` holds for any list member); false for non-list members.
 ``=~`` / ``MATCHES``
-    Python :mod:`re` *search* (a find, not a full match); the platform used
-    Java regexes, whose common syntax is the same.  Flags ``i m s x``
-    map to the Python flags, ``g`` and ``u`` are accepted and ignored; other
-    flags and regexes that do not compile are syntax errors.  ``MATCHES`` holds
+    RE2 *search* (a find, not a full match; linear time, see
+    :mod:`flowthings.local._filter_regex`); the platform used Java regexes,
+    whose common syntax is the same.  Flags ``i m s x`` keep their meaning,
+    ``g`` and ``u`` are accepted and ignored; other flags, regexes RE2 cannot
+    run (backreferences, lookaround, ...) and oversize ones are syntax errors.  ``MATCHES`` holds
     when any string value anywhere in the object matches (map keys and the
     type tags of typed elements are not searched).
 ``WITHIN``

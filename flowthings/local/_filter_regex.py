@@ -1,0 +1,189 @@
+"""Filter regexes (``=~`` and ``MATCHES``) on a linear-time engine (RE2).
+
+Python's :mod:`re` backtracks: ``/^(a+)+$/`` against 27 characters runs for
+seconds while holding the GIL, so one filter could stall every tenant of the
+local platform.  RE2 (``google-re2``) guarantees time linear in the searched
+text and releases the GIL while it searches.
+
+What a pattern may use is RE2's syntax (https://github.com/google/re2/wiki/Syntax),
+which covers the common Java/Python syntax, plus these translations so that
+Java/Python-style patterns keep working:
+
+* ``\\uXXXX`` (Java) becomes ``\\x{XXXX}`` (a surrogate pair becomes one code
+  point; a lone surrogate is refused);
+* ``\\Z`` becomes ``\\z`` (end of text);
+* flag ``x`` is applied here: unescaped whitespace and ``#`` comments outside
+  character classes are removed (RE2 has no verbose mode).
+
+Refused with :class:`RegexError` (the filter is then a 400 syntax error):
+backreferences, lookahead/lookbehind, possessive quantifiers, atomic groups
+and other constructs RE2 cannot run in linear time; bodies longer than
+:data:`MAX_PATTERN_LENGTH` characters; patterns whose compiled program exceeds
+:data:`MAX_PROGRAM_SIZE` instructions or RE2's memory budget; lone surrogates.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import re2
+
+__all__ = ["MAX_PATTERN_LENGTH", "MAX_PROGRAM_SIZE", "FilterRegex", "RegexError", "compile_regex"]
+
+MAX_PATTERN_LENGTH: Final = 1024
+"""Longest regex body (in characters, before translation) accepted."""
+
+MAX_PROGRAM_SIZE: Final = 2000
+"""Largest compiled RE2 program (instructions) accepted.
+
+Search time is linear in the text but, when RE2 must fall back from its DFA to
+its NFA, also proportional to the program size; ``.{100}`` alone is ~700
+instructions.  2000 keeps a worst-case search of a 1 MiB string near a second.
+"""
+
+_MAX_MEM: Final = 8 << 20
+"""RE2 memory budget per pattern (program + DFA cache); smaller budgets make
+RE2 fall back to its much slower NFA for ordinary patterns."""
+
+FLAG_NAMES: Final = "imsxgu"
+
+_UNSUPPORTED_HINT: Final = (
+    " (filter regexes use RE2 syntax: no backreferences, lookaround,"
+    " possessive quantifiers or atomic groups)"
+)
+
+
+class RegexError(ValueError):
+    """A filter regex that is refused; the message says why."""
+
+
+class FilterRegex:
+    """A compiled filter regex; :meth:`search` is the only operation filters need."""
+
+    __slots__ = ("_regexp", "pattern")
+
+    def __init__(self, regexp: re2._Regexp, pattern: str) -> None:
+        self._regexp = regexp
+        self.pattern = pattern
+
+    def search(self, text: str) -> bool:
+        """Return whether the regex finds a match anywhere in ``text``."""
+        try:
+            return self._regexp.search(text) is not None
+        except UnicodeEncodeError:
+            # a stored string with a lone surrogate (not valid UTF-8): RE2 reads the
+            # bytes as they are and the surrogate simply matches nothing
+            return self._regexp.search(text.encode("utf-8", "surrogatepass")) is not None
+
+    def __repr__(self) -> str:
+        return f"FilterRegex({self.pattern!r})"
+
+
+def _unicode_escape(body: str, i: int) -> tuple[str, int]:
+    """Translate ``\\uXXXX`` at ``body[i]`` (the backslash); return (text, next index)."""
+    hex1 = body[i + 2 : i + 6]
+    if len(hex1) != 4 or not all(c in "0123456789abcdefABCDEF" for c in hex1):
+        raise RegexError("invalid \\u escape (needs 4 hex digits)")
+    code = int(hex1, 16)
+    end = i + 6
+    if 0xD800 <= code <= 0xDBFF:
+        low = body[end : end + 6]
+        if len(low) == 6 and low[:2] == "\\u":
+            try:
+                low_code = int(low[2:], 16)
+            except ValueError:
+                low_code = -1
+            if 0xDC00 <= low_code <= 0xDFFF:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low_code - 0xDC00)
+                return f"\\x{{{code:X}}}", end + 6
+        raise RegexError("a lone UTF-16 surrogate (\\u" + hex1 + ") is not a character")
+    if 0xDC00 <= code <= 0xDFFF:
+        raise RegexError("a lone UTF-16 surrogate (\\u" + hex1 + ") is not a character")
+    return f"\\x{{{code:X}}}", end
+
+
+def _translate(body: str, verbose: bool) -> str:
+    """One left-to-right pass: Java escapes to RE2, and verbose mode stripped."""
+    out: list[str] = []
+    i, n = 0, len(body)
+    in_class = False
+    while i < n:
+        char = body[i]
+        if char == "\\" and i + 1 < n:
+            nxt = body[i + 1]
+            if nxt == "u":
+                text, i = _unicode_escape(body, i)
+                out.append(text)
+                continue
+            out.append("\\z" if nxt == "Z" and not in_class else body[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            i += 1
+            # a `]` (or `^]`) right after the opening bracket is a literal
+            if body.startswith("^", i):
+                out.append("^")
+                i += 1
+            if body.startswith("]", i):
+                out.append("]")
+                i += 1
+            continue
+        elif verbose and char in " \t\n\r\f\v":
+            i += 1
+            continue
+        elif verbose and char == "#":
+            newline = body.find("\n", i)
+            i = n if newline < 0 else newline + 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # a refused user pattern is not worth a stderr line
+    options.max_mem = _MAX_MEM
+    return options
+
+
+def compile_regex(body: str, flags: str = "") -> FilterRegex:
+    """Compile a filter regex body with its flags (``i m s x g u``; ``g``/``u`` are no-ops).
+
+    Raises:
+        RegexError: the pattern is refused (unknown flag, too long, unsupported
+            syntax, too large, lone surrogate); the message says why.
+    """
+    for flag in flags:
+        if flag not in FLAG_NAMES:
+            raise RegexError(f"unknown regex flag {flag!r} (allowed: i m s x g u)")
+    if len(body) > MAX_PATTERN_LENGTH:
+        raise RegexError(f"regex is longer than {MAX_PATTERN_LENGTH} characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in body):
+        raise RegexError("regex contains a lone UTF-16 surrogate")
+    translated = _translate(body, "x" in flags)
+    inline = "".join(f for f in "ims" if f in flags)
+    if inline:
+        translated = f"(?{inline}){translated}"
+    try:
+        regexp = re2.compile(translated, _options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid pattern"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        if "too large" in str(reason):
+            raise RegexError(
+                f"regex is too large once compiled (limit {MAX_PROGRAM_SIZE} instructions)"
+            ) from None
+        raise RegexError(f"{reason}{_UNSUPPORTED_HINT}") from None
+    if regexp.programsize > MAX_PROGRAM_SIZE:
+        raise RegexError(
+            f"regex is too large once compiled ({regexp.programsize} instructions,"
+            f" limit {MAX_PROGRAM_SIZE}); use smaller repetition counts"
+        )
+    return FilterRegex(regexp, body)
