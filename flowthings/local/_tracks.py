@@ -18,13 +18,18 @@ Routing (:func:`route`)
     its destination, breadth-first (one hop level after the other, tracks in
     the order ``tracks_for_source`` gives them).  Loops are cut: a drop never
     passes the same track twice in one chain, and a chain stops after
-    ``max_hops`` tracks.  A drop produced by a track is seen by the next
-    tracks with ``path`` set to its destination and ``creationDate`` set to
-    ``now_ms``, but without ``id``/``flowId``.  A failing track (filter or
-    JS error, timeout, bad return value) is logged on logger
-    ``flowthings.local.tracks`` and forwards nothing; other tracks are
-    unaffected.  Whether a track may write to a destination (same account,
-    shares) is the core's ``accept`` decision.
+    ``max_hops`` tracks (8).  Fan-out is capped: at most ``MAX_OUTPUTS`` (100)
+    drops and ``MAX_RUNS`` (64) track runs per incoming drop, the rest is cut
+    and logged.  Each track runs with its creator's rights, re-checked at
+    routing time through the core's ``authorize``: a creator who may no
+    longer read the source is not run; a drop for a destination the creator
+    may not write is refused (logged, not written).  A drop produced by a
+    track is seen by the next tracks with ``path`` set to its destination and
+    ``creationDate`` set to ``now_ms``, but without ``id``/``flowId``.  A
+    failing track (filter or JS error, timeout, bad return value) is logged on
+    logger ``flowthings.local.tracks`` and forwards nothing; other tracks are
+    unaffected.  Whether the destination exists and takes the drop is the
+    core's ``accept`` decision.
 Drops written by tracks
     The body returned for writing is the drop as the JS returned it (or as
     stored, without JS) minus the server-set members ``id``, ``flowId``,
@@ -78,7 +83,11 @@ from flowthings.local._track_js import (
 )
 
 __all__ = [
+    "MAX_HOPS",
+    "MAX_OUTPUTS",
+    "MAX_RUNS",
     "READ_ONLY_DROP_MEMBERS",
+    "Authorize",
     "JsResult",
     "JsSandbox",
     "JsUnavailableError",
@@ -195,6 +204,20 @@ def apply_track(
 # --- routing ----------------------------------------------------------------------
 
 
+MAX_HOPS: Final = 8
+"""Longest chain of tracks one incoming drop may pass (depth of the fan-out)."""
+
+MAX_OUTPUTS: Final = 100
+"""Most drops the tracks may produce (all hops together) from one incoming drop."""
+
+MAX_RUNS: Final = 64
+"""Most track applications (filter + JS) one incoming drop may cause, all hops together."""
+
+Authorize = Callable[[Mapping[str, Any], str, str], bool]
+"""``(track, action, path) -> allowed``: may the track's creator do ``action``
+(``"drop_read"`` on the source, ``"drop_write"`` on a destination) at ``path``."""
+
+
 def route(
     source_path: str,
     drop: Mapping[str, Any],
@@ -202,7 +225,10 @@ def route(
     accept: Callable[[str, dict[str, Any]], bool],
     *,
     sandbox: JsSandbox,
-    max_hops: int = 16,
+    max_hops: int = MAX_HOPS,
+    max_outputs: int = MAX_OUTPUTS,
+    max_runs: int = MAX_RUNS,
+    authorize: Authorize | None = None,
     on_event: Callable[[str, str], None] | None = None,
     now_ms: int | None = None,
 ) -> list[tuple[str, dict[str, Any], str]]:
@@ -213,10 +239,17 @@ def route(
         drop: The drop as stored.
         tracks_for_source: Returns the tracks whose ``source`` is a path.
         accept: The core's check for a produced drop (destination flow exists,
-            the track owner may write it, the flow's filter passes); only
-            accepted drops are returned and routed further.
+            the drop validates, the flow's filter passes); only accepted drops
+            are returned and routed further.
         sandbox: Runs track JS.
         max_hops: Longest chain of tracks one original drop may pass.
+        max_outputs: Most drops returned for one original drop; the rest is
+            cut (logged).
+        max_runs: Most track applications for one original drop; further
+            tracks are not run (logged).
+        authorize: The creator check, asked before a track runs (``drop_read``
+            of its source) and for each produced drop (``drop_write`` of its
+            destination); a refusal is logged and nothing is written.
         on_event: Called ``(series, track_id)`` with ``"trackHit"`` and
             ``"trackPass"``.
         now_ms: "Now" for ``AGE`` in track filters.
@@ -227,6 +260,7 @@ def route(
     """
     created = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     out: list[tuple[str, dict[str, Any], str]] = []
+    runs = 0
     queue: deque[tuple[str, Mapping[str, Any], tuple[str, ...]]] = deque([(source_path, drop, ())])
     while queue:
         path, body, chain = queue.popleft()
@@ -239,6 +273,15 @@ def route(
             track_id = str(track.get("id", ""))
             if track_id in chain:
                 continue  # loop: this drop already passed this track
+            if runs >= max_runs:
+                log.warning("track %s not run: %d track runs for one drop already", track_id, runs)
+                return out
+            if authorize is not None and not authorize(track, "drop_read", path):
+                log.warning(
+                    "track %s not run: its creator may no longer read drops of %s", track_id, path
+                )
+                continue
+            runs += 1
             if on_event is not None:
                 on_event(TRACK_HIT, track_id)
             try:
@@ -251,6 +294,22 @@ def route(
             if on_event is not None:
                 on_event(TRACK_PASS, track_id)
             for dest, new_body in produced:
+                if authorize is not None and not authorize(track, "drop_write", dest):
+                    log.warning(
+                        "track %s: route to %s refused (its creator may not write drops there);"
+                        " not written",
+                        track_id,
+                        dest,
+                    )
+                    continue
+                if len(out) >= max_outputs:
+                    log.warning(
+                        "track %s: fan-out cap of %d drops per incoming drop reached;"
+                        " the rest is not written",
+                        track_id,
+                        max_outputs,
+                    )
+                    return out
                 if accept(dest, new_body):
                     out.append((dest, new_body, track_id))
                     # Downstream tracks see it as if stored: with its path and a
