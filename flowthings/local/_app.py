@@ -182,7 +182,10 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
                 result = dispatch(platform, call)
             return json_response(result.status, result.body, references=result.references)
         except PlatformError as exc:
-            return json_response(exc.status, errors=exc.errors)
+            response = json_response(exc.status, errors=exc.errors)
+            if exc.retry_after is not None:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except Exception:
             log.exception("internal error on %s %s", request.method, request.url.path)
             return json_response(500, errors=[ERR_INTERNAL])

@@ -121,6 +121,7 @@ def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> 
         authorize=authorize,
         on_event=on_event,
         now_ms=_ids.now_ms(),
+        account=account,
     )
     for dest, body, track_id in outputs:
         target = platform.store.flow_by_path(account, dest)

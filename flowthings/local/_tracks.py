@@ -79,6 +79,7 @@ from flowthings.local._track_js import (
     JsResult,
     JsSandbox,
     JsUnavailableError,
+    TrackBusyError,
     TrackError,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "JsResult",
     "JsSandbox",
     "JsUnavailableError",
+    "TrackBusyError",
     "TrackError",
     "apply_track",
     "route",
@@ -162,6 +164,7 @@ def apply_track(
     *,
     sandbox: JsSandbox,
     now_ms: int | None = None,
+    account: str = "",
 ) -> list[tuple[str, dict[str, Any]]] | None:
     """Run one track on one drop.
 
@@ -170,6 +173,7 @@ def apply_track(
         drop: The drop that reached it.
         sandbox: Where ``js`` runs.
         now_ms: "Now" for ``AGE`` in the filter.
+        account: Whose JS this is (the sandbox's per-account cap and queue).
 
     Returns:
         ``None`` when the filter rejects the drop, else the ``(destination
@@ -195,7 +199,7 @@ def apply_track(
     if not isinstance(js, str):
         raise TrackError("track js must be a string")
     try:
-        result = sandbox.run(js, drop)
+        result = sandbox.run(js, drop, account=account)
     except JsUnavailableError as exc:
         raise TrackError(str(exc)) from exc
     return _outputs(result.value, destinations)
@@ -231,6 +235,7 @@ def route(
     authorize: Authorize | None = None,
     on_event: Callable[[str, str], None] | None = None,
     now_ms: int | None = None,
+    account: str = "",
 ) -> list[tuple[str, dict[str, Any], str]]:
     """Route a newly written drop through the tracks, transitively.
 
@@ -253,6 +258,7 @@ def route(
         on_event: Called ``(series, track_id)`` with ``"trackHit"`` and
             ``"trackPass"``.
         now_ms: "Now" for ``AGE`` in track filters.
+        account: The account routed (the sandbox's per-account cap and queue).
 
     Returns:
         ``(destination path, drop body to write, track id)`` in routing order
@@ -285,7 +291,9 @@ def route(
             if on_event is not None:
                 on_event(TRACK_HIT, track_id)
             try:
-                produced = apply_track(track, body, sandbox=sandbox, now_ms=now_ms)
+                produced = apply_track(
+                    track, body, sandbox=sandbox, now_ms=now_ms, account=account
+                )
             except TrackError as exc:
                 log.warning("track %s failed on a drop from %s: %s", track_id, path, exc)
                 continue
@@ -332,7 +340,7 @@ def _sandbox_or_new(sandbox: JsSandbox | None) -> Iterator[JsSandbox]:
 
 
 def simulate(
-    drop: Mapping[str, Any], js: str, *, sandbox: JsSandbox | None = None
+    drop: Mapping[str, Any], js: str, *, sandbox: JsSandbox | None = None, account: str = ""
 ) -> dict[str, Any]:
     """Run track JS on a drop without writing anything (``POST /track/simulate``).
 
@@ -340,12 +348,14 @@ def simulate(
         drop: The request's ``drop`` (needs an ``elems`` object).
         js: The request's ``js``.
         sandbox: Sandbox to use; a temporary one when omitted.
+        account: Whose call this is (the sandbox's per-account cap and queue).
 
     Returns:
         ``{"drops": [...], "log": [...]}`` as described in the module docstring.
 
     Raises:
         TrackError: ``drop`` or ``js`` is malformed (a 400).
+        TrackBusyError: The account has too many JS calls running (a 429).
         JsUnavailableError: mini-racer is not installed.
     """
     if not isinstance(drop, Mapping) or not isinstance(drop.get("elems"), Mapping):
@@ -358,7 +368,9 @@ def simulate(
                 "track simulation needs mini-racer (pip install mini-racer); not installed"
             )
         try:
-            result = box.run(js, drop)
+            result = box.run(js, drop, account=account)
+        except TrackBusyError:
+            raise
         except TrackError as exc:
             return _failed(exc.log, exc)
     try:
