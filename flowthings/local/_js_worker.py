@@ -15,16 +15,22 @@ under ``RLIMIT_DATA`` = the process's data size before the call + ``memory`` +
 a small slack.  That bounds everything the call can commit, including
 ArrayBuffer backing stores, which V8's heap limit does not count: a too large
 ``new Uint8Array(n)`` throws ``RangeError: Array buffer allocation failed``.
-If V8 dies instead, the process exits and the pool reports the limit.
+If V8 dies instead, the process exits and the pool reports the limit.  The
+data limit needs Linux (``/proc/self/status`` and ``RLIMIT_DATA`` counting
+mappings); elsewhere only V8's heap limit applies.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no OS data limit, only V8's heap limit
+    resource = None  # type: ignore[assignment]
 
 SLACK = 32 * 1024 * 1024
 """Data allowance per call beyond the heap limit: the isolate itself, buffers."""
@@ -34,11 +40,15 @@ RETIRE_GROWTH = 256 * 1024 * 1024
 
 
 def _data_size() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmData:"):
-                return int(line.split()[1]) * 1024
-    return 0  # pragma: no cover - Linux always reports VmData
+    """The process's data size (Linux ``VmData``), 0 when unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0
 
 
 def _run(m: Any, req: dict[str, Any]) -> dict[str, Any]:
@@ -47,13 +57,17 @@ def _run(m: Any, req: dict[str, Any]) -> dict[str, Any]:
     def remaining() -> float:
         return max(0.001, deadline - time.monotonic())
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    limit = _data_size() + req["memory"] + SLACK
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
+    base = _data_size()
+    limited = resource is not None and base > 0
+    if limited:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = base + req["memory"] + SLACK
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
     racer = None
     try:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        if limited:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
         racer = m.MiniRacer()
         racer.set_hard_memory_limit(req["memory"])
         racer.eval(req["prelude"])
@@ -72,7 +86,8 @@ def _run(m: Any, req: dict[str, Any]) -> dict[str, Any]:
     finally:
         if racer is not None:
             racer.close()
-        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+        if limited:
+            resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
     if not isinstance(raw, str):
         return {"kind": "error", "message": "track JS returned no result"}
     if len(raw) > req["max_output"]:

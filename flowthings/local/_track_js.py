@@ -18,18 +18,32 @@ Call
     UTF-16 surrogate or nested deeper than ``_envelope.MAX_DEPTH`` (as a
     request body could not be).
 Sandbox (:class:`JsSandbox`)
-    Each call runs in a **fresh V8 isolate** (mini-racer; about 4 ms of
-    overhead, so no state leaks between calls, tracks or accounts), in strict
-    mode, with a wall-clock limit per call (default 200 ms) and a hard heap
-    limit (default 64 MiB).  V8 has no network or file access.  ``eval`` and
-    the ``Function`` constructors (also generator/async ones) throw
-    ``EvalError``.  Available: standard ECMAScript built-ins, ``console``
-    (``log info warn error debug``, captured for :func:`simulate`) and a
-    minimal ``Flow``: ``new Flow.Error(message, details)``; the documented
-    ``Flow.Drop.*``, ``Flow.Flow.*``, ``Flow.Track.*`` and ``Flow.Http.*``
-    functions exist but throw "not available on the local platform".  lodash
-    is **not** preloaded; ``setTimeout`` exists (mini-racer installs it) but
-    a callback never runs after the function has returned.
+    Each call runs in a **fresh V8 isolate** (mini-racer; about 6 ms of
+    overhead, so no state leaks between calls, tracks or accounts) inside a
+    **worker process** of a small process-wide pool (:mod:`._js_pool`,
+    :mod:`._js_worker`; started lazily), in strict mode, with a wall-clock
+    limit per call (default 200 ms; a worker that overruns it by 2 s is
+    killed), a hard V8 heap limit (default 64 MiB) and an OS data limit on the
+    worker (heap limit + 32 MiB) that also bounds ArrayBuffers, typed arrays
+    and WebAssembly memory: a too large allocation throws ``RangeError``.
+    Fairness: per account (per sandbox) at most 2 calls run and 8 wait; more
+    raise :class:`TrackBusyError` (simulate answers 429 with ``Retry-After``;
+    a track's run fails and is logged).  V8 has no network or file access.
+    ``eval`` and the ``Function`` constructors (also generator/async ones)
+    throw ``EvalError``.  Available: standard ECMAScript built-ins,
+    ``console`` (``log info warn error debug``, captured for
+    :func:`simulate`) and a minimal ``Flow``: ``new Flow.Error(message,
+    details)``; the documented ``Flow.Drop.*``, ``Flow.Flow.*``,
+    ``Flow.Track.*`` and ``Flow.Http.*`` functions exist but throw "not
+    available on the local platform".  lodash is **not** preloaded;
+    ``setTimeout`` exists (mini-racer installs it) but a callback never runs
+    after the function has returned.
+Results
+    The result is serialized with the ``JSON.stringify`` captured before user
+    code runs (replacing it, or ``Array.prototype.*``, changes nothing), and
+    the text is checked by :func:`validate_track_output` like any request
+    input (strict JSON, finite numbers, no lone surrogates, nesting, at most
+    ``MAX_OUTPUT`` characters); a result that fails is a failed run.
 Without mini-racer
     If ``py_mini_racer`` cannot be imported, :attr:`JsSandbox.available` is
     false; tracks without ``js`` still route, tracks with ``js`` are stored
