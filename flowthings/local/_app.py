@@ -122,13 +122,17 @@ async def _read_body(request: Request) -> Any:
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
-    """Whether ``call`` may run for long (track JavaScript, an aggregation).
+    """Whether ``call`` may run for long (track JavaScript, an aggregation, regex filters).
 
     A drop write runs track JS only when the account has tracks; without any,
     it is as short as any other write and stays on the event loop (a thread
     hop costs more than the write itself). A track created meanwhile at worst
     runs one write's tracks on the loop.
     """
+    if call.method in ("GET", "MGET"):
+        # RE2 releases the GIL: a costly regex filter then delays only its caller
+        flt = call.params.get("filter", "")
+        return "=~" in flt or "MATCHES" in flt
     if call.method != "POST":
         return False
     seg = call.segments

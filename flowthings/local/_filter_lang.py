@@ -104,6 +104,7 @@ from lark import Lark
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from flowthings.local._filter_compile import CompileError, Predicate, compile_tree, where
+from flowthings.local._filter_regex import RegexCostError
 
 __all__ = ["MAX_FILTER_LENGTH", "CompiledFilter", "FilterSyntaxError", "parse_filter"]
 
@@ -155,6 +156,10 @@ class CompiledFilter:
         Returns:
             ``True`` when the object is selected; ``False`` otherwise,
             including when the object is not a mapping or has odd values.
+
+        Raises:
+            RegexCostError: A regex of the filter is too costly for this data
+                (see :mod:`flowthings.local._filter_regex`); a 400.
         """
         candidate: object = obj  # callers may hand over anything decoded from JSON
         try:
@@ -163,6 +168,8 @@ class CompiledFilter:
             if now_ms is None:
                 now_ms = time.time_ns() // 1_000_000 if self._uses_age else 0
             return bool(self._predicate(obj, now_ms, bool(drop)))
+        except RegexCostError:  # a regex too costly for this data is the caller's 400
+            raise
         except Exception:  # a filter never breaks a find; odd data just fails it
             return False
 

@@ -15,6 +15,10 @@ Java/Python-style patterns keep working:
 * flag ``x`` is applied here: unescaped whitespace and ``#`` comments outside
   character classes are removed (RE2 has no verbose mode).
 
+Cost: one search may cost at most :data:`MAX_SEARCH_COST` (text length times
+program size) and one request's searches at most :data:`REQUEST_REGEX_SECONDS`
+together (:func:`regex_budget`); beyond that :class:`RegexCostError` (a 400).
+
 Refused with :class:`RegexError` (the filter is then a 400 syntax error):
 backreferences, lookahead/lookbehind, possessive quantifiers, atomic groups
 and other constructs RE2 cannot run in linear time; bodies longer than
@@ -24,11 +28,30 @@ and other constructs RE2 cannot run in linear time; bodies longer than
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Final, ParamSpec, TypeVar
 
 import re2
 
-__all__ = ["MAX_PATTERN_LENGTH", "MAX_PROGRAM_SIZE", "FilterRegex", "RegexError", "compile_regex"]
+from flowthings.local._envelope import PlatformError
+
+__all__ = [
+    "MAX_PATTERN_LENGTH",
+    "MAX_PROGRAM_SIZE",
+    "MAX_SEARCH_COST",
+    "REQUEST_REGEX_SECONDS",
+    "FilterRegex",
+    "RegexCostError",
+    "RegexError",
+    "compile_regex",
+    "regex_budget",
+]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 MAX_PATTERN_LENGTH: Final = 1024
 """Longest regex body (in characters, before translation) accepted."""
@@ -36,10 +59,24 @@ MAX_PATTERN_LENGTH: Final = 1024
 MAX_PROGRAM_SIZE: Final = 2000
 """Largest compiled RE2 program (instructions) accepted.
 
-Search time is linear in the text but, when RE2 must fall back from its DFA to
-its NFA, also proportional to the program size; ``.{100}`` alone is ~700
-instructions.  2000 keeps a worst-case search of a 1 MiB string near a second.
+``.{100}`` alone is ~700 instructions; larger programs mostly come from big
+repetition counts, and the search cost grows with the program size (see
+:data:`MAX_SEARCH_COST`).
 """
+
+MAX_SEARCH_COST: Final = 20_000_000
+"""Most ``len(text) * program size`` one search may cost.
+
+RE2 is linear, but when its DFA gives up (patterns such as ``[ab]*a[ab]{20}``
+on random text) its NFA costs up to ~12 ns per character and instruction:
+this caps one search near a quarter of a second.  Ordinary data never comes
+close: ``/error/`` (9 instructions) may search 2 million characters, an
+e-mail pattern (~40) half a million, a 2000-instruction one 10,000.
+"""
+
+REQUEST_REGEX_SECONDS: Final = 1.0
+"""Most time the filter regexes of one request may take, all searches together
+(inside :func:`regex_budget`, which wraps every REST/WebSocket request)."""
 
 _MAX_MEM: Final = 8 << 20
 """RE2 memory budget per pattern (program + DFA cache); smaller budgets make
@@ -57,17 +94,74 @@ class RegexError(ValueError):
     """A filter regex that is refused; the message says why."""
 
 
+class RegexCostError(PlatformError):
+    """A filter regex would cost too much on this data (a 400 for the request).
+
+    Raised while filtering, so it passes through ``CompiledFilter.matches``
+    (which otherwise treats odd data as "no match").
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
+
+
+_BUDGET: ContextVar[list[float] | None] = ContextVar("flowthings_regex_budget", default=None)
+
+
+def regex_budget(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorate a request handler: its filter regexes share one time budget.
+
+    Outside such a call (library use, tests) only :data:`MAX_SEARCH_COST` applies.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        token = _BUDGET.set([REQUEST_REGEX_SECONDS])
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _BUDGET.reset(token)
+
+    return wrapper
+
+
 class FilterRegex:
     """A compiled filter regex; :meth:`search` is the only operation filters need."""
 
-    __slots__ = ("_regexp", "pattern")
+    __slots__ = ("_regexp", "_size", "pattern")
 
     def __init__(self, regexp: re2._Regexp, pattern: str) -> None:
         self._regexp = regexp
+        self._size = max(1, regexp.programsize)
         self.pattern = pattern
 
     def search(self, text: str) -> bool:
-        """Return whether the regex finds a match anywhere in ``text``."""
+        """Return whether the regex finds a match anywhere in ``text``.
+
+        Raises:
+            RegexCostError: The search would exceed :data:`MAX_SEARCH_COST`, or
+                the request's regex time budget is spent.
+        """
+        if len(text) * self._size > MAX_SEARCH_COST:
+            raise RegexCostError(
+                f"the filter regex /{self.pattern[:40]}/ ({self._size} instructions) is too"
+                f" costly for a {len(text)}-character string; use a simpler pattern"
+            )
+        budget = _BUDGET.get()
+        if budget is None:
+            return self._search(text)
+        if budget[0] <= 0:
+            raise RegexCostError(
+                f"the filter's regexes took more than {REQUEST_REGEX_SECONDS} s;"
+                " narrow the query or simplify the pattern"
+            )
+        start = time.perf_counter()
+        try:
+            return self._search(text)
+        finally:
+            budget[0] -= time.perf_counter() - start
+
+    def _search(self, text: str) -> bool:
         try:
             return self._regexp.search(text) is not None
         except UnicodeEncodeError:

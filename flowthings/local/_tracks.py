@@ -73,6 +73,7 @@ from typing import Any, Final
 
 from flowthings.local._elements import render_elems
 from flowthings.local._filter_lang import parse_filter
+from flowthings.local._filter_regex import RegexCostError
 from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
 from flowthings.local._track_js import (
     MAX_LOG,
@@ -189,7 +190,11 @@ def apply_track(
             compiled = parse_filter(text)
         except ValueError as exc:
             raise TrackError(f"invalid track filter: {exc}") from exc
-        if not compiled.matches(drop, now_ms=now_ms, drop=True):
+        try:
+            passed = compiled.matches(drop, now_ms=now_ms, drop=True)
+        except RegexCostError as exc:
+            raise TrackError(f"track filter: {'; '.join(exc.errors)}") from None
+        if not passed:
             return None
     js = track.get("js")
     destinations = _destinations(track)
