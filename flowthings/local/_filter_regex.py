@@ -78,9 +78,18 @@ REQUEST_REGEX_SECONDS: Final = 1.0
 """Most time the filter regexes of one request may take, all searches together
 (inside :func:`regex_budget`, which wraps every REST/WebSocket request)."""
 
-_MAX_MEM: Final = 8 << 20
-"""RE2 memory budget per pattern (program + DFA cache); smaller budgets make
-RE2 fall back to its much slower NFA for ordinary patterns."""
+_MAX_MEM: Final = 2 << 20
+"""RE2 memory budget per pattern (program + DFA cache).  Ordinary patterns
+(up to :data:`MAX_PROGRAM_SIZE`) keep their fast DFA with it; what a pattern
+holds stays near a megabyte even after a DFA-hostile search."""
+
+_LIVE_PATTERNS: Final = 64
+"""Compiled RE2 objects kept (each may hold its DFA cache, up to ``_MAX_MEM``).
+
+Filters are cached elsewhere by their text (hundreds); they hold the pattern
+text only and look the RE2 object up here, so the memory attackers can make
+the server keep through many distinct regexes stays bounded (``re2.compile``
+keeps up to 128 more in its own cache)."""
 
 FLAG_NAMES: Final = "imsxgu"
 
@@ -128,11 +137,11 @@ def regex_budget(func: Callable[_P, _R]) -> Callable[_P, _R]:
 class FilterRegex:
     """A compiled filter regex; :meth:`search` is the only operation filters need."""
 
-    __slots__ = ("_regexp", "_size", "pattern")
+    __slots__ = ("_size", "_translated", "pattern")
 
-    def __init__(self, regexp: re2._Regexp, pattern: str) -> None:
-        self._regexp = regexp
-        self._size = max(1, regexp.programsize)
+    def __init__(self, translated: str, size: int, pattern: str) -> None:
+        self._translated = translated
+        self._size = max(1, size)
         self.pattern = pattern
 
     def search(self, text: str) -> bool:
@@ -162,12 +171,13 @@ class FilterRegex:
             budget[0] -= time.perf_counter() - start
 
     def _search(self, text: str) -> bool:
+        regexp = _compiled(self._translated)
         try:
-            return self._regexp.search(text) is not None
+            return regexp.search(text) is not None
         except UnicodeEncodeError:
             # a stored string with a lone surrogate (not valid UTF-8): RE2 reads the
             # bytes as they are and the surrogate simply matches nothing
-            return self._regexp.search(text.encode("utf-8", "surrogatepass")) is not None
+            return regexp.search(text.encode("utf-8", "surrogatepass")) is not None
 
     def __repr__(self) -> str:
         return f"FilterRegex({self.pattern!r})"
@@ -239,11 +249,12 @@ def _translate(body: str, verbose: bool) -> str:
     return "".join(out)
 
 
-def _options() -> re2.Options:
+@functools.lru_cache(maxsize=_LIVE_PATTERNS)
+def _compiled(translated: str) -> re2._Regexp:
     options = re2.Options()
     options.log_errors = False  # a refused user pattern is not worth a stderr line
     options.max_mem = _MAX_MEM
-    return options
+    return re2.compile(translated, options)
 
 
 def compile_regex(body: str, flags: str = "") -> FilterRegex:
@@ -265,7 +276,7 @@ def compile_regex(body: str, flags: str = "") -> FilterRegex:
     if inline:
         translated = f"(?{inline}){translated}"
     try:
-        regexp = re2.compile(translated, _options())
+        regexp = _compiled(translated)
     except re2.error as exc:
         reason = exc.args[0] if exc.args else "invalid pattern"
         if isinstance(reason, bytes):
@@ -280,4 +291,4 @@ def compile_regex(body: str, flags: str = "") -> FilterRegex:
             f"regex is too large once compiled ({regexp.programsize} instructions,"
             f" limit {MAX_PROGRAM_SIZE}); use smaller repetition counts"
         )
-    return FilterRegex(regexp, body)
+    return FilterRegex(translated, regexp.programsize, body)
