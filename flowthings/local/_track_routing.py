@@ -15,11 +15,12 @@ drop listeners) by :meth:`Platform.create_drop`:
   stored (tests and demos rely on it). A failing track is logged and
   forwards nothing; the original write never fails because of a track.
 * A track acts with its **creator's** rights (``creatorId``: the account
-  owner, or another account's identity holding shares here), re-checked at
-  routing time with the platform's access decision (``_auth.can``): the
-  creator must still be allowed ``drop_read`` on the source, else the track
-  is not run, and ``drop_write`` on each destination, else that drop is
-  refused — logged on logger ``flowthings.local.tracks``, never written.
+  owner, or another account's identity holding shares here) — and, once
+  edited, also within its **last editor's** (``lastEditorId``) — re-checked
+  at routing time with the platform's access decision (``_auth.can``): they
+  must still be allowed ``drop_read`` on the source, else the track is not
+  run, and ``drop_write`` on each destination, else that drop is refused —
+  logged on logger ``flowthings.local.tracks``, never written.
   So code in a track on a shared flow cannot write anywhere its creator
   could not, and revoking a share stops the creator's tracks.
 * A produced drop is accepted when its destination flow exists in the
@@ -92,12 +93,19 @@ def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> 
         return principals[identity_id]
 
     def authorize(track: Mapping[str, Any], action: str, path: str) -> bool:
-        creator = track.get("creatorId")
-        principal = creator_principal(creator) if isinstance(creator, str) else None
-        if principal is None:
-            return False  # the creator's account is gone: its tracks have no rights
         checked: Action = "drop_write" if action == "drop_write" else "drop_read"
-        return can(platform.store, principal, checked, account, path)
+        # The creator and the last editor (who may have rewritten the JS) must
+        # both be allowed: editing someone else's track never lends their rights.
+        for member in ("creatorId", "lastEditorId"):
+            identity = track.get(member)
+            if identity is None and member == "lastEditorId":
+                continue
+            principal = creator_principal(identity) if isinstance(identity, str) else None
+            if principal is None:
+                return False  # the account is gone: the track has no rights
+            if not can(platform.store, principal, checked, account, path):
+                return False
+        return True
 
     def accept(dest: str, body: dict[str, Any]) -> bool:
         target = platform.store.flow_by_path(account, dest)

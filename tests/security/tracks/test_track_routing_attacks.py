@@ -132,3 +132,18 @@ def test_runs_per_drop_are_capped() -> None:
         max_outputs=10_000,
     )
     assert len(out) == MAX_RUNS
+
+
+def test_editing_the_owners_track_does_not_borrow_the_owners_rights(pair: Pair) -> None:
+    track = pair.alice.ok(
+        "POST", "/track", {"source": pair.shared["path"], "destination": pair.out["path"]}
+    )
+    # bob may edit it (source and destination are inside his share) ...
+    pair.bob.ok("PUT", f"/track/{track['id']}", {**track, "js": _js_map(pair.secret["path"])})
+    pair.alice.ok("POST", f"/drop/{pair.shared['id']}", {"elems": {}})
+    # ... but the JS he wrote runs within his rights, not alice's
+    assert pair.alice.drops(pair.secret) == []
+    # once alice edits it back, it is hers again
+    pair.alice.ok("PUT", f"/track/{track['id']}", {**track, "js": _js_map(pair.secret["path"])})
+    pair.alice.ok("POST", f"/drop/{pair.shared['id']}", {"elems": {}})
+    assert len(pair.alice.drops(pair.secret)) == 1
