@@ -64,6 +64,7 @@ Simulate (:func:`simulate`)
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import deque
@@ -118,6 +119,16 @@ READ_ONLY_DROP_MEMBERS: Final = frozenset(
 """Server-set drop members stripped from drops produced by tracks."""
 
 
+MAX_HOPS: Final = 8
+"""Longest chain of tracks one incoming drop may pass (depth of the fan-out)."""
+
+MAX_OUTPUTS: Final = 100
+"""Most drops the tracks may produce (all hops together) from one incoming drop."""
+
+MAX_RUNS: Final = 64
+"""Most track applications (filter + JS) one incoming drop may cause, all hops together."""
+
+
 # --- applying one track -----------------------------------------------------------
 
 
@@ -136,27 +147,39 @@ def _destinations(track: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _outputs(value: Any, destinations: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-    """Turn a JS return value into ``(path, body)`` pairs."""
+def _outputs(
+    value: Any, destinations: Sequence[str], limit: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Turn a JS return value into at most ``limit`` ``(path, body)`` pairs.
+
+    The pairs are produced lazily and cut at ``limit``: a return value of a
+    million drops times many destinations is never expanded in full.
+    """
+    return list(itertools.islice(_iter_outputs(value, destinations), max(0, limit)))
+
+
+def _iter_outputs(value: Any, destinations: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
     if value is None:
-        return []
+        return
     if isinstance(value, list):
-        bodies = [_writable(item) for item in value]
-        return [(dest, dict(body)) for body in bodies for dest in destinations]
-    if isinstance(value, Mapping) and "elems" in value:
+        for item in value:
+            body = _writable(item)
+            for dest in destinations:
+                yield dest, dict(body)
+    elif isinstance(value, Mapping) and "elems" in value:
         body = _writable(value)
-        return [(dest, dict(body)) for dest in destinations]
-    if isinstance(value, Mapping) and all(
+        for dest in destinations:
+            yield dest, dict(body)
+    elif isinstance(value, Mapping) and all(
         isinstance(key, str) and key.startswith("/") for key in value
     ):
-        out: list[tuple[str, dict[str, Any]]] = []
         for dest, items in value.items():
             for item in items if isinstance(items, list) else [items]:
-                out.append((dest, _writable(item)))
-        return out
-    raise TrackError(
-        "track JS must return a drop, an array of drops, a map of path -> drops, or null"
-    )
+                yield dest, _writable(item)
+    else:
+        raise TrackError(
+            "track JS must return a drop, an array of drops, a map of path -> drops, or null"
+        )
 
 
 def apply_track(
@@ -166,6 +189,7 @@ def apply_track(
     sandbox: JsSandbox,
     now_ms: int | None = None,
     account: str = "",
+    limit: int = MAX_OUTPUTS + 1,
 ) -> list[tuple[str, dict[str, Any]]] | None:
     """Run one track on one drop.
 
@@ -175,6 +199,7 @@ def apply_track(
         sandbox: Where ``js`` runs.
         now_ms: "Now" for ``AGE`` in the filter.
         account: Whose JS this is (the sandbox's per-account cap and queue).
+        limit: Most pairs returned (the rest is never built).
 
     Returns:
         ``None`` when the filter rejects the drop, else the ``(destination
@@ -200,27 +225,18 @@ def apply_track(
     destinations = _destinations(track)
     if js is None or (isinstance(js, str) and not js.strip()):
         body = {key: value for key, value in drop.items() if key not in READ_ONLY_DROP_MEMBERS}
-        return [(dest, dict(body)) for dest in destinations]
+        return [(dest, dict(body)) for dest in destinations[: max(0, limit)]]
     if not isinstance(js, str):
         raise TrackError("track js must be a string")
     try:
         result = sandbox.run(js, drop, account=account)
     except JsUnavailableError as exc:
         raise TrackError(str(exc)) from exc
-    return _outputs(result.value, destinations)
+    return _outputs(result.value, destinations, limit)
 
 
 # --- routing ----------------------------------------------------------------------
 
-
-MAX_HOPS: Final = 8
-"""Longest chain of tracks one incoming drop may pass (depth of the fan-out)."""
-
-MAX_OUTPUTS: Final = 100
-"""Most drops the tracks may produce (all hops together) from one incoming drop."""
-
-MAX_RUNS: Final = 64
-"""Most track applications (filter + JS) one incoming drop may cause, all hops together."""
 
 Authorize = Callable[[Mapping[str, Any], str, str], bool]
 """``(track, action, path) -> allowed``: may the track's creator do ``action``
@@ -297,7 +313,12 @@ def route(
                 on_event(TRACK_HIT, track_id)
             try:
                 produced = apply_track(
-                    track, body, sandbox=sandbox, now_ms=now_ms, account=account
+                    track,
+                    body,
+                    sandbox=sandbox,
+                    now_ms=now_ms,
+                    account=account,
+                    limit=max_outputs - len(out) + 1,
                 )
             except TrackError as exc:
                 log.warning("track %s failed on a drop from %s: %s", track_id, path, exc)
@@ -379,7 +400,9 @@ def simulate(
         except TrackError as exc:
             return _failed(exc.log, exc)
     try:
-        outputs = _outputs(result.value, [""])
+        outputs = _outputs(result.value, [""], MAX_OUTPUTS + 1)
+        if len(outputs) > MAX_OUTPUTS:
+            raise TrackError(f"track JS returned more than {MAX_OUTPUTS} drops (the fan-out cap)")
     except TrackError as exc:
         return _failed(result.log, exc)
     drops: list[dict[str, Any]] = []

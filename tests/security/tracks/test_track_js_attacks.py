@@ -162,3 +162,12 @@ def test_runaway_tracks_of_one_account_do_not_delay_others(
     assert set(statuses) <= {200, 429}
     assert statuses.count(429) >= 10  # at most 2 run and 8 wait at any time
     assert all(ra == "1" for s, ra in zip(statuses, retry_after, strict=True) if s == 429)
+
+
+def test_simulate_fan_out_is_capped(owner: Actor) -> None:
+    js = "function (d) { var o = []; for (var i = 0; i < 100000; i++) o.push({elems: {}}); return o; }"
+    r = _simulate(owner, js)
+    assert r.status_code == 200, r.text
+    body = r.json()["body"]
+    assert body["drops"] == []
+    assert "more than 100 drops" in body["log"][-1]["message"]
