@@ -37,13 +37,14 @@ drop listeners) by :meth:`Platform.create_drop`:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _ids
 from ._auth import Action, Principal, can
-from ._envelope import PlatformError
+from ._envelope import PlatformError, bad_request
 from ._resources import KINDS, clean_input, validate
 from ._tracks import route
 
@@ -55,8 +56,19 @@ __all__ = ["route_drop"]
 log = logging.getLogger("flowthings.local.tracks")
 
 
+MAX_DROP_BYTES = 1024 * 1024
+"""Largest produced drop (as JSON), the REST body limit: a track writes nothing
+that a request could not."""
+
+
 def _prepare(platform: DropOperations, account: str, flow: Obj, body: Any) -> Obj:
     """Clean, validate and gate a produced drop (raises ``PlatformError``)."""
+    try:
+        size = len(json.dumps(body, ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise bad_request(f"the produced drop is not valid JSON: {exc}") from None
+    if size > MAX_DROP_BYTES:
+        raise bad_request(f"the produced drop exceeds {MAX_DROP_BYTES} bytes")
     kind = KINDS["drop"]
     drop = clean_input(kind, body)
     validate(kind, drop, account)

@@ -147,3 +147,12 @@ def test_editing_the_owners_track_does_not_borrow_the_owners_rights(pair: Pair) 
     pair.alice.ok("PUT", f"/track/{track['id']}", {**track, "js": _js_map(pair.secret["path"])})
     pair.alice.ok("POST", f"/drop/{pair.shared['id']}", {"elems": {}})
     assert len(pair.alice.drops(pair.secret)) == 1
+
+
+def test_produced_drops_obey_the_request_body_limit(pair: Pair) -> None:
+    js = "function (d) { return {elems: {big: 'x'.repeat(2 * 1024 * 1024)}}; }"
+    pair.alice.ok(
+        "POST", "/track", {"source": pair.shared["path"], "destination": pair.out["path"], "js": js}
+    )
+    pair.alice.ok("POST", f"/drop/{pair.shared['id']}", {"elems": {}})
+    assert pair.alice.drops(pair.out) == []
