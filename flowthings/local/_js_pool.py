@@ -174,8 +174,11 @@ class WorkerPool:
 
 _POOL: WorkerPool | None = None
 _POOL_LOCK = threading.Lock()
-POOL_SIZE: Final = max(2, min(4, os.cpu_count() or 2))
-"""Worker processes per server process."""
+POOL_SIZE: Final = 4
+"""Worker processes per server process (each ~65 MiB, plus what a call uses).
+
+Twice the default per-account cap, so one account's runaway JS never holds
+every worker: another account's call finds a free one at once."""
 
 
 def pool() -> WorkerPool:
