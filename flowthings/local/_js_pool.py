@@ -107,7 +107,13 @@ class _Worker:
                 raise WorkerDied("the track JS worker stopped")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        reply: dict[str, Any] = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            self.kill()
+            raise WorkerDied("the track JS worker answered garbage")
         if reply.get("retire"):
             self.retired = True
         return reply

@@ -404,18 +404,21 @@ class JsSandbox:
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         for attempt in range(2):
-            with pool().worker() as worker:
-                deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
-                try:
+            deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
+            try:
+                with pool().worker() as worker:
+                    deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
                     return worker.call(request, deadline)
-                except WorkerDied as exc:
-                    if time.monotonic() >= deadline:
-                        raise TrackError(f"track JS timed out after {self.timeout_ms} ms") from None
-                    if attempt:  # died twice: the call itself kills the worker (V8 OOM abort)
-                        raise TrackError(
-                            "track JS exceeded its memory limit"
-                            f" ({self.memory_limit_bytes} bytes): {exc}"
-                        ) from None
+            except OSError as exc:  # the worker process cannot be started
+                raise TrackError(f"track JS workers cannot start: {exc}") from None
+            except WorkerDied as exc:
+                if time.monotonic() >= deadline:
+                    raise TrackError(f"track JS timed out after {self.timeout_ms} ms") from None
+                if attempt:  # died twice: the call itself kills the worker (V8 OOM abort)
+                    raise TrackError(
+                        "track JS exceeded its memory limit"
+                        f" ({self.memory_limit_bytes} bytes) or crashed its worker: {exc}"
+                    ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _result(self, reply: dict[str, Any], js: str) -> JsResult:

@@ -171,3 +171,24 @@ def test_simulate_fan_out_is_capped(owner: Actor) -> None:
     body = r.json()["body"]
     assert body["drops"] == []
     assert "more than 100 drops" in body["log"][-1]["message"]
+
+
+def test_a_worker_that_overruns_its_deadline_is_killed_and_replaced() -> None:
+    from flowthings.local._js_pool import WorkerDied, pool
+    from flowthings.local._track_js import _PRELUDE, JsSandbox
+
+    request = {
+        "prelude": _PRELUDE.replace("_MAX_LOG__", "99"),
+        "js": "function (d) { while (true) {} }",
+        "payload": '{"elems": {}}',
+        "timeout_ms": 30_000,  # V8 would let it run: the pool's deadline must stop it
+        "memory": 16 * 1024 * 1024,
+        "max_output": 1024,
+    }
+    start = time.monotonic()
+    with pool().worker() as worker, pytest.raises(WorkerDied, match="in time"):
+        worker.call(request, time.monotonic() + 0.3)
+    assert time.monotonic() - start < 5.0
+    assert worker.proc.poll() is not None  # killed, not left spinning
+    with JsSandbox() as box:
+        assert box.run("function (d) { return 1; }", {"elems": {}}).value == 1
