@@ -94,7 +94,7 @@ async def _read_body(request: Request) -> Any:
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
-    """Whether ``call`` may run for long (track JavaScript, an aggregation, a scan).
+    """Whether ``call`` may run for long (track JavaScript, an aggregation, a scan, a regex).
 
     A drop write runs track JS only when the account has tracks; without any,
     it is as short as any other write and stays on the event loop (a thread
@@ -108,6 +108,10 @@ def _may_block(platform: Platform, call: Call) -> bool:
     if call.method in ("MGET", "MPUT"):
         return True
     if call.method == "GET":
+        flt = call.params.get("filter", "")
+        # RE2 releases the GIL: a costly regex filter then delays only its caller
+        if "=~" in flt or "MATCHES" in flt:
+            return True
         return bool(seg) and len(seg) <= 2 and any(k in call.params for k in ("filter", "sort"))
     if call.method != "POST":
         return False
@@ -161,7 +165,10 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
                 result = dispatch(platform, call)
             return json_response(result.status, result.body, references=result.references)
         except PlatformError as exc:
-            return json_response(exc.status, errors=exc.errors)
+            response = json_response(exc.status, errors=exc.errors)
+            if exc.retry_after is not None:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except Exception:
             log.exception("internal error on %s %s", request.method, request.url.path)
             return json_response(500, errors=[ERR_INTERNAL])

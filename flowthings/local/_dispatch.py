@@ -28,6 +28,7 @@ from typing import Any
 
 from . import _ids
 from ._envelope import Result, bad_request, method_not_allowed, not_found
+from ._filter_regex import regex_budget
 from ._permissions import expires_in_ms
 from ._platform import Obj, Platform, Principal
 from ._query import Query, parse_query, project, render_drop
@@ -219,6 +220,7 @@ def _extension(platform: Platform, call: Call) -> Handler | None:
     return None
 
 
+@regex_budget  # one time budget for the filter regexes of the whole request
 def dispatch(platform: Platform, call: Call) -> Result:
     """Authenticate, count the call, route it and return its :class:`Result`.
 

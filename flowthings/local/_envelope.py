@@ -28,6 +28,7 @@ __all__ = [
     "too_deep",
     "method_not_allowed",
     "not_found",
+    "too_many_requests",
 ]
 
 MSG_OK = "Your request has been processed successfully."
@@ -45,6 +46,7 @@ class PlatformError(Exception):
         super().__init__(f"{status}: {'; '.join(errors)}")
         self.status = status
         self.errors = list(errors)
+        self.retry_after: int | None = None  # seconds, sent as Retry-After (429s)
 
 
 def bad_request(*errors: str) -> PlatformError:
@@ -65,6 +67,13 @@ def forbidden(why: str = ERR_FORBIDDEN) -> PlatformError:
 def method_not_allowed() -> PlatformError:
     """Return a 405 error (e.g. PUT on an immutable Token or Share)."""
     return PlatformError(405, ERR_METHOD)
+
+
+def too_many_requests(why: str, retry_after: int = 1) -> PlatformError:
+    """Return a 429 error; the HTTP answer carries ``Retry-After: retry_after``."""
+    error = PlatformError(429, why)
+    error.retry_after = retry_after
+    return error
 
 
 @dataclass

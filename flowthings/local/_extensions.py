@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import _ids
 from ._aggregate import AggregationError, aggregate
-from ._envelope import Result, bad_request, method_not_allowed, not_found
+from ._envelope import Result, bad_request, method_not_allowed, not_found, too_many_requests
 from ._statistics import SERIES, StatisticsError, bucket_counts, statistics_range
-from ._tracks import JsUnavailableError, TrackError, simulate
+from ._tracks import JsUnavailableError, TrackBusyError, TrackError, simulate
 
 if TYPE_CHECKING:
     from ._dispatch import Call, Handler
@@ -102,7 +102,9 @@ def _simulate(platform: Platform, p: Principal, call: Call) -> Result:
     try:
         drop: Any = body.get("drop")
         js: Any = body.get("js")
-        return Result(200, simulate(drop, js, sandbox=platform.js))
+        return Result(200, simulate(drop, js, sandbox=platform.js, account=call.account))
+    except TrackBusyError as exc:
+        raise too_many_requests(str(exc), exc.retry_after) from None
     except (TrackError, JsUnavailableError) as exc:
         raise bad_request(str(exc)) from None
 

@@ -19,6 +19,7 @@ from lark import Token, Tree
 
 from flowthings.local import _filter_eval as ev
 from flowthings.local._elements import element_type
+from flowthings.local._filter_regex import FilterRegex, RegexError, compile_regex
 
 __all__ = ["MAX_DEPTH", "CompileError", "Predicate", "compile_tree", "where"]
 
@@ -124,33 +125,21 @@ def _number(token: Token) -> int | float:
     return value
 
 
-_REGEX_FLAGS: Final = {
-    "i": re.IGNORECASE,
-    "m": re.MULTILINE,
-    "s": re.DOTALL,
-    "x": re.VERBOSE,
-    "g": 0,
-    "u": 0,
-}
 _REGEX_ESCAPED_SLASH: Final = re.compile(r"\\(.)|(/)", re.DOTALL)
 
 
-def _compile_regex(token: Token) -> re.Pattern[str]:
-    """Compile a ``/body/flags`` REGEX token to a Python pattern."""
+def _compile_regex(token: Token) -> FilterRegex:
+    """Compile a ``/body/flags`` REGEX token (RE2, linear time; see ``_filter_regex``)."""
     text = str(token)
     end = text.rindex("/")
     body, flags_text = text[1:end], text[end + 1 :]
-    flags = 0
-    for flag in flags_text:
-        if flag not in _REGEX_FLAGS:
-            raise _error(f"unknown regex flag {flag!r} (allowed: i m s x g u)", token)
-        flags |= _REGEX_FLAGS[flag]
     # `\/` is the wire escape of a slash; every other escape belongs to the regex.
     body = _REGEX_ESCAPED_SLASH.sub(lambda m: "/" if m.group(1) == "/" else m.group(0), body)
     try:
-        return re.compile(body, flags)
-    except (re.error, ValueError, OverflowError, RecursionError) as exc:
-        raise _error(f"invalid regex {text}", token, f": {exc}") from None
+        return compile_regex(body, flags_text)
+    except RegexError as exc:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        raise _error(f"invalid regex {shown}", token, f": {exc}") from None
 
 
 _UNITS_M: Final = {
@@ -252,7 +241,7 @@ class _Compiler:
     def _rule_matches_all(self, children: list[Any], depth: int) -> Predicate:
         pattern = _compile_regex(children[-1])
         return lambda obj, now, drop: any(
-            pattern.search(text) is not None for text in ev.iter_strings(obj)
+            pattern.search(text) for text in ev.iter_strings(obj)
         )
 
     def _rule_age(self, children: list[Any], depth: int) -> Predicate:

@@ -10,11 +10,13 @@ element is and its plain value come from ``_elements``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final, TypeGuard
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
 from ._elements import plain, typed_parts
+
+if TYPE_CHECKING:
+    from ._filter_regex import FilterRegex
 
 __all__ = [
     "DROP_TOP_LEVEL",
@@ -218,9 +220,9 @@ def iter_strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
-def regex_search(pattern: re.Pattern[str], value: Any) -> bool:
+def regex_search(pattern: FilterRegex, value: Any) -> bool:
     """Return whether *value* is a string in which *pattern* finds a match."""
-    return isinstance(value, str) and pattern.search(value) is not None
+    return isinstance(value, str) and pattern.search(value)
 
 
 def remainder(value: int | float, divisor: int | float) -> int | float:

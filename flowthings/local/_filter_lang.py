@@ -48,10 +48,11 @@ Modulo
     True when the member is a list/set containing **all** listed values (so
     ``CONTAINS []`` holds for any list member); false for non-list members.
 ``=~`` / ``MATCHES``
-    Python :mod:`re` *search* (a find, not a full match); the platform used
-    Java regexes, whose common syntax is the same.  Flags ``i m s x``
-    map to the Python flags, ``g`` and ``u`` are accepted and ignored; other
-    flags and regexes that do not compile are syntax errors.  ``MATCHES`` holds
+    RE2 *search* (a find, not a full match; linear time, see
+    :mod:`flowthings.local._filter_regex`); the platform used Java regexes,
+    whose common syntax is the same.  Flags ``i m s x`` keep their meaning,
+    ``g`` and ``u`` are accepted and ignored; other flags, regexes RE2 cannot
+    run (backreferences, lookaround, ...) and oversize ones are syntax errors.  ``MATCHES`` holds
     when any string value anywhere in the object matches (map keys and the
     type tags of typed elements are not searched).
 ``WITHIN``
@@ -104,6 +105,7 @@ from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from flowthings.local._filter_compile import CompileError, Predicate, compile_tree, where
+from flowthings.local._filter_regex import RegexCostError
 
 __all__ = ["MAX_FILTER_LENGTH", "CompiledFilter", "FilterSyntaxError", "parse_filter"]
 
@@ -155,6 +157,10 @@ class CompiledFilter:
         Returns:
             ``True`` when the object is selected; ``False`` otherwise,
             including when the object is not a mapping or has odd values.
+
+        Raises:
+            RegexCostError: A regex of the filter is too costly for this data
+                (see :mod:`flowthings.local._filter_regex`); a 400.
         """
         candidate: object = obj  # callers may hand over anything decoded from JSON
         try:
@@ -163,6 +169,8 @@ class CompiledFilter:
             if now_ms is None:
                 now_ms = time.time_ns() // 1_000_000 if self._uses_age else 0
             return bool(self._predicate(obj, now_ms, bool(drop)))
+        except RegexCostError:  # a regex too costly for this data is the caller's 400
+            raise
         except Exception:  # a filter never breaks a find; odd data just fails it
             return False
 

@@ -18,18 +18,32 @@ Call
     UTF-16 surrogate or nested deeper than ``_envelope.MAX_DEPTH`` (as a
     request body could not be).
 Sandbox (:class:`JsSandbox`)
-    Each call runs in a **fresh V8 isolate** (mini-racer; about 4 ms of
-    overhead, so no state leaks between calls, tracks or accounts), in strict
-    mode, with a wall-clock limit per call (default 200 ms) and a hard heap
-    limit (default 64 MiB).  V8 has no network or file access.  ``eval`` and
-    the ``Function`` constructors (also generator/async ones) throw
-    ``EvalError``.  Available: standard ECMAScript built-ins, ``console``
-    (``log info warn error debug``, captured for :func:`simulate`) and a
-    minimal ``Flow``: ``new Flow.Error(message, details)``; the documented
-    ``Flow.Drop.*``, ``Flow.Flow.*``, ``Flow.Track.*`` and ``Flow.Http.*``
-    functions exist but throw "not available on the local platform".  lodash
-    is **not** preloaded; ``setTimeout`` exists (mini-racer installs it) but
-    a callback never runs after the function has returned.
+    Each call runs in a **fresh V8 isolate** (mini-racer; about 6 ms of
+    overhead, so no state leaks between calls, tracks or accounts) inside a
+    **worker process** of a small process-wide pool (:mod:`._js_pool`,
+    :mod:`._js_worker`; started lazily), in strict mode, with a wall-clock
+    limit per call (default 200 ms; a worker that overruns it by 2 s is
+    killed), a hard V8 heap limit (default 64 MiB) and an OS data limit on the
+    worker (heap limit + 32 MiB) that also bounds ArrayBuffers, typed arrays
+    and WebAssembly memory: a too large allocation throws ``RangeError``.
+    Fairness: per account (per sandbox) at most 2 calls run and 8 wait; more
+    raise :class:`TrackBusyError` (simulate answers 429 with ``Retry-After``;
+    a track's run fails and is logged).  V8 has no network or file access.
+    ``eval`` and the ``Function`` constructors (also generator/async ones)
+    throw ``EvalError``.  Available: standard ECMAScript built-ins,
+    ``console`` (``log info warn error debug``, captured for
+    :func:`simulate`) and a minimal ``Flow``: ``new Flow.Error(message,
+    details)``; the documented ``Flow.Drop.*``, ``Flow.Flow.*``,
+    ``Flow.Track.*`` and ``Flow.Http.*`` functions exist but throw "not
+    available on the local platform".  lodash is **not** preloaded;
+    ``setTimeout`` exists (mini-racer installs it) but a callback never runs
+    after the function has returned.
+Results
+    The result is serialized with the ``JSON.stringify`` captured before user
+    code runs (replacing it, or ``Array.prototype.*``, changes nothing), and
+    the text is checked by :func:`validate_track_output` like any request
+    input (strict JSON, finite numbers, no lone surrogates, nesting, at most
+    ``MAX_OUTPUT`` characters); a result that fails is a failed run.
 Without mini-racer
     If ``py_mini_racer`` cannot be imported, :attr:`JsSandbox.available` is
     false; tracks without ``js`` still route, tracks with ``js`` are stored
@@ -39,20 +53,29 @@ Without mini-racer
 
 from __future__ import annotations
 
-import asyncio
+import importlib.util
 import json
+import math
 import re
-import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from flowthings.local._elements import render_drop
 from flowthings.local._envelope import MAX_DEPTH, has_lone_surrogate, too_deep
+from flowthings.local._js_pool import Admission, JsBusyError, WorkerDied, pool
 
-__all__ = ["MAX_LOG", "JsResult", "JsSandbox", "JsUnavailableError", "TrackError"]
+__all__ = [
+    "MAX_LOG",
+    "MAX_OUTPUT",
+    "JsResult",
+    "JsSandbox",
+    "JsUnavailableError",
+    "TrackBusyError",
+    "TrackError",
+    "validate_track_output",
+]
 
 MAX_LOG: Final = 100
 """Most log entries one call keeps."""
@@ -74,40 +97,28 @@ class TrackError(ValueError):
         self.log = list(log or [])
 
 
+class TrackBusyError(TrackError):
+    """Too many track-JS calls of one account are running or queued (a 429).
+
+    Attributes:
+        retry_after: Seconds after which a retry is reasonable.
+    """
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class JsUnavailableError(RuntimeError):
     """mini-racer (``py_mini_racer``) is not installed, so track JS cannot run."""
 
 
-# --- typed adapter over py_mini_racer ---------------------------------------------
+# --- availability ------------------------------------------------------------------
 
 
-class _Racer(Protocol):
-    def eval(self, code: str, *, timeout_sec: float | None = None) -> Any: ...
-
-    def set_hard_memory_limit(self, limit: int) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Engine:
-    """The parts of py_mini_racer the sandbox uses, typed."""
-
-    timeout: type[BaseException]
-    oom: type[BaseException]
-    error: type[BaseException]
-    open: Callable[[asyncio.AbstractEventLoop], AbstractContextManager[_Racer]]
-
-
-def _load_engine() -> _Engine | None:
-    try:
-        import py_mini_racer
-    except ImportError:  # pragma: no cover - mini-racer is a dependency of the local extra
-        return None
-    return _Engine(
-        timeout=py_mini_racer.JSTimeoutException,
-        oom=py_mini_racer.JSOOMException,
-        error=py_mini_racer.JSEvalException,
-        open=py_mini_racer.mini_racer,
-    )
+def _load_engine() -> bool | None:
+    """``True`` when mini-racer is installed (the workers import it), else ``None``."""
+    return True if importlib.util.find_spec("py_mini_racer") is not None else None
 
 
 # --- the JavaScript side ----------------------------------------------------------
@@ -116,26 +127,33 @@ _PRELUDE: Final = r"""
 (function () {
   'use strict';
   var g = globalThis;
+  // Pristine built-ins, captured before user code runs: the user's function
+  // may replace JSON.stringify, Array.prototype.*, RegExp.prototype.exec, ...
+  var stringify = JSON.stringify, apply = Reflect.apply, define = Object.defineProperty;
+  var join = Array.prototype.join, exec = RegExp.prototype.exec, Str = String, Num = Number;
   var entries = [];
+  function add(list, value) {
+    define(list, list.length, {value: value, writable: true, enumerable: true, configurable: true});
+  }
   var MAX = _MAX_LOG__;
   function userLine(stack) {
     // the first frame in the user's script (named by its sourceURL)
-    var m = /track\.js:(\d+):\d+/.exec(String(stack || ''));
-    return m ? Number(m[1]) : null;
+    var m = apply(exec, /track\.js:(\d+):\d+/, [Str(stack || '')]);
+    return m ? Num(m[1]) : null;
   }
   function fmt(v) {
     if (typeof v === 'string') return v;
     if (v === undefined) return 'undefined';
     if (typeof v === 'function') return '[function]';
-    try { var s = JSON.stringify(v); return s === undefined ? String(v) : s; }
-    catch (e) { return String(v); }
+    try { var s = stringify(v); return s === undefined ? Str(v) : s; }
+    catch (e) { return Str(v); }
   }
-  function push(entry) { if (entries.length < MAX) entries.push(entry); }
+  function push(entry) { if (entries.length < MAX) add(entries, entry); }
   function make(level) {
     return function () {
       var parts = [];
-      for (var i = 0; i < arguments.length; i++) parts.push(fmt(arguments[i]));
-      push({line_no: userLine(new Error().stack), level: level, message: parts.join(' ')});
+      for (var i = 0; i < arguments.length; i++) add(parts, fmt(arguments[i]));
+      push({line_no: userLine(new Error().stack), level: level, message: apply(join, parts, [' '])});
     };
   }
   var cons = {};
@@ -144,7 +162,7 @@ _PRELUDE: Final = r"""
 
   function FlowError(message, details) {
     if (!(this instanceof FlowError)) return new FlowError(message, details);
-    this.message = String(message);
+    this.message = Str(message);
     this.details = details === undefined ? [] : details;
     this.stack = new Error(this.message).stack;
   }
@@ -181,7 +199,7 @@ _PRELUDE: Final = r"""
         ' ' + fmt(e.details) : '');
     }
     if (e && typeof e === 'object' && 'message' in e) {
-      return String(e.name || 'Error') + ': ' + String(e.message);
+      return Str(e.name || 'Error') + ': ' + Str(e.message);
     }
     return 'Uncaught ' + fmt(e);
   }
@@ -191,16 +209,16 @@ _PRELUDE: Final = r"""
   Object.defineProperty(g, '__ftRun', {value: function (input) {
     var fn = g.__ftUser;
     if (typeof fn !== 'function') {
-      return JSON.stringify({error: 'js must be the source of a function', line_no: null,
+      return stringify({error: 'js must be the source of a function', line_no: null,
                              log: entries});
     }
     var out;
     try { out = fn(input); }
-    catch (e) { return JSON.stringify({error: describe(e), line_no: errorLine(e), log: entries}); }
+    catch (e) { return stringify({error: describe(e), line_no: errorLine(e), log: entries}); }
     try {
-      return JSON.stringify({result: out === undefined ? null : out, log: entries});
+      return stringify({result: out === undefined ? null : out, log: entries});
     } catch (e) {
-      return JSON.stringify({error: 'the returned value is not JSON: ' + describe(e),
+      return stringify({error: 'the returned value is not JSON: ' + describe(e),
                              line_no: null, log: entries});
     }
   }});
@@ -224,33 +242,110 @@ class JsResult:
     log: list[dict[str, Any]] = field(default_factory=list)
 
 
-class JsSandbox:
-    """Runs track JS in fresh, limited V8 isolates (see the module docstring).
+MAX_OUTPUT: Final = 8 * 1024 * 1024
+"""Longest serialized result (result + log) one call may return, in characters."""
 
-    Thread-safe; calls are serialised.  Owns one background thread with an
-    asyncio loop that drives mini-racer (so it also works when called from
-    inside a running event loop, e.g. a Starlette handler); call
-    :meth:`close` (or use it as a context manager) when done.
+_LEVELS: Final = frozenset({"log", "info", "warn", "error", "debug"})
+_MAX_MESSAGE: Final = 10_000
+_GRACE_S: Final = 2.0
+"""Extra time a worker gets beyond the JS limit (isolate setup, result transfer)
+before it is killed as stuck."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _log_entry(entry: Any) -> dict[str, Any] | None:
+    if not isinstance(entry, dict):
+        return None
+    line = entry.get("line_no")
+    level = entry.get("level")
+    message = entry.get("message")
+    return {
+        "line_no": line if isinstance(line, int) and not isinstance(line, bool) else None,
+        "level": level if level in _LEVELS else "log",
+        "message": (message if isinstance(message, str) else str(message))[:_MAX_MESSAGE],
+    }
+
+
+def validate_track_output(raw: str) -> tuple[Any, list[dict[str, Any]], str | None, int | None]:
+    """Parse and check what the JS side serialized, like any request input.
+
+    The text comes from code the track author controls (``toJSON``, getters,
+    replaced built-ins), so it is parsed strictly: no ``NaN``/``Infinity``,
+    finite numbers, no lone surrogates, nesting within ``MAX_DEPTH``, an
+    object with well-formed log entries.
+
+    Returns:
+        ``(result, log, error message or None, error line or None)``.
+
+    Raises:
+        TrackError: The output is not acceptable (the run fails, nothing is stored).
+    """
+    if len(raw) > MAX_OUTPUT:
+        raise TrackError(f"track JS returned more than {MAX_OUTPUT} characters")
+    try:
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:
+        raise TrackError(f"track JS returned a value that is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise TrackError("track JS returned a malformed result")
+    if has_lone_surrogate(raw, data):
+        raise TrackError("track JS returned a string with a lone UTF-16 surrogate")
+    if too_deep(raw, data.get("result")):
+        raise TrackError(f"track JS returned a value nested deeper than {MAX_DEPTH} levels")
+    raw_log = data.get("log")
+    entries = [e for e in map(_log_entry, raw_log if isinstance(raw_log, list) else []) if e]
+    entries = entries[:MAX_LOG]
+    if "error" in data:
+        line = data.get("line_no")
+        line_no = line if isinstance(line, int) and not isinstance(line, bool) else None
+        return None, entries, str(data["error"])[:_MAX_MESSAGE], line_no
+    return data.get("result"), entries, None, None
+
+
+class JsSandbox:
+    """Runs track JS in fresh, limited V8 isolates in worker processes.
+
+    Thread-safe; calls run in parallel on the process-wide worker pool
+    (:mod:`flowthings.local._js_pool`), each in a fresh isolate of a worker
+    process with the time limit, the V8 heap limit and an OS data limit that
+    also bounds ArrayBuffers.  Per account at most ``per_account`` calls run
+    and ``queue`` wait; more raise :class:`TrackBusyError`.
 
     Args:
         timeout_ms: Wall-clock limit of one call (compile + run).
-        memory_limit_bytes: Hard V8 heap limit of one call.
+        memory_limit_bytes: Hard V8 heap limit of one call; all memory of the
+            call (heap and ArrayBuffers) is bounded at about this + 32 MiB.
+        per_account: Calls of one account running at once.
+        queue: Calls of one account waiting for a slot.
     """
 
     def __init__(
-        self, *, timeout_ms: int = 200, memory_limit_bytes: int = 64 * 1024 * 1024
+        self,
+        *,
+        timeout_ms: int = 200,
+        memory_limit_bytes: int = 64 * 1024 * 1024,
+        per_account: int = 2,
+        queue: int = 8,
     ) -> None:
         self.timeout_ms = timeout_ms
         self.memory_limit_bytes = memory_limit_bytes
         self._engine = _load_engine()
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._admission = Admission(per_account, queue)
         self._closed = False
 
     @property
     def available(self) -> bool:
-        """Whether JS can run (mini-racer importable and the sandbox open)."""
+        """Whether JS can run (mini-racer installed and the sandbox open)."""
         return self._engine is not None and not self._closed
 
     def __enter__(self) -> JsSandbox:
@@ -260,32 +355,16 @@ class JsSandbox:
         self.close()
 
     def close(self) -> None:
-        """Stop the background loop thread (idempotent)."""
-        with self._lock:
-            self._closed = True
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
+        """Refuse further calls (idempotent); the shared workers stay for other sandboxes."""
+        self._closed = True
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=loop.run_forever, name="flowthings-track-js", daemon=True
-            )
-            thread.start()
-            self._loop, self._thread = loop, thread
-        return self._loop
-
-    def run(self, js: str, drop: Mapping[str, Any]) -> JsResult:
+    def run(self, js: str, drop: Mapping[str, Any], *, account: str = "") -> JsResult:
         """Call the track function ``js`` with *drop* (elements rendered typed).
 
         Args:
             js: Source of the track function.
             drop: The drop (typed or plain elements).
+            account: Whose call this is (for the per-account cap and queue).
 
         Returns:
             The returned JSON value and the captured console log.
@@ -293,62 +372,77 @@ class JsSandbox:
         Raises:
             TrackError: Syntax error, exception thrown, timeout, memory limit,
                 or a return value that is not JSON.
+            TrackBusyError: The account has too many calls running and queued.
             JsUnavailableError: mini-racer is missing or the sandbox is closed.
         """
-        engine = self._engine
-        if engine is None:
+        if self._engine is None:
             raise JsUnavailableError(
                 "track JavaScript needs mini-racer (pip install mini-racer); not installed"
             )
         if not isinstance(js, str) or not js.strip():
             raise TrackError("js must be a non-empty string")
+        if self._closed:
+            raise JsUnavailableError("the JS sandbox is closed")
         try:
             payload = json.dumps(render_drop(dict(drop), True), allow_nan=False, default=str)
         except ValueError as exc:
             raise TrackError(f"the drop cannot be passed to JS: {exc}") from exc
-        with self._lock:
-            if self._closed:
-                raise JsUnavailableError("the JS sandbox is closed")
-            loop = self._ensure_loop()
-            with engine.open(loop) as racer:
-                return self._call(engine, racer, js, payload)
-
-    def _call(self, engine: _Engine, racer: _Racer, js: str, payload: str) -> JsResult:
-        racer.set_hard_memory_limit(self.memory_limit_bytes)
-        deadline = time.monotonic() + self.timeout_ms / 1000
-
-        def remaining() -> float:
-            return max(0.001, deadline - time.monotonic())
-
+        request = {
+            "prelude": _PRELUDE.replace("_MAX_LOG__", str(MAX_LOG - 1)),
+            "js": js,
+            "payload": payload,
+            "timeout_ms": self.timeout_ms,
+            "memory": self.memory_limit_bytes,
+            "max_output": MAX_OUTPUT,
+        }
         try:
-            racer.eval(_PRELUDE.replace("_MAX_LOG__", str(MAX_LOG - 1)))
-            # On the user's line 1 so V8 line numbers are the lines of `js`.
-            racer.eval(
-                f"'use strict'; globalThis.__ftUser = ({js}\n);\n//# sourceURL=track.js",
-                timeout_sec=remaining(),
-            )
-            raw = racer.eval(f"__ftRun({payload})", timeout_sec=remaining())
-        except engine.timeout as exc:
-            raise TrackError(f"track JS timed out after {self.timeout_ms} ms") from exc
-        except engine.oom as exc:
+            with self._admission.slot(account):
+                reply = self._call(request)
+        except JsBusyError as exc:
+            raise TrackBusyError(str(exc), exc.retry_after) from None
+        return self._result(reply, js)
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(2):
+            deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
+            try:
+                with pool().worker() as worker:
+                    deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
+                    return worker.call(request, deadline)
+            except OSError as exc:  # the worker process cannot be started
+                raise TrackError(f"track JS workers cannot start: {exc}") from None
+            except WorkerDied as exc:
+                if time.monotonic() >= deadline:
+                    raise TrackError(f"track JS timed out after {self.timeout_ms} ms") from None
+                if attempt:  # died twice: the call itself kills the worker (V8 OOM abort)
+                    raise TrackError(
+                        "track JS exceeded its memory limit"
+                        f" ({self.memory_limit_bytes} bytes) or crashed its worker: {exc}"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _result(self, reply: dict[str, Any], js: str) -> JsResult:
+        kind = reply.get("kind")
+        if kind == "timeout":
+            raise TrackError(f"track JS timed out after {self.timeout_ms} ms")
+        if kind == "oom":
             raise TrackError(
                 f"track JS exceeded its memory limit ({self.memory_limit_bytes} bytes)"
-            ) from exc
-        except engine.error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+        if kind == "too_large":
+            raise TrackError(f"track JS returned more than {MAX_OUTPUT} characters")
+        if kind == "error":
+            text = str(reply.get("message", "")).strip()
+            first = text.splitlines()[0] if text else "track JS failed"
             match = _PARSE_LINE.match(first)
             if match:
-                line_no = min(int(match.group(1)), js.count("\n") + 1)
-                raise TrackError(match.group(2), line_no=line_no) from exc
-            raise TrackError(first) from exc
-        if not isinstance(raw, str):
+                at = min(int(match.group(1)), js.count("\n") + 1)
+                raise TrackError(match.group(2), line_no=at)
+            raise TrackError(first)
+        raw = reply.get("raw")
+        if kind != "ok" or not isinstance(raw, str):
             raise TrackError("track JS returned no result")
-        data = json.loads(raw)
-        if has_lone_surrogate(raw, data):
-            raise TrackError("track JS returned a string with a lone UTF-16 surrogate")
-        if too_deep(raw, data.get("result")):
-            raise TrackError(f"track JS returned a value nested deeper than {MAX_DEPTH} levels")
-        entries = [entry for entry in data.get("log", []) if isinstance(entry, dict)]
-        if "error" in data:
-            raise TrackError(str(data["error"]), line_no=data.get("line_no"), log=entries)
-        return JsResult(data.get("result"), entries)
+        value, entries, error, line_no = validate_track_output(raw)
+        if error is not None:
+            raise TrackError(error, line_no=line_no, log=entries)
+        return JsResult(value, entries)

@@ -14,11 +14,21 @@ drop listeners) by :meth:`Platform.create_drop`:
 * Routing is synchronous: when ``POST /drop`` answers, the tracked drops are
   stored (tests and demos rely on it). A failing track is logged and
   forwards nothing; the original write never fails because of a track.
+* A track acts with its **creator's** rights (``creatorId``: the account
+  owner, or another account's identity holding shares here) — and, once
+  edited, also within its **last editor's** (``lastEditorId``) — re-checked
+  at routing time with the platform's access decision (``_auth.can``): they
+  must still be allowed ``drop_read`` on the source, else the track is not
+  run, and ``drop_write`` on each destination, else that drop is refused —
+  logged on logger ``flowthings.local.tracks``, never written.
+  So code in a track on a shared flow cannot write anywhere its creator
+  could not, and revoking a share stops the creator's tracks.
 * A produced drop is accepted when its destination flow exists in the
   track's account, the drop validates (``elems`` object) and the flow's
   filter passes; rejected outputs are dropped silently (as a flow filter
   rejects a REST write). Tracks only route within their own account (their
-  ``source``/``destination`` must be in it).
+  ``source``/``destination`` must be in it). Fan-out is capped by
+  :func:`~flowthings.local._tracks.route` (depth, drops and runs per drop).
 * Counting: ``trackHit``/``trackPass`` per track (from the engine's
   ``on_event``), ``flowDropAdded`` + ``flowTracked`` per destination flow
   for each tracked write. Tracked drops get the track's ``creatorId``;
@@ -27,11 +37,14 @@ drop listeners) by :meth:`Platform.create_drop`:
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _ids
-from ._envelope import PlatformError
+from ._auth import Action, Principal, can
+from ._envelope import PlatformError, bad_request
 from ._resources import KINDS, clean_input, validate
 from ._tracks import route
 
@@ -43,8 +56,19 @@ __all__ = ["route_drop"]
 log = logging.getLogger("flowthings.local.tracks")
 
 
+MAX_DROP_BYTES = 1024 * 1024
+"""Largest produced drop (as JSON), the REST body limit: a track writes nothing
+that a request could not."""
+
+
 def _prepare(platform: DropOperations, account: str, flow: Obj, body: Any) -> Obj:
     """Clean, validate and gate a produced drop (raises ``PlatformError``)."""
+    try:
+        size = len(json.dumps(body, ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise bad_request(f"the produced drop is not valid JSON: {exc}") from None
+    if size > MAX_DROP_BYTES:
+        raise bad_request(f"the produced drop exceeds {MAX_DROP_BYTES} bytes")
     kind = KINDS["drop"]
     drop = clean_input(kind, body)
     validate(kind, drop, account)
@@ -64,6 +88,36 @@ def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> 
         if isinstance(t.get("source"), str):
             by_source.setdefault(t["source"], []).append(t)
     creators = {t["id"]: t.get("creatorId", "") for t in tracks}
+    principals: dict[str, Principal | None] = {}
+
+    def creator_principal(identity_id: str) -> Principal | None:
+        # One lookup per creator and routed drop: shares revoked since the
+        # track was created are seen on the next drop.
+        if identity_id not in principals:
+            principals[identity_id] = next(
+                (
+                    Principal(row.name, row.identity_id)
+                    for row in platform.store.accounts()
+                    if row.identity_id == identity_id
+                ),
+                None,
+            )
+        return principals[identity_id]
+
+    def authorize(track: Mapping[str, Any], action: str, path: str) -> bool:
+        checked: Action = "drop_write" if action == "drop_write" else "drop_read"
+        # The creator and the last editor (who may have rewritten the JS) must
+        # both be allowed: editing someone else's track never lends their rights.
+        for member in ("creatorId", "lastEditorId"):
+            identity = track.get(member)
+            if identity is None and member == "lastEditorId":
+                continue
+            principal = creator_principal(identity) if isinstance(identity, str) else None
+            if principal is None:
+                return False  # the account is gone: the track has no rights
+            if not can(platform.store, principal, checked, account, path):
+                return False
+        return True
 
     def accept(dest: str, body: dict[str, Any]) -> bool:
         target = platform.store.flow_by_path(account, dest)
@@ -84,8 +138,10 @@ def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> 
         lambda path: by_source.get(path, []),
         accept,
         sandbox=platform.js,
+        authorize=authorize,
         on_event=on_event,
         now_ms=_ids.now_ms(),
+        account=account,
     )
     for dest, body, track_id in outputs:
         target = platform.store.flow_by_path(account, dest)

@@ -18,13 +18,18 @@ Routing (:func:`route`)
     its destination, breadth-first (one hop level after the other, tracks in
     the order ``tracks_for_source`` gives them).  Loops are cut: a drop never
     passes the same track twice in one chain, and a chain stops after
-    ``max_hops`` tracks.  A drop produced by a track is seen by the next
-    tracks with ``path`` set to its destination and ``creationDate`` set to
-    ``now_ms``, but without ``id``/``flowId``.  A failing track (filter or
-    JS error, timeout, bad return value) is logged on logger
-    ``flowthings.local.tracks`` and forwards nothing; other tracks are
-    unaffected.  Whether a track may write to a destination (same account,
-    shares) is the core's ``accept`` decision.
+    ``max_hops`` tracks (8).  Fan-out is capped: at most ``MAX_OUTPUTS`` (100)
+    drops and ``MAX_RUNS`` (64) track runs per incoming drop, the rest is cut
+    and logged.  Each track runs with its creator's rights, re-checked at
+    routing time through the core's ``authorize``: a creator who may no
+    longer read the source is not run; a drop for a destination the creator
+    may not write is refused (logged, not written).  A drop produced by a
+    track is seen by the next tracks with ``path`` set to its destination and
+    ``creationDate`` set to ``now_ms``, but without ``id``/``flowId``.  A
+    failing track (filter or JS error, timeout, bad return value) is logged on
+    logger ``flowthings.local.tracks`` and forwards nothing; other tracks are
+    unaffected.  Whether the destination exists and takes the drop is the
+    core's ``accept`` decision.
 Drops written by tracks
     The body returned for writing is the drop as the JS returned it (or as
     stored, without JS) minus the server-set members ``id``, ``flowId``,
@@ -59,6 +64,7 @@ Simulate (:func:`simulate`)
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import deque
@@ -68,20 +74,27 @@ from typing import Any, Final
 
 from flowthings.local._elements import render_elems
 from flowthings.local._filter_lang import FilterSyntaxError, parse_filter
+from flowthings.local._filter_regex import RegexCostError
 from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
 from flowthings.local._track_js import (
     MAX_LOG,
     JsResult,
     JsSandbox,
     JsUnavailableError,
+    TrackBusyError,
     TrackError,
 )
 
 __all__ = [
+    "MAX_HOPS",
+    "MAX_OUTPUTS",
+    "MAX_RUNS",
     "READ_ONLY_DROP_MEMBERS",
+    "Authorize",
     "JsResult",
     "JsSandbox",
     "JsUnavailableError",
+    "TrackBusyError",
     "TrackError",
     "apply_track",
     "route",
@@ -106,6 +119,16 @@ READ_ONLY_DROP_MEMBERS: Final = frozenset(
 """Server-set drop members stripped from drops produced by tracks."""
 
 
+MAX_HOPS: Final = 8
+"""Longest chain of tracks one incoming drop may pass (depth of the fan-out)."""
+
+MAX_OUTPUTS: Final = 100
+"""Most drops the tracks may produce (all hops together) from one incoming drop."""
+
+MAX_RUNS: Final = 64
+"""Most track applications (filter + JS) one incoming drop may cause, all hops together."""
+
+
 # --- applying one track -----------------------------------------------------------
 
 
@@ -124,27 +147,39 @@ def _destinations(track: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _outputs(value: Any, destinations: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-    """Turn a JS return value into ``(path, body)`` pairs."""
+def _outputs(
+    value: Any, destinations: Sequence[str], limit: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Turn a JS return value into at most ``limit`` ``(path, body)`` pairs.
+
+    The pairs are produced lazily and cut at ``limit``: a return value of a
+    million drops times many destinations is never expanded in full.
+    """
+    return list(itertools.islice(_iter_outputs(value, destinations), max(0, limit)))
+
+
+def _iter_outputs(value: Any, destinations: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
     if value is None:
-        return []
+        return
     if isinstance(value, list):
-        bodies = [_writable(item) for item in value]
-        return [(dest, dict(body)) for body in bodies for dest in destinations]
-    if isinstance(value, Mapping) and "elems" in value:
+        for item in value:
+            body = _writable(item)
+            for dest in destinations:
+                yield dest, dict(body)
+    elif isinstance(value, Mapping) and "elems" in value:
         body = _writable(value)
-        return [(dest, dict(body)) for dest in destinations]
-    if isinstance(value, Mapping) and all(
+        for dest in destinations:
+            yield dest, dict(body)
+    elif isinstance(value, Mapping) and all(
         isinstance(key, str) and key.startswith("/") for key in value
     ):
-        out: list[tuple[str, dict[str, Any]]] = []
         for dest, items in value.items():
             for item in items if isinstance(items, list) else [items]:
-                out.append((dest, _writable(item)))
-        return out
-    raise TrackError(
-        "track JS must return a drop, an array of drops, a map of path -> drops, or null"
-    )
+                yield dest, _writable(item)
+    else:
+        raise TrackError(
+            "track JS must return a drop, an array of drops, a map of path -> drops, or null"
+        )
 
 
 def apply_track(
@@ -153,6 +188,8 @@ def apply_track(
     *,
     sandbox: JsSandbox,
     now_ms: int | None = None,
+    account: str = "",
+    limit: int = MAX_OUTPUTS + 1,
 ) -> list[tuple[str, dict[str, Any]]] | None:
     """Run one track on one drop.
 
@@ -161,6 +198,8 @@ def apply_track(
         drop: The drop that reached it.
         sandbox: Where ``js`` runs.
         now_ms: "Now" for ``AGE`` in the filter.
+        account: Whose JS this is (the sandbox's per-account cap and queue).
+        limit: Most pairs returned (the rest is never built).
 
     Returns:
         ``None`` when the filter rejects the drop, else the ``(destination
@@ -176,23 +215,32 @@ def apply_track(
             compiled = parse_filter(text)
         except FilterSyntaxError as exc:  # only the text's fault; a bug propagates
             raise TrackError(f"invalid track filter: {exc}") from exc
-        if not compiled.matches(drop, now_ms=now_ms, drop=True):
+        try:
+            passed = compiled.matches(drop, now_ms=now_ms, drop=True)
+        except RegexCostError as exc:
+            raise TrackError(f"track filter: {'; '.join(exc.errors)}") from None
+        if not passed:
             return None
     js = track.get("js")
     destinations = _destinations(track)
     if js is None or (isinstance(js, str) and not js.strip()):
         body = {key: value for key, value in drop.items() if key not in READ_ONLY_DROP_MEMBERS}
-        return [(dest, dict(body)) for dest in destinations]
+        return [(dest, dict(body)) for dest in destinations[: max(0, limit)]]
     if not isinstance(js, str):
         raise TrackError("track js must be a string")
     try:
-        result = sandbox.run(js, drop)
+        result = sandbox.run(js, drop, account=account)
     except JsUnavailableError as exc:
         raise TrackError(str(exc)) from exc
-    return _outputs(result.value, destinations)
+    return _outputs(result.value, destinations, limit)
 
 
 # --- routing ----------------------------------------------------------------------
+
+
+Authorize = Callable[[Mapping[str, Any], str, str], bool]
+"""``(track, action, path) -> allowed``: may the track's creator do ``action``
+(``"drop_read"`` on the source, ``"drop_write"`` on a destination) at ``path``."""
 
 
 def route(
@@ -202,9 +250,13 @@ def route(
     accept: Callable[[str, dict[str, Any]], bool],
     *,
     sandbox: JsSandbox,
-    max_hops: int = 16,
+    max_hops: int = MAX_HOPS,
+    max_outputs: int = MAX_OUTPUTS,
+    max_runs: int = MAX_RUNS,
+    authorize: Authorize | None = None,
     on_event: Callable[[str, str], None] | None = None,
     now_ms: int | None = None,
+    account: str = "",
 ) -> list[tuple[str, dict[str, Any], str]]:
     """Route a newly written drop through the tracks, transitively.
 
@@ -213,13 +265,21 @@ def route(
         drop: The drop as stored.
         tracks_for_source: Returns the tracks whose ``source`` is a path.
         accept: The core's check for a produced drop (destination flow exists,
-            the track owner may write it, the flow's filter passes); only
-            accepted drops are returned and routed further.
+            the drop validates, the flow's filter passes); only accepted drops
+            are returned and routed further.
         sandbox: Runs track JS.
         max_hops: Longest chain of tracks one original drop may pass.
+        max_outputs: Most drops returned for one original drop; the rest is
+            cut (logged).
+        max_runs: Most track applications for one original drop; further
+            tracks are not run (logged).
+        authorize: The creator check, asked before a track runs (``drop_read``
+            of its source) and for each produced drop (``drop_write`` of its
+            destination); a refusal is logged and nothing is written.
         on_event: Called ``(series, track_id)`` with ``"trackHit"`` and
             ``"trackPass"``.
         now_ms: "Now" for ``AGE`` in track filters.
+        account: The account routed (the sandbox's per-account cap and queue).
 
     Returns:
         ``(destination path, drop body to write, track id)`` in routing order
@@ -227,6 +287,7 @@ def route(
     """
     created = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     out: list[tuple[str, dict[str, Any], str]] = []
+    runs = 0
     queue: deque[tuple[str, Mapping[str, Any], tuple[str, ...]]] = deque([(source_path, drop, ())])
     while queue:
         path, body, chain = queue.popleft()
@@ -239,10 +300,26 @@ def route(
             track_id = str(track.get("id", ""))
             if track_id in chain:
                 continue  # loop: this drop already passed this track
+            if runs >= max_runs:
+                log.warning("track %s not run: %d track runs for one drop already", track_id, runs)
+                return out
+            if authorize is not None and not authorize(track, "drop_read", path):
+                log.warning(
+                    "track %s not run: its creator may no longer read drops of %s", track_id, path
+                )
+                continue
+            runs += 1
             if on_event is not None:
                 on_event(TRACK_HIT, track_id)
             try:
-                produced = apply_track(track, body, sandbox=sandbox, now_ms=now_ms)
+                produced = apply_track(
+                    track,
+                    body,
+                    sandbox=sandbox,
+                    now_ms=now_ms,
+                    account=account,
+                    limit=max_outputs - len(out) + 1,
+                )
             except TrackError as exc:
                 log.warning("track %s failed on a drop from %s: %s", track_id, path, exc)
                 continue
@@ -251,6 +328,22 @@ def route(
             if on_event is not None:
                 on_event(TRACK_PASS, track_id)
             for dest, new_body in produced:
+                if authorize is not None and not authorize(track, "drop_write", dest):
+                    log.warning(
+                        "track %s: route to %s refused (its creator may not write drops there);"
+                        " not written",
+                        track_id,
+                        dest,
+                    )
+                    continue
+                if len(out) >= max_outputs:
+                    log.warning(
+                        "track %s: fan-out cap of %d drops per incoming drop reached;"
+                        " the rest is not written",
+                        track_id,
+                        max_outputs,
+                    )
+                    return out
                 if accept(dest, new_body):
                     out.append((dest, new_body, track_id))
                     # Downstream tracks see it as if stored: with its path and a
@@ -273,7 +366,7 @@ def _sandbox_or_new(sandbox: JsSandbox | None) -> Iterator[JsSandbox]:
 
 
 def simulate(
-    drop: Mapping[str, Any], js: str, *, sandbox: JsSandbox | None = None
+    drop: Mapping[str, Any], js: str, *, sandbox: JsSandbox | None = None, account: str = ""
 ) -> dict[str, Any]:
     """Run track JS on a drop without writing anything (``POST /track/simulate``).
 
@@ -281,12 +374,14 @@ def simulate(
         drop: The request's ``drop`` (needs an ``elems`` object).
         js: The request's ``js``.
         sandbox: Sandbox to use; a temporary one when omitted.
+        account: Whose call this is (the sandbox's per-account cap and queue).
 
     Returns:
         ``{"drops": [...], "log": [...]}`` as described in the module docstring.
 
     Raises:
         TrackError: ``drop`` or ``js`` is malformed (a 400).
+        TrackBusyError: The account has too many JS calls running (a 429).
         JsUnavailableError: mini-racer is not installed.
     """
     if not isinstance(drop, Mapping) or not isinstance(drop.get("elems"), Mapping):
@@ -299,11 +394,15 @@ def simulate(
                 "track simulation needs mini-racer (pip install mini-racer); not installed"
             )
         try:
-            result = box.run(js, drop)
+            result = box.run(js, drop, account=account)
+        except TrackBusyError:
+            raise
         except TrackError as exc:
             return _failed(exc.log, exc)
     try:
-        outputs = _outputs(result.value, [""])
+        outputs = _outputs(result.value, [""], MAX_OUTPUTS + 1)
+        if len(outputs) > MAX_OUTPUTS:
+            raise TrackError(f"track JS returned more than {MAX_OUTPUTS} drops (the fan-out cap)")
     except TrackError as exc:
         return _failed(result.log, exc)
     drops: list[dict[str, Any]] = []
