@@ -24,6 +24,8 @@ from flowthings.local._filter_regex import (
 )
 from flowthings.local.testing import LocalPlatform
 
+from .._latency import assert_not_stalled, latencies
+
 EVIL = "/^(a+)+$/"
 EVIL_TEXT = "a" * 27 + "!"
 
@@ -55,24 +57,6 @@ def tenant(flowthings_platform: LocalPlatform) -> Iterator[Tenant]:
     t = Tenant(flowthings_platform)
     yield t
     t.http.close()
-
-
-def _latencies(http: httpx.Client, n: int = 15) -> list[float]:
-    """Latencies of ``n`` simple GETs, sorted."""
-    out = []
-    for _ in range(n):
-        start = time.monotonic()
-        assert http.get("/flow").status_code == 200
-        out.append(time.monotonic() - start)
-        time.sleep(0.02)
-    return sorted(out)
-
-
-def _assert_fast(latencies: list[float]) -> None:
-    # the median says "not stalled" robustly on a loaded machine; a stalled event
-    # loop makes every request wait for the running search (seconds)
-    assert latencies[len(latencies) // 2] < 0.25, latencies
-    assert latencies[-1] < 2.0, latencies
 
 
 def _errors(r: httpx.Response) -> str:
@@ -190,13 +174,13 @@ def test_other_accounts_stay_fast_while_one_floods_regexes(
     for t in threads:
         t.start()
     try:
-        latencies = _latencies(other.http)
+        measured = latencies(other.http)
     finally:
         stop.set()
         for t in threads:
             t.join()
         other.http.close()
-    _assert_fast(latencies)
+    assert_not_stalled(measured)
 
 
 # ---------------------------------------------------------------- the module itself
@@ -294,10 +278,10 @@ def test_costly_regex_queries_do_not_stall_other_accounts(
         th.start()
     try:
         time.sleep(0.2)
-        latencies = _latencies(tenant.http)
+        measured = latencies(tenant.http)
     finally:
         stop.set()
         for th in threads:
             th.join()
         heavy.http.close()
-    _assert_fast(latencies)
+    assert_not_stalled(measured)

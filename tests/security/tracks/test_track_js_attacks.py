@@ -12,6 +12,7 @@ import pytest
 from flowthings.local._track_js import TrackError, validate_track_output
 from flowthings.local.testing import LocalPlatform
 
+from .._latency import assert_not_stalled, latencies
 from .conftest import Actor
 
 pytest.importorskip("py_mini_racer")
@@ -143,11 +144,7 @@ def test_runaway_tracks_of_one_account_do_not_delay_others(
     start.wait()
     try:
         time.sleep(0.05)
-        worst_get = 0.0
-        for _ in range(10):
-            t0 = time.monotonic()
-            assert other.http.get("/flow").status_code == 200
-            worst_get = max(worst_get, time.monotonic() - t0)
+        measured = latencies(other.http)
         t0 = time.monotonic()
         r = _simulate(other, "function (d) { return {elems: {ok: true}}; }")
         other_simulate = time.monotonic() - t0
@@ -156,8 +153,8 @@ def test_runaway_tracks_of_one_account_do_not_delay_others(
         for t in threads:
             t.join()
         other.http.close()
-    assert worst_get < 0.5, worst_get
-    assert other_simulate < 3.0, other_simulate
+    assert_not_stalled(measured)
+    assert other_simulate < 5.0, other_simulate  # serialised, it waited behind 60 x 200 ms
     # the flood was throttled: refusals are 429s with Retry-After, the rest ran (failed runs)
     assert set(statuses) <= {200, 429}
     assert statuses.count(429) >= 10  # at most 2 run and 8 wait at any time
