@@ -32,6 +32,7 @@ from typing_extensions import ParamSpec, Self
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
+from ._paging_typed import TypedFindIterMixin
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def _with_refs(
     return parse(result)
 
 
-class TypedReadService(Generic[ModelT]):
+class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     """The reading half of a typed view: ``read``, ``read_many``, ``find_many``, ``find``.
 
     Args:
