@@ -32,6 +32,7 @@ from typing_extensions import ParamSpec, Self
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
+from ._bulk import TypedBulkCreateMixin
 from ._paging_typed import TypedFindIterMixin
 from .statistics import StatisticsService
 
@@ -426,7 +427,7 @@ class TypedService(TypedImmutableService[ModelT]):
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
-class TypedDropService(TypedService[Drop]):
+class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
     """The typed view of ``api.drop(flow_id)``: adds ``aggregate`` and ``delete_all``."""
 
     def __init__(self, service: DropService) -> None:
