@@ -103,9 +103,7 @@ def cmd_export(args: argparse.Namespace, api: API, out: IO[str]) -> int:
         if args.output == "-":
             target = out
         else:
-            target = stack.enter_context(
-                open(args.output, "w", encoding="utf-8", newline="")
-            )
+            target = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
         try:
             write_rows(progress.track(_plain_drops(drops)), args.format, _EXPORT_COLUMNS, target)
         finally:

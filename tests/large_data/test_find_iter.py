@@ -119,7 +119,9 @@ def test_sort_on_an_element_with_ties_missing_members_filters_and_only(
     drops = flowthings_api.drop(flow_id)
     keep = mem.elems.keep == True  # noqa: E712
     everything = drops.find(keep, limit=1000)
-    got = list(drops.find_iter(keep, sort="elems.n", order="desc", only=["elems.keep"], page_size=4))
+    got = list(
+        drops.find_iter(keep, sort="elems.n", order="desc", only=["elems.keep"], page_size=4)
+    )
     assert sorted(_ids(got)) == sorted(_ids(everything))
     assert len(set(_ids(got))) == len(got)
     keyed = [sort_value(d, "elems.n") for d in got if "n" in d["elems"]]
