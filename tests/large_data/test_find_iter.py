@@ -166,8 +166,12 @@ def test_no_duplicate_and_no_miss_while_writers_add(
     written: list[str] = []
 
     def writer() -> None:
+        # A bounded number of writes: an ascending iteration may follow the
+        # writers to the end of the flow, and must end.
         with flowthings_platform.api_for(flowthings_api.creds) as api:
-            while not stop.is_set():
+            for _ in range(150):
+                if stop.is_set():
+                    return
                 written.append(api.drop(flow_id).create({"elems": {"new": True}})["id"])
 
     threads = [threading.Thread(target=writer) for _ in range(3)]
