@@ -73,6 +73,24 @@ text; dotted keys nest (room.floor=2 -> {"room": {"floor": 2}}).
 }
 
 
+def _count(text: str) -> int:
+    """An ``int >= 0`` option (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
+
+
+def _page_size(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 1000: {text}")
+    return value
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
@@ -116,13 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     flows = command("flows", "List your flows, by path.", c.cmd_flows)
     _filter_arg(flows)
-    flows.add_argument("--limit", "-n", type=int, default=0, help="at most N flows (0: all)")
+    flows.add_argument("--limit", "-n", type=_count, default=0, help="at most N flows (0: all)")
     flows.add_argument("--format", choices=FORMATS, default="table")
 
     drops = command("drops", "Show the drops of a flow, newest first.", c.cmd_drops)
     _flow_arg(drops)
     _filter_arg(drops)
-    drops.add_argument("--limit", "-n", type=int, default=20, help="at most N drops (20; 0: all)")
+    drops.add_argument("--limit", "-n", type=_count, default=20, help="at most N drops (20; 0: all)")
     drops.add_argument("--order", choices=("desc", "asc"), default="desc")
     drops.add_argument("--format", choices=FORMATS, default="table")
 
@@ -132,13 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
     export.add_argument("--order", choices=("asc", "desc"), default="asc")
-    export.add_argument("--page-size", type=int, default=1000, help="drops per request (1000)")
+    export.add_argument(
+        "--page-size", type=_page_size, default=1000, help="drops per request (1 to 1000; 1000)"
+    )
 
     tail = command("tail", "Print drops as they are written (WebSocket).", c.cmd_tail)
     _flow_arg(tail)
     _filter_arg(tail)
     tail.add_argument("--format", choices=("text", "jsonl"), default="text")
-    tail.add_argument("--count", type=int, default=0, help="stop after N drops (0: never)")
+    tail.add_argument("--count", type=_count, default=0, help="stop after N drops (0: never)")
     tail.add_argument(
         "--connect-timeout", type=float, default=15.0, help="seconds to open the WebSocket (15)"
     )

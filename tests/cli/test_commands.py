@@ -13,6 +13,7 @@ import pytest
 from flowthings.cli import ExitCode, build_parser
 from flowthings.cli._commands import parse_elems
 
+from ..large_data.conftest import bulk_fill
 from .conftest import Cli
 
 
@@ -150,3 +151,34 @@ def test_every_command_has_help_with_examples(
     assert "examples:" in text
     assert "exit codes:" in text
     assert f"flowthings {command}" in text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["drops", "x", "--limit", "-1"], id="negative-limit"),
+        pytest.param(["export", "x", "--page-size", "5000"], id="page-size"),
+        pytest.param(["drops", "x", "--format", "xml"], id="format"),
+        pytest.param([], id="no-command"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(argv)
+    assert exit_.value.code == ExitCode.USAGE
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_an_export_quietly(cli: Cli) -> None:
+    flow = cli.api.flow.create({"path": f"/{cli.creds.account}/piped"})
+    # ~1.5 MB of output: far more than a pipe buffers, so the writer meets the closed pipe
+    bulk_fill(cli.lp, cli.api, flow["id"], ({"i": i, "pad": "x" * 250} for i in range(5000)))
+    proc = cli.popen("export", "piped")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith('{"id":')
+    proc.stdout.close()  # the reader leaves, as `| head -1` does
+    _, err = proc.communicate(timeout=120)
+    assert err == ""
+    assert proc.returncode == ExitCode.OK
