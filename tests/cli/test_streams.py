@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import signal
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from flowthings.cli import ExitCode
 from flowthings.cli._commands import _Tail
 from flowthings.cli._output import Progress
+from flowthings.local.testing import local_platform
 
 from ..large_data.conftest import bulk_fill
 from .conftest import Cli
@@ -139,3 +141,44 @@ def test_a_50000_drop_export_is_complete_with_bounded_memory(
     assert [d["id"] for d in exported] == ids  # complete, oldest first, no duplicate
     # Measured: +6 MB streaming; +50 MB when the drops are all held (a list).
     assert peak - baseline < 25_000, (peak, baseline)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.timeout(120)
+def test_tail_reconnects_after_a_platform_restart_and_prints_each_drop_once(
+    cli: Cli, tmp_path: Path
+) -> None:
+    db, port, token = str(tmp_path / "platform.db"), _free_port(), "T" * 32
+    with local_platform(db, {"tailer": token}, port=port) as lp:
+        fid = lp.api.flow.create({"path": "/tailer/live"})["id"]
+        env = {
+            "FLOWTHINGS_ACCOUNT": "tailer",
+            "FLOWTHINGS_TOKEN": token,
+            "FLOWTHINGS_HOST": f"http://{lp.host}",
+        }
+        cli.monkeypatch.setattr(Cli, "env", property(lambda self: env))
+        proc = cli.popen("tail", "live", "--count", "3", "--format", "jsonl")
+        _started(proc)
+        lp.api.drop(fid).create({"elems": {"n": 1}})
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+    try:
+        # The platform is down; it comes back on the same port with the same data,
+        # and drops are written at once: pushed after the reconnection, or read
+        # back by tail's catch-up if written before it; printed once either way.
+        with local_platform(db, {"tailer": token}, port=port) as lp:
+            for n in (2, 3):
+                lp.api.drop(fid).create({"elems": {"n": n}})
+            rest, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == ExitCode.OK, err
+    assert [json.loads(line)["elems"]["n"] for line in [first, *rest.splitlines()]] == [1, 2, 3]
+    assert "connection lost; reconnecting" in err
+    assert "reconnected" in err
