@@ -101,6 +101,7 @@ class Pager:
     emitted: int = 0
     _sort: str = field(init=False, default="creationDate")
     _descending: bool = field(init=False, default=True)
+    _kind: type | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         params = dict(self.params)
@@ -211,6 +212,7 @@ class Pager:
                 # Objects without the member come last: every keyed one was sent.
                 full = False
                 break
+            self._check_kind(value)
             keyed.append(item)
             values.append(value)
         if not full:
@@ -225,6 +227,17 @@ class Pager:
             cut -= 1
         self.phase, self.tie_key, self.last_id = "ties", last, None
         return keyed[:cut]
+
+    def _check_kind(self, value: Any) -> None:
+        # A filter orders numbers with numbers and strings with strings only:
+        # `k > 5` never matches 'a', so a member holding both would lose items.
+        kind = str if isinstance(value, str) else float
+        if self._kind is None:
+            self._kind = kind
+        elif kind is not self._kind:
+            raise FlowThingsError(
+                f"find_iter() cannot page on {self._sort!r}: it holds both numbers and strings"
+            )
 
     def _next_phase(self) -> None:
         """Leave the current phase after a short page."""

@@ -86,6 +86,13 @@ def test_unorderable_sort_values_fail_clearly() -> None:
         pager.feed([{"id": "d1", "elems": {"flag": True}}])
 
 
+def test_a_sort_member_holding_numbers_and_strings_fails_instead_of_losing_items() -> None:
+    pager = Pager((), {"sort": "elems.k", "order": "asc"}, page_size=3)
+    page = [{"id": "d1", "elems": {"k": 1}}, {"id": "d2", "elems": {"k": "a"}}]
+    with pytest.raises(FlowThingsError, match="both numbers and strings"):
+        pager.feed(page)
+
+
 # ---------------------------------------------------------------- end to end
 
 
