@@ -182,3 +182,10 @@ def test_a_closed_pipe_ends_an_export_quietly(cli: Cli) -> None:
     _, err = proc.communicate(timeout=120)
     assert err == ""
     assert proc.returncode == ExitCode.OK
+
+
+def test_the_console_script_is_declared() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"] == {"flowthings": "flowthings.cli:main"}
