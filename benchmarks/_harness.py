@@ -76,6 +76,8 @@ class Settings:
     """Drops written in the platform write-rate benchmark."""
     query_drops: int
     """Drops stored in the flow of the platform query benchmark."""
+    bulk_drops: int = 80
+    """Drops written per round in the bulk-write benchmark."""
 
     @classmethod
     def make(cls, quick: bool) -> Settings:
@@ -85,11 +87,13 @@ class Settings:
                 quick=True, calls=20, rounds=5, parse_drops=200, filters=300,
                 green_sizes=(20, 100), green_latency=0.02, green_max_sequential=20,
                 ws_drops=150, ws_latency_samples=20, writes=150, query_drops=2000,
+                bulk_drops=80,
             )  # fmt: skip
         return cls(
             quick=False, calls=100, rounds=21, parse_drops=1000, filters=3000,
             green_sizes=(100, 1000), green_latency=0.02, green_max_sequential=200,
             ws_drops=2000, ws_latency_samples=200, writes=2000, query_drops=50_000,
+            bulk_drops=400,
         )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ Sections (in order): ``overhead`` (per-call overhead and typed parsing,
 :mod:`benchmarks.bench_filters`), ``green`` (eventlet/gevent fan-out,
 :mod:`benchmarks.bench_green`), ``websocket`` (push throughput and latency,
 :mod:`benchmarks.bench_websocket`), ``platform`` (local platform write and
-query rates, :mod:`benchmarks.bench_local_platform`).
+query rates, :mod:`benchmarks.bench_local_platform`), ``bulk`` (``create_many``
+against sequential ``create``, :mod:`benchmarks.bench_bulk`).
 
 Every row is a measurement, a baseline measured in the same run (against the
 same local server when there is one), their ratio, and the target when the
@@ -32,7 +33,7 @@ if __package__ in (None, ""):
 
 from benchmarks._harness import CheckFailed, Row, Settings, header_lines, markdown_table
 
-SECTIONS = ("overhead", "filters", "green", "websocket", "platform")
+SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 
 _READING = """\
@@ -67,7 +68,7 @@ def run_sections(
     takes tens of seconds, a full one minutes).
     """
     rows: list[Row] = []
-    server_sections = [s for s in ("overhead", "websocket", "platform") if s in only]
+    server_sections = [s for s in ("overhead", "websocket", "platform", "bulk") if s in only]
     if server_sections:
         from benchmarks import bench_local_platform, bench_request_overhead, bench_websocket
         from flowthings.local.testing import local_platform
@@ -82,6 +83,11 @@ def run_sections(
             if "platform" in only:
                 with _section("platform", progress):
                     rows += bench_local_platform.rows(settings, lp)
+            if "bulk" in only:
+                from benchmarks import bench_bulk
+
+                with _section("bulk", progress):
+                    rows += bench_bulk.rows(settings, lp)
     if "filters" in only:
         with _section("filters", progress):
             rows += _filters(settings)
@@ -108,6 +114,7 @@ def _group_order() -> list[str]:
         "green fan-out",
         "WebSocket push",
         "local platform",
+        "bulk writes",
     ]
 
 
@@ -119,7 +126,7 @@ def render(rows: Sequence[Row], settings: Settings, elapsed: float) -> str:
         f"{settings.green_sizes[0]} and {settings.green_sizes[1]} calls at "
         f"{settings.green_latency * 1000:.0f} ms; {settings.ws_drops} pushes, "
         f"{settings.ws_latency_samples} latency samples; {settings.writes} writes; "
-        f"query over {settings.query_drops} drops"
+        f"query over {settings.query_drops} drops; {settings.bulk_drops} drops per bulk round"
     )
     with_target = [r for r in rows if r.target]
     passed = sum(1 for r in with_target if r.passed)

@@ -56,8 +56,11 @@ EXPECTED_ROWS = [
     "drop write rate: SDK api.drop(fid).create",
     "query: selective filter (elems.temp > 39.99), full scan",
     "query: sort by elems.n, limit 20",
+    "create_many(concurrency=8) speed-up, loopback (same process)",
+    "create_many(concurrency=8) speed-up, 20 ms simulated latency",
 ]
 TARGETS = {
+    "create_many(concurrency=8) speed-up, 20 ms simulated latency": "≥ 4",
     "api.flow.read(id)": "≤ 1.10",
     "api.drop(fid).find(limit=100)": "≤ 1.10",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)": "≤ 2",

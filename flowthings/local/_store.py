@@ -327,17 +327,23 @@ class Store:
         flow_id: str | None = None,
         newest_first: bool = True,
         offset: int = 0,
+        since: float | None = None,
+        until: float | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
         Rows are fetched in keyset-paginated batches growing from 64 to 2048
         rows, so a caller that stops early (a page of 20) reads little, and the
         lock is not held between batches. ``offset`` rows are skipped by SQLite
-        (never decoded).
+        (never decoded). ``since``/``until`` restrict ``creationDate`` (inclusive).
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
         where = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
         first: tuple[Any, ...] = (flow_id or account, kind)
+        if since is not None:
+            where, first = where + " AND creation_date >= ?", (*first, since)
+        if until is not None:
+            where, first = where + " AND creation_date <= ?", (*first, until)
         sql = f"SELECT creation_date, seq, data FROM objects WHERE {where}"
         order = f" ORDER BY creation_date {direction}, seq {direction} LIMIT ?"
         batch = _FIRST_BATCH

@@ -1,6 +1,7 @@
 """The sync services: the one implementation of every documented call."""
 
 from ._base import CrudService, ImmutableService, JSONObject, ReadableService, References, Service
+from ._bulk import BulkItem, BulkResult
 from .drop import DropService, DropServiceFactory
 from .resources import (
     ApiTaskService,
@@ -19,6 +20,8 @@ from .websocket import WebSocketService
 
 __all__ = [
     "ApiTaskService",
+    "BulkItem",
+    "BulkResult",
     "CrudService",
     "DeviceService",
     "DropService",

@@ -14,6 +14,7 @@ from .._context import ServiceContext, id_segment, require_id
 from .._errors import FlowThingsError, FlowThingsNotFound
 from .._filters import Filter
 from .._modify import Modify, P, Params
+from ._paging import FindIterMixin
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -114,7 +115,7 @@ class Service:
         return self._context.rest_url(self._path + path)
 
 
-class ReadableService(Service):
+class ReadableService(FindIterMixin, Service):
     """`read`, `read_or_else`, `read_many`, `find_many` and the overloaded `find`."""
 
     @overload

@@ -9,6 +9,7 @@ from .._context import ServiceContext, id_segment
 from .._filters import Filter
 from .._modify import P, Params
 from ._base import CrudService, JSONObject, References, Service, _check_model, find_params
+from ._bulk import BulkCreateMixin
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["DropService", "DropServiceFactory"]
 
 
-class DropService(CrudService):
+class DropService(BulkCreateMixin, CrudService):
     """The drops of one flow (`/drop/{flowId}`), plus `delete_all` and `aggregate`.
 
     Examples:

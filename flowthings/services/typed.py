@@ -32,6 +32,8 @@ from typing_extensions import ParamSpec, Self
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
+from ._bulk import TypedBulkCreateMixin
+from ._paging_typed import TypedFindIterMixin
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
@@ -164,7 +166,7 @@ def _with_refs(
     return parse(result)
 
 
-class TypedReadService(Generic[ModelT]):
+class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     """The reading half of a typed view: ``read``, ``read_many``, ``find_many``, ``find``.
 
     Args:
@@ -425,7 +427,7 @@ class TypedService(TypedImmutableService[ModelT]):
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
-class TypedDropService(TypedService[Drop]):
+class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
     """The typed view of ``api.drop(flow_id)``: adds ``aggregate`` and ``delete_all``."""
 
     def __init__(self, service: DropService) -> None:

@@ -1,0 +1,238 @@
+"""The ``flowthings`` argument parser, the environment, and `main`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from .._version import __version__
+from ._errors import CliError, ExitCode, describe
+from ._output import FORMATS
+
+if TYPE_CHECKING:
+    from .._api import API
+
+__all__ = ["build_parser", "main"]
+
+_ENVIRONMENT = """\
+environment:
+  FLOWTHINGS_ACCOUNT, FLOWTHINGS_TOKEN   credentials (required)
+  FLOWTHINGS_HOST      REST host[:port] or URL (http://127.0.0.1:8080 for a
+                       local platform); default api.flowthings.io over https
+  FLOWTHINGS_WS_HOST   WebSocket host[:port] (default: FLOWTHINGS_HOST when
+                       that is set, else ws.flowthings.io)
+  FLOWTHINGS_SECURE    0 to use http:// and ws:// (a URL host decides itself)
+
+exit codes:
+  0 ok  1 other platform error  2 bad arguments  3 credentials missing or
+  rejected  4 flow not found  5 request rejected (bad filter, invalid drop)
+  6 host unreachable  130 interrupted
+"""
+
+_EXAMPLES = {
+    "flows": """\
+examples:
+  flowthings flows
+  flowthings flows --filter 'path =~ /sensors/' --format jsonl
+""",
+    "drops": """\
+examples:
+  flowthings drops /alice/sensors                 # the 20 newest, as a table
+  flowthings drops sensors --limit 5 --format json
+  flowthings drops sensors --filter 'elems.temp > 30' --limit 0 --format csv
+""",
+    "export": """\
+examples:
+  flowthings export /alice/sensors -o sensors.jsonl
+  flowthings export sensors --format csv -o sensors.csv --filter 'elems.temp > 30'
+  flowthings export sensors | gzip > sensors.jsonl.gz
+
+Every drop is streamed page by page (find_iter: consistent while devices keep
+writing, memory bounded by one page). A progress line (count, rate, ETA) is
+shown on stderr when it is a terminal.
+""",
+    "tail": """\
+examples:
+  flowthings tail /alice/sensors
+  flowthings tail sensors --filter 'elems.temp > 30' --format jsonl
+
+Reconnects by itself when the connection drops, and then prints the drops
+written meanwhile. Ctrl-C stops it (exit code 0).
+""",
+    "put": """\
+examples:
+  flowthings put /alice/sensors temp=21.5 room=hall
+  flowthings put sensors ok=true tags='["a","b"]' room.floor=2
+
+Values are JSON when they parse as JSON (21, true, null, [1,2], "21"), else
+text; dotted keys nest (room.floor=2 -> {"room": {"floor": 2}}).
+""",
+}
+
+
+def _count(text: str) -> int:
+    """An ``int >= 0`` option (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
+
+
+def _page_size(text: str) -> int:
+    value = _count(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 1000: {text}")
+    return value
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _flow_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "flow", metavar="PATH_OR_ID",
+        help="a flow path (/alice/sensors), a path below your account (sensors), or a flow id",
+    )  # fmt: skip
+
+
+def _filter_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--filter", "-f", help="a Flow Filter Language expression")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``flowthings`` parser and its five commands."""
+    parser = argparse.ArgumentParser(
+        prog="flowthings",
+        description="Look at and write flowthings.io flows and drops from a terminal.",
+        epilog=_ENVIRONMENT, formatter_class=_formatter,
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"flowthings {__version__}")
+    parser.add_argument("--host", help="REST host[:port] or URL (env FLOWTHINGS_HOST)")
+    parser.add_argument("--ws-host", help="WebSocket host[:port] (env FLOWTHINGS_WS_HOST)")
+    parser.add_argument(
+        "--insecure", action="store_true", help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)"
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help, description=help, epilog=_EXAMPLES[name] + "\n" + _ENVIRONMENT,
+            formatter_class=_formatter,
+        )  # fmt: skip
+        sub.set_defaults(run=run)
+        return sub
+
+    from . import _commands as c
+
+    flows = command("flows", "List your flows, by path.", c.cmd_flows)
+    _filter_arg(flows)
+    flows.add_argument("--limit", "-n", type=_count, default=0, help="at most N flows (0: all)")
+    flows.add_argument("--format", choices=FORMATS, default="table")
+
+    drops = command("drops", "Show the drops of a flow, newest first.", c.cmd_drops)
+    _flow_arg(drops)
+    _filter_arg(drops)
+    drops.add_argument("--limit", "-n", type=_count, default=20, help="at most N drops (20; 0: all)")
+    drops.add_argument("--order", choices=("desc", "asc"), default="desc")
+    drops.add_argument("--format", choices=FORMATS, default="table")
+
+    export = command("export", "Stream every drop of a flow to a file.", c.cmd_export)
+    _flow_arg(export)
+    _filter_arg(export)
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    export.add_argument("--order", choices=("asc", "desc"), default="asc")
+    export.add_argument(
+        "--page-size", type=_page_size, default=1000, help="drops per request (1 to 1000; 1000)"
+    )
+
+    tail = command("tail", "Print drops as they are written (WebSocket).", c.cmd_tail)
+    _flow_arg(tail)
+    _filter_arg(tail)
+    tail.add_argument("--format", choices=("text", "jsonl"), default="text")
+    tail.add_argument("--count", type=_count, default=0, help="stop after N drops (0: never)")
+    tail.add_argument(
+        "--connect-timeout", type=float, default=15.0, help="seconds to open the WebSocket (15)"
+    )
+
+    put = command("put", "Write one drop.", c.cmd_put)
+    _flow_arg(put)
+    put.add_argument("elems", nargs="+", metavar="KEY=VALUE", help="the drop's elements")
+    put.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _connect(args: argparse.Namespace, env: dict[str, str]) -> tuple[API, str]:
+    """The `API` the environment and options describe, and the host for messages."""
+    from .._api import API
+    from .._config import Token
+    from .._errors import FlowThingsError
+
+    try:
+        creds = Token.from_env()
+    except FlowThingsError as exc:
+        raise CliError(str(exc), ExitCode.CREDENTIALS) from None
+    host = args.host or env.get("FLOWTHINGS_HOST") or ""
+    secure = not args.insecure and _flag(env.get("FLOWTHINGS_SECURE", "1"))
+    for scheme, is_secure in (("http://", False), ("https://", True)):
+        if host.startswith(scheme):
+            host, secure = host[len(scheme) :].rstrip("/"), is_secure
+    ws_host = args.ws_host or env.get("FLOWTHINGS_WS_HOST") or host
+    for scheme in ("ws://", "wss://", "http://", "https://"):
+        if ws_host.startswith(scheme):
+            ws_host = ws_host[len(scheme) :].rstrip("/")
+    options: dict[str, Any] = {"secure": secure, "timeout": args.timeout}
+    if host:
+        options["host"] = host
+    if ws_host:
+        options["ws_host"] = ws_host
+    shown = f"{'https' if secure else 'http'}://{host or 'api.flowthings.io'}"
+    args.ws_shown = f"{'wss' if secure else 'ws'}://{ws_host or 'ws.flowthings.io'}"
+    return API(creds, **options), shown
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None) -> int:
+    """Run ``flowthings`` with ``argv``; return the exit code (see `ExitCode`).
+
+    Every failure is one line on stderr, ``flowthings: error: ...``; no traceback.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = stdout if stdout is not None else sys.stdout
+    host = "the platform"
+    try:
+        api, host = _connect(args, dict(os.environ))
+        with api:
+            code: int = args.run(args, api, out)
+            return code
+    except KeyboardInterrupt:
+        print("flowthings: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `flowthings export x | head`: the reader left, fine
+        _silence_stdout()
+        return ExitCode.OK
+    except Exception as exc:
+        error = describe(exc, host)
+        print(f"flowthings: error: {error}", file=sys.stderr)
+        return error.code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
