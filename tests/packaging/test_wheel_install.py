@@ -19,7 +19,6 @@ import sys
 import tarfile
 import textwrap
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +67,7 @@ def _clean_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     tmp = tmp_path_factory.mktemp("release")
     env = _clean_env()
     dist = tmp / "dist"
@@ -80,7 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     python = venv / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
     _run([*pip, "--find-links", str(dist), f"{wheel}[local]"], env, tmp, 300)
-    yield Built(sdist, wheel, python, env)
+    return Built(sdist, wheel, python, env)
 
 
 def _source_files(sub: str) -> set[str]:
