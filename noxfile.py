@@ -48,9 +48,16 @@ def pyenv_bin_dirs() -> list[str]:
     return found
 
 
-# nox looks interpreters up as ``pythonX.Y`` on PATH: pyenv's are not on it by
-# default (only its shims, which may point elsewhere)
-os.environ["PATH"] = os.pathsep.join([*pyenv_bin_dirs(), os.environ.get("PATH", "")])
+def put_pyenv_on_path() -> None:
+    """Prepend :func:`pyenv_bin_dirs` to ``PATH`` (nox looks up ``pythonX.Y`` there)."""
+    os.environ["PATH"] = os.pathsep.join([*pyenv_bin_dirs(), os.environ.get("PATH", "")])
+
+
+# pyenv's interpreters are not on PATH by default (only its shims, which may
+# point elsewhere). Only when nox loads this file (under its own module name):
+# a plain `import noxfile` (tests, .ci/run) must not change the caller's PATH.
+if __name__ != "noxfile":
+    put_pyenv_on_path()
 
 
 def _install_dev(session: nox.Session, *pip_args: str) -> None:
