@@ -43,7 +43,7 @@ def ci(tmp_path: Path) -> Callable[..., Ci]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.log"
-    for tool in ("bash", "env", "mktemp", "tail", "timeout", "dirname"):
+    for tool in ("bash", "env", "mktemp", "tail", "timeout", "dirname", "rm"):
         found = shutil.which(tool)
         assert found, tool
         (bin_dir / tool).symlink_to(found)
