@@ -131,15 +131,28 @@ class Platform(DropOperations):
         from ._extensions import EXTENSIONS
 
         self.store = Store(db)
-        self.js = JsSandbox()
+        try:
+            self.js = JsSandbox()
+        except BaseException:
+            # the caller never gets the platform, so it cannot close the store
+            self.store.close()
+            raise
         self.drop_listeners: list[DropListener] = []
         self.object_listeners: list[ObjectListener] = []
         self.extensions: dict[str, Handler] = dict(EXTENSIONS)
 
     def close(self) -> None:
-        """Close the JS sandbox and the store."""
-        self.js.close()
-        self.store.close()
+        """Close the JS sandbox and the store (idempotent)."""
+        try:
+            self.js.close()
+        finally:
+            self.store.close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # accounts -----------------------------------------------------------
 

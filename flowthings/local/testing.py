@@ -122,11 +122,17 @@ class LocalPlatform:
 
     def close(self) -> None:
         """Close the default API, stop the server and close the store."""
-        if self._api is not None:
-            self._api.close()
-            self._api = None
-        self.server.stop()
-        self.platform.close()
+        # each step runs even when an earlier one raises: the store is
+        # always closed (no SQLite connection left to the garbage collector)
+        try:
+            if self._api is not None:
+                api, self._api = self._api, None
+                api.close()
+        finally:
+            try:
+                self.server.stop()
+            finally:
+                self.platform.close()
 
 
 def _green_patched_library() -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,9 @@ def test_restart_keeps_all_data(tmp_path: Path) -> None:
         flow = api.flow.create({"path": "/alice/kept", "capacity": 10})
         drop = api.drop(flow["id"]).create({"elems": {"x": 1}}, hints=0)
         tok = api.token.create({"paths": {"/alice/kept": {"dropRead": True}}})
-    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # closing(): a sqlite3 connection's own ``with`` only commits, it does not close
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with local_platform(db=db) as lp:
         assert lp.account == "alice"
         assert lp.token == "a" * 32

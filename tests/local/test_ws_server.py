@@ -63,7 +63,12 @@ class Env:
 
 @contextmanager
 def serve(settings: WebSocketSettings) -> Iterator[Env]:
-    platform = Platform()
+    with Platform() as platform, _serving(platform, settings) as env:
+        yield env
+
+
+@contextmanager
+def _serving(platform: Platform, settings: WebSocketSettings) -> Iterator[Env]:
     platform.create_account("alice", TOKEN)
     sock = bind()
     server = make_server(platform, routes=websocket_routes(platform, settings))
@@ -83,7 +88,6 @@ def serve(settings: WebSocketSettings) -> Iterator[Env]:
             server.should_exit = True
             thread.join(TIMEOUT)
             sock.close()
-            platform.close()
 
 
 @pytest.fixture

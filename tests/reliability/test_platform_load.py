@@ -261,10 +261,10 @@ def small_queue_platform() -> Iterator[LocalPlatform]:
     from flowthings.local._ws import WebSocketSettings, websocket_routes
 
     platform = Platform()
-    creds = platform.create_account("slow")
-    settings = WebSocketSettings(max_queue=SLOW_QUEUE)
-    server = ServerThread(platform, routes=websocket_routes(platform, settings))
     try:
+        creds = platform.create_account("slow")
+        settings = WebSocketSettings(max_queue=SLOW_QUEUE)
+        server = ServerThread(platform, routes=websocket_routes(platform, settings))
         server.start()
     except BaseException:
         platform.close()

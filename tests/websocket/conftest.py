@@ -27,7 +27,11 @@ class WsServer:
     def __init__(self, settings: WebSocketSettings) -> None:
         self.settings = settings
         self.platform = Platform()
-        self.platform.create_account(ACCOUNT, TOKEN)
+        try:
+            self.platform.create_account(ACCOUNT, TOKEN)
+        except BaseException:
+            self.platform.close()
+            raise
         self.port = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None
