@@ -21,13 +21,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FlowThingsException
+from ._ws_callbacks import OnDrop, OnMessage
 from ._ws_drops import DropStreams, to_drop
 from ._ws_requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
 
 if TYPE_CHECKING:
     from ._config import Token
     from ._websocket import WebSocketClient
-    from .models import Drop
 
 __all__ = ["Dispatcher"]
 
@@ -37,9 +37,9 @@ logger = logging.getLogger("flowthings")
 class Dispatcher:
     """Frame dispatch and safe callback calls (state lives in ``WebSocketClient``)."""
 
-    on_message: Callable[[WebSocketClient, str, Any], None] | None
+    on_message: OnMessage | None
     on_error: ErrorCallback | None
-    on_drop: Callable[[WebSocketClient, str, Drop], None] | None
+    on_drop: OnDrop | None
     creds: Token | None
     _requests: RequestTable
     _streams: DropStreams

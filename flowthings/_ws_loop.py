@@ -30,6 +30,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
+from ._ws_callbacks import OnOpen, OnReconnect
 from ._ws_dispatch import Dispatcher
 from ._ws_requests import (
     Callback,
@@ -55,8 +56,8 @@ class ConnectionLoop(Dispatcher, Sender):
 
     url: str
     session_factory: Callable[[], str] | None
-    on_open: Callable[[WebSocketClient], None] | None
-    on_reconnect: Callable[[WebSocketClient, int], None] | None
+    on_open: OnOpen | None
+    on_reconnect: OnReconnect | None
     heartbeat_interval: float | None
     reconnect: bool
     max_retries: int | None
