@@ -19,6 +19,7 @@ from flowthings._filter_nodes import (
     Modulo,
     RegexMatch,
     Unit,
+    UnitName,
     Within,
     compile_filter,
 )
@@ -280,7 +281,7 @@ class Member:
     def WITHIN(
         self,
         distance: float,
-        unit: Unit = "MILES",
+        unit: UnitName = "MILES",
         coords: Sequence[float] | None = None,
         zip: str | int | None = None,
     ) -> Within:

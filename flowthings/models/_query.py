@@ -31,7 +31,7 @@ from flowthings._filters import (
     Member,
     ModuloTerm,
     RegexMatch,
-    Unit,
+    UnitName,
     Within,
 )
 
@@ -262,7 +262,7 @@ class LocationField(_Field):
     def WITHIN(
         self,
         distance: float,
-        unit: Unit = "MILES",
+        unit: UnitName = "MILES",
         coords: Sequence[float] | None = None,
         zip: str | int | None = None,
     ) -> Within:

@@ -45,8 +45,11 @@ ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+
 PYRIGHT = Path(sys.executable).with_name("pyright")
 
 # What the docs' pages get before their first block (see tests/docs/snippets.py).
-PRELUDE = """\
-# pyright: strict
+# Blocks repeat imports on purpose (each reads on its own) and show names
+# they do not use, so those two rules are off for the docs modules.
+HEADER = "# pyright: strict, reportDuplicateImport=false, reportUnusedImport=false"
+PRELUDE = f"""\
+{HEADER}
 from flowthings import API as _API, Token as _Token
 
 api = _API(_Token("acc", "token"), host="localhost:8080", secure=False)
@@ -84,7 +87,7 @@ def _docs_modules(into: Path) -> Iterator[Source]:
             text += PRELUDE.splitlines()
             where += [(label, 0)] * len(PRELUDE.splitlines())
         else:
-            text.append("# pyright: strict")
+            text.append(HEADER)
             where.append((label, 0))
         for block in page.blocks:
             if block.mode == "run":
@@ -94,7 +97,7 @@ def _docs_modules(into: Path) -> Iterator[Source]:
             elif block.mode == "script" and not block.includes:
                 lines = block.code.splitlines()
                 path = into / f"doc_{stem}_{block.line}.py"
-                path.write_text("\n".join(["# pyright: strict", *lines]) + "\n")
+                path.write_text("\n".join([HEADER, *lines]) + "\n")
                 yield Source(
                     path, label, ((label, 0), *((label, block.line + i) for i in range(1, len(lines) + 1)))
                 )
