@@ -136,7 +136,7 @@ def _decoding(service: _S, decode: _Decode | None) -> _S:
     return clone
 
 
-def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> ModelT:
+def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> ModelT:
     """Parse one resource as returned by the platform.
 
     Args:
@@ -204,7 +204,7 @@ class TypedReadService(Generic[ModelT]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}[{self._model.__name__}] {self._service.path}>"
 
-    def parse(self, body: Any, *, partial: bool = False) -> ModelT:
+    def parse(self, body: object, *, partial: bool = False) -> ModelT:
         """Parse one resource as returned by the platform (see `parse_model`)."""
         return parse_model(self._model, body, partial=partial)
 
