@@ -145,7 +145,7 @@ class StringField(_Field):
     @overload
     @deprecated("== with a value of the wrong type: it raises TypeError at run time")
     def __eq__(self, other: object) -> Compare: ...
-    def __eq__(self, other: object) -> Compare:
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
     @overload  # type: ignore[override]
@@ -153,7 +153,7 @@ class StringField(_Field):
     @overload
     @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
     def __ne__(self, other: object) -> Compare: ...
-    def __ne__(self, other: object) -> Compare:
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def re(self, pattern: str, flags: str = "") -> RegexMatch:
@@ -190,7 +190,7 @@ class NumberField(_Field):
     @overload
     @deprecated("== with a value of the wrong type: it raises TypeError at run time")
     def __eq__(self, other: object) -> Compare: ...
-    def __eq__(self, other: object) -> Compare:
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
     @overload  # type: ignore[override]
@@ -198,7 +198,7 @@ class NumberField(_Field):
     @overload
     @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
     def __ne__(self, other: object) -> Compare: ...
-    def __ne__(self, other: object) -> Compare:
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def __lt__(self, other: Number | NumberField | Member) -> Compare:
@@ -238,7 +238,7 @@ class DateField(_Field):
     @overload
     @deprecated("== with a value of the wrong type: it raises TypeError at run time")
     def __eq__(self, other: object) -> Compare: ...
-    def __eq__(self, other: object) -> Compare:
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
     @overload  # type: ignore[override]
@@ -246,7 +246,7 @@ class DateField(_Field):
     @overload
     @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
     def __ne__(self, other: object) -> Compare: ...
-    def __ne__(self, other: object) -> Compare:
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def __lt__(self, other: DateValue | DateField | Member) -> Compare:
@@ -278,7 +278,7 @@ class BoolField(_Field):
     @overload
     @deprecated("== with a value of the wrong type: it raises TypeError at run time")
     def __eq__(self, other: object) -> Compare: ...
-    def __eq__(self, other: object) -> Compare:
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
     @overload  # type: ignore[override]
@@ -286,7 +286,7 @@ class BoolField(_Field):
     @overload
     @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
     def __ne__(self, other: object) -> Compare: ...
-    def __ne__(self, other: object) -> Compare:
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
 
