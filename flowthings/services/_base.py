@@ -166,16 +166,17 @@ class ReadableService(Service):
             return default
 
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
-    def read_many(self, ids: Sequence[str], **params: Any) -> Any:
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], **params: Any) -> Any:
         """Reads several resources in one `MGET`; returns a map of id -> resource.
 
         Args:
-            ids: The ids (a list or tuple; a single str is refused).
+            ids: The ids: a list or a tuple (not any sequence: a lone str is
+                a sequence of str, and a common mistake).
 
         Examples:
             >>> api.flow.read_many(['<flow_id_1>', '<flow_id_2>'])

@@ -50,7 +50,7 @@ class DropService(CrudService):
 
     def aggregate(
         self,
-        outputs: Sequence[str],
+        outputs: list[str] | tuple[str, ...],
         group_by: Sequence[str] | None = None,
         filter: Filter | str | None = None,
         rules: Mapping[str, Filter | str] | None = None,
@@ -69,7 +69,8 @@ class DropService(CrudService):
         Examples:
             >>> api.drop(flow_id).aggregate(['$avg:test'], rules={'test': mem.foo > 42})
         """
-        if isinstance(outputs, str):
+        given: object = outputs  # untyped callers may pass a lone str
+        if isinstance(given, str):
             raise TypeError("outputs must be a list of selectors, e.g. ['$count']")
         data: dict[str, Any] = {"output": list(outputs)}
         if group_by is not None:

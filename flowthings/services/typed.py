@@ -261,12 +261,12 @@ class TypedReadService(Generic[ModelT]):
         return _with_refs(result, self._service, params, self._one(params))
 
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
     @overload
-    def read_many(self, ids: Sequence[str], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
-    def read_many(self, ids: Sequence[str], **params: Any) -> Any:
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], **params: Any) -> Any:
         """Read several resources in one request: a map of id to model."""
         return _with_refs(self._service.read_many(ids, **params), self._service, params, self._by_id(params))
 
@@ -415,7 +415,7 @@ class TypedDropService(TypedService[Drop]):
 
     def aggregate(
         self,
-        outputs: Sequence[str],
+        outputs: list[str] | tuple[str, ...],
         group_by: Sequence[str] | None = None,
         filter: Filter | str | None = None,
         rules: Mapping[str, Filter | str] | None = None,
