@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar as DefaultTypeVar
@@ -159,9 +159,9 @@ class Modify(Generic[ModelT]):
             base = model.model_copy(deep=True)
         elif isinstance(model, dict):
             # deepcopy keeps dict subclasses and detaches nested values
-            base = copy.deepcopy(model)
+            base = copy.deepcopy(cast("dict[str, Any]", model))
         elif isinstance(model, Mapping):
-            base = copy.deepcopy(dict(model))
+            base = copy.deepcopy(dict(cast("Mapping[str, Any]", model)))
         else:
             raise TypeError(f"M() wraps a dict or a pydantic model, not {type(model).__name__}")
         self._base: ModelT = base
@@ -218,7 +218,9 @@ class Modify(Generic[ModelT]):
             TypeError: If the id is not a string.
         """
         base: Any = self._base
-        ident = base.get("id") if isinstance(base, dict) else getattr(base, "id", None)
+        ident: object = (
+            cast("dict[str, Any]", base).get("id") if isinstance(base, dict) else getattr(base, "id", None)
+        )
         if ident is None:
             ident = self._changes.get("id")
         if ident is None:

@@ -91,7 +91,7 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _operand(value: object) -> object:
-    return value._member if isinstance(value, _Field) else value
+    return value.member if isinstance(value, _Field) else value
 
 
 class _Field:

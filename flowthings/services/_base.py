@@ -8,7 +8,7 @@ filters compiled). With `refs=True` a call returns `(body, head.references)`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 from typing_extensions import Unpack, deprecated
 
@@ -161,7 +161,7 @@ class ReadableService(Service):
             >>> api.flow.read_or_else('<flow_id>', None)
         """
         try:
-            return self.read(id, **params)
+            return cast(Any, self.read(id, **params))
         except FlowThingsNotFound:
             return default
 
@@ -235,9 +235,9 @@ class ReadableService(Service):
             if len(args) > 1:
                 raise TypeError("find() by id takes no further positional arguments")
             if isinstance(first, str):
-                return self.read(first, **params)
-            return self.read_many(first, **params)
-        return self.find_many(*args, **params)
+                return cast(Any, self.read(first, **params))
+            return cast(Any, self.read_many(cast("list[str]", first), **params))
+        return cast(Any, self.find_many(*args, **params))
 
 
 class _Deletable(Service):
@@ -263,11 +263,11 @@ class _Creatable(Service):
         Examples:
             >>> api.flow.create({'path': '/path/to/flow'})
         """
-        _check_model(model, "create")
+        check_model(model, "create")
         return self.request("POST", data=model, params=query(params))
 
 
-def _check_model(model: object, call: str) -> None:
+def check_model(model: object, call: str) -> None:
     from pydantic import BaseModel
 
     if not isinstance(model, Mapping | BaseModel):
@@ -279,11 +279,11 @@ def _changes(model: ModelInput) -> tuple[str, Any]:
     if isinstance(model, Modify):
         new_model, diff = model.done()
         return require_id(new_model), diff
-    _check_model(model, "update")
+    check_model(model, "update")
     return require_id(model), model
 
 
-def _is_many(models: object) -> bool:
+def is_many(models: object) -> bool:
     """Whether ``models`` is a list (or tuple, ...) of models rather than one model."""
     return isinstance(models, Sequence) and not isinstance(models, str | bytes)
 
@@ -341,7 +341,7 @@ class CrudService(ReadableService, _Creatable, _Deletable):
     def update_many(self, models: Sequence[ModelInput], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
     def update_many(self, models: Sequence[ModelInput], **params: Any) -> Any:
         """Updates several resources in one `MPUT` (`{id: changes}`)."""
-        if not _is_many(models):
+        if not is_many(models):
             raise TypeError("update_many() takes a list of models")
         data: dict[str, Any] = {}
         for model in models:
@@ -364,11 +364,11 @@ class CrudService(ReadableService, _Creatable, _Deletable):
     def save(self, model: ModelInput, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def save(self, model: Any, **params: Any) -> Any:
         """`update_many` for a list, `update` for an `M` or a model with an `id`, else `create`."""
-        if _is_many(model):
-            return self.update_many(model, **params)
+        if is_many(model):
+            return cast(Any, self.update_many(model, **params))
         if isinstance(model, Modify) or _has_id(model):
-            return self.update(model, **params)
-        return self.create(model, **params)
+            return cast(Any, self.update(cast("ModelInput", model), **params))
+        return cast(Any, self.create(model, **params))
 
 
 def _has_id(model: object) -> bool:

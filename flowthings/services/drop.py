@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 from .._context import ServiceContext, id_segment
 from .._filters import Filter
 from .._modify import Params
-from ._base import CrudService, JSONObject, References, Service, _check_model, find_params
+from ._base import CrudService, JSONObject, References, Service, check_model, find_params
 from ._params import FindParams, ReadParams, query
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class DropServiceFactory(Service):
         Examples:
             >>> api.drop.create({'path': '/alice/sensors', 'elems': {'temp': 21}})
         """
-        _check_model(model, "create")
+        check_model(model, "create")
         return self.request("POST", data=model, params=query(params))
 
     @overload
@@ -146,7 +146,7 @@ class DropServiceFactory(Service):
         Returns:
             flow id -> the drops found in that flow.
         """
-        data = []
+        data: list[dict[str, Any]] = []
         for flow_id, params in queries.items():
             id_segment(flow_id, "flow id")
             as_dict = params.to_dict() if isinstance(params, Params) else query(params).to_dict()

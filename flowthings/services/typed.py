@@ -43,7 +43,7 @@ from .._modify import Modify
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
-from ._base import _is_many
+from ._base import is_many
 from ._params import FindParams, ReadParams
 from .statistics import StatisticsService
 
@@ -102,8 +102,10 @@ def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
         head = envelope["head"]
         if not isinstance(head, dict):
             return None
-        references = head.get("references")
-        return _Decoded(envelope["body"]), references if isinstance(references, dict) else {}
+        references: object = cast(dict[str, Any], head).get("references")
+        return _Decoded(envelope["body"]), cast(
+            dict[str, Any], references if isinstance(references, dict) else {}
+        )
 
     return decode
 
@@ -129,11 +131,11 @@ def _decoding(service: _S, decode: _Decode | None) -> _S:
     """A copy of ``service`` whose requests go through ``decode`` (or ``service`` itself)."""
     if decode is None:
         return service
-    clone = copy.copy(service)
-    context = copy.copy(clone._context)  # type: ignore[attr-defined]
+    clone: Any = copy.copy(service)  # a service: it has the API's _context
+    context: Any = copy.copy(clone._context)
     context.transport = _DecodingTransport(context.transport, decode)
-    clone._context = context  # type: ignore[attr-defined]
-    return clone
+    clone._context = context
+    return cast(_S, clone)
 
 
 def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> ModelT:
@@ -152,7 +154,8 @@ def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> 
         return model.model_validate(body)
     except ValidationError as exc:
         if partial and isinstance(body, Mapping) and _only_missing(exc):
-            return cast(ModelT, model.model_construct(**body))
+            fields = cast("Mapping[str, Any]", body)
+            return cast(ModelT, model.model_construct(**fields))  # pyright: ignore[reportUnnecessaryCast]
         raise
 
 
@@ -278,7 +281,7 @@ class TypedReadService(Generic[ModelT]):
     def find_many(self, *filters: Filter | str, refs: bool, **params: Unpack[FindParams]) -> list[ModelT] | tuple[list[ModelT], References]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
-        result = self._fast(self._service, many=True).find_many(*filters, **params)
+        result: Any = cast(Any, self._fast(self._service, many=True).find_many(*filters, **params))
         return _with_refs(result, self._service, params, self._list(params))
 
     @overload
@@ -339,7 +342,7 @@ class TypedImmutableService(TypedReadService[ModelT]):
         body = self._writer.delete(id, data, **params)
         if self._writer.wants_refs(params):
             body = body[0]
-        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None
+        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None  # pyright: ignore[reportUnknownArgumentType]
 
 
 class TypedService(TypedImmutableService[ModelT]):
@@ -375,7 +378,7 @@ class TypedService(TypedImmutableService[ModelT]):
     def update_many(self, models: Sequence[_Input[ModelT]], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
     def update_many(self, models: Sequence[_Input[ModelT]], **params: Any) -> Any:
         """Update several resources in one request: a map of id to updated model."""
-        result = self._crud.update_many(models, **params)
+        result: Any = cast(Any, self._crud.update_many(models, **params))
         return _with_refs(result, self._crud, params, self._by_id(params))
 
     @overload
@@ -393,7 +396,7 @@ class TypedService(TypedImmutableService[ModelT]):
     def save(self, model: Any, **params: Any) -> Any:
         """``update_many`` for a list, ``update`` for an ``M`` or a model with an id,
         else ``create``."""
-        parse = self._by_id(params) if _is_many(model) else self._one(params)
+        parse = self._by_id(params) if is_many(model) else self._one(params)
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
@@ -449,7 +452,7 @@ class TypedDropFactory:
     def create(self, model: Drop | Mapping[str, Any], *, refs: bool, **params: Unpack[ReadParams]) -> Drop | tuple[Drop, References]: ...
     def create(self, model: Drop | Mapping[str, Any], **params: Any) -> Any:
         """Create a drop in the flow named by its ``path``."""
-        result = self._factory.create(model, **params)
+        result: Any = cast(Any, self._factory.create(model, **params))
         return _with_refs(result, self._factory, params, lambda body: parse_model(Drop, body))
 
     @overload
@@ -462,7 +465,7 @@ class TypedDropFactory:
         """Find drops of the flow at ``path``."""
         partial = "only" in params
         factory = _decoding(self._factory, _decoder(Drop, many=True))
-        result = factory.find(*filters, path=path, **params)
+        result: Any = cast(Any, factory.find(*filters, path=path, **params))
         parse = _many(lambda d: parse_model(Drop, d, partial=partial))
         return _with_refs(result, self._factory, params, parse)
 

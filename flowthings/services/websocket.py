@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from typing_extensions import Unpack
@@ -48,13 +48,14 @@ class WebSocketService(Service):
 
     def session_url(self) -> str:
         """Opens a new session (`POST /session`) and returns its WebSocket URL."""
-        session = self.request("POST")
-        if not isinstance(session, dict) or not isinstance(session.get("id"), str):
+        session: object = self.request("POST")
+        session_id = cast(dict[str, Any], session).get("id") if isinstance(session, dict) else None
+        if not isinstance(session_id, str):
             raise FlowThingsServerError(
                 ["the session endpoint answered no session id"],
                 self._context.creds, "POST", self._path,
             )
-        return self._context.ws_url(f"{self._path}/{quote(session['id'], safe='')}/ws", websocket=True)
+        return self._context.ws_url(f"{self._path}/{quote(session_id, safe='')}/ws", websocket=True)
 
     def connect(
         self,
