@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import FlowThingsException
 from ._ws_callbacks import OnDrop, OnMessage
@@ -50,17 +50,19 @@ class Dispatcher:
     def _dispatch(self, text: str) -> None:
         """Handle one received text frame (runs in the reader thread)."""
         try:
-            msg = json.loads(text)
+            loaded: object = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
             return
-        if not isinstance(msg, dict):
+        if not isinstance(loaded, dict):
             return
+        msg = cast("dict[str, Any]", loaded)
         if msg.get("type") == "message":
             self._push(str(msg.get("resource")), msg.get("value"))
             return
-        head = msg.get("head")
-        if not isinstance(head, dict):
+        head_value: object = msg.get("head")
+        if not isinstance(head_value, dict):
             return
+        head = cast("dict[str, Any]", head_value)
         pending = self._requests.pop(head.get("msgId"))
         if pending is None:
             return

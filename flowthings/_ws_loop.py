@@ -189,9 +189,9 @@ class ConnectionLoop(Dispatcher, Sender):
         except FlowThingsNotConnected:
             # the connection just dropped: the subscription is recorded and is
             # sent when the next one opens, as if it had been made offline
-            future = Future()
-            future.set_result(None)
-            return future
+            done: Future[Any] = Future()
+            done.set_result(None)
+            return done
 
         def check(f: Future[Any]) -> None:
             exc = None if f.cancelled() else f.exception()

@@ -161,7 +161,7 @@ def reply_outcome(
     if head.get("ok", False):
         return body
     status = int(head.get("status") or 400)
-    errors = head.get("errors") or []
+    errors: list[str] = head.get("errors") or []
     exc: FlowThingsException = exception_for_status(status)(
         errors, creds, str(request.get("type")), None, status
     )
