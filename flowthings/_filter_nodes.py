@@ -435,7 +435,7 @@ def compile_filter(node: FilterLike | Node) -> str:
     """
     if isinstance(node, str):
         return node
-    match node:
+    match node:  # pyright: ignore[reportMatchNotExhaustive]  # other nodes fall through to the TypeError
         case MemberPath(segments):
             return ".".join(segments)
         case StringLiteral(value):
