@@ -76,7 +76,7 @@ from .services import Service
 
 if TYPE_CHECKING:
     from ._api import API
-    from ._green_typed import (
+    from ._green_typed import (  # pyright: ignore[reportMissingModuleSource]  # a stub only
         AsyncApiTaskService,
         AsyncDeviceService,
         AsyncDropServiceFactory,

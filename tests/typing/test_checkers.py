@@ -43,6 +43,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 MARKER = re.compile(r"#\s*E:\s*((?:\[[A-Za-z-]+\]\s*)+)")
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
 PYRIGHT = Path(sys.executable).with_name("pyright")
+SDK = (ROOT / "flowthings").resolve()
 
 # What the docs' pages get before their first block (see tests/docs/snippets.py).
 # Blocks repeat imports on purpose (each reads on its own) and show names
@@ -168,6 +169,7 @@ def pyright_errors(sources: list[Source]) -> Errors:
         [
             str(PYRIGHT), "--outputjson",
             "--pythonpath", sys.executable,
+            str(ROOT / "flowthings"),  # the SDK itself: strict-clean too (config excludes local/)
             *(str(s.path) for s in sources),
         ],
         cwd=ROOT,
@@ -186,9 +188,11 @@ def pyright_errors(sources: list[Source]) -> Errors:
         if diagnostic["severity"] != "error":
             continue
         path = Path(diagnostic["file"]).resolve()
+        line = diagnostic["range"]["start"]["line"] + 1
         if path in known:
-            line = diagnostic["range"]["start"]["line"] + 1
             errors[known[path].locate(line)].add(diagnostic.get("rule", "error"))
+        elif path.is_relative_to(SDK):
+            errors[(f"flowthings/{path.relative_to(SDK)}", line)].add(diagnostic.get("rule", "error"))
     return errors
 
 
@@ -257,3 +261,8 @@ def test_docs_blocks_typecheck_cleanly(page: str, mypy_errors: Errors, pyright_e
     label = f"docs/{page}"
     assert _in(mypy_errors, label) == {}, "mypy"
     assert _in(pyright_errors, label) == {}, "pyright"
+
+
+def test_the_sdk_is_clean_under_strict_pyright(pyright_errors: Errors) -> None:
+    found = {key: codes for key, codes in pyright_errors.items() if key[0].startswith("flowthings/")}
+    assert found == {}
