@@ -13,8 +13,9 @@ code clean under both).
   clean too: they are what users copy.
 
 One start of each checker covers every file (a start costs most of the time).
-Only errors located in these files count: a type error elsewhere in the
-package is reported by the project's own ``mypy --strict flowthings`` run.
+The pyright run also holds the SDK package itself (``flowthings/`` but its
+``local/`` platform, per ``[tool.pyright]``) to strict mode; for mypy the
+project's own ``mypy --strict flowthings`` run does that.
 """
 
 from __future__ import annotations
