@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._elements import plain, render_drop, render_elems, typed_parts
-from flowthings.local._filter_eval import resolve
-from flowthings.local._filter_lang import parse_filter
+from flowthings.local.query.elements import plain, render_drop, render_elems, typed_parts
+from flowthings.local.query.evaluate import resolve
+from flowthings.local.query.parser import parse_filter
 
 from .conftest import Client
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._app import _may_block
-from flowthings.local._dispatch import Call
-from flowthings.local._elements import plain
-from flowthings.local._filter_eval import MISSING, is_number, resolve
-from flowthings.local._platform import Platform
-from flowthings.local._query import Query, _sort_key, parse_query, run_query
-from flowthings.local._store import Store
+from flowthings.local.core.dispatch import Call
+from flowthings.local.core.platform import Platform
+from flowthings.local.http.app import _may_block
+from flowthings.local.query.elements import plain
+from flowthings.local.query.evaluate import MISSING, is_number, resolve
+from flowthings.local.query.params import Query, _sort_key, parse_query, run_query
+from flowthings.local.storage.store import Store
 
 # -- sort by a member: heap vs full sort ---------------------------------------------
 

@@ -256,9 +256,9 @@ PAD = "x" * 16_000  # 8 x 150 x 16 kB = 19 MB: well over the socket buffers (4 M
 @pytest.fixture
 def small_queue_platform() -> Iterator[LocalPlatform]:
     """A platform whose WebSocket push queue holds ``SLOW_QUEUE`` frames."""
-    from flowthings.local._platform import Platform
-    from flowthings.local._server import ServerThread
-    from flowthings.local._ws import WebSocketSettings, websocket_routes
+    from flowthings.local.core.platform import Platform
+    from flowthings.local.http.server import ServerThread
+    from flowthings.local.realtime.ws import WebSocketSettings, websocket_routes
 
     platform = Platform()
     creds = platform.create_account("slow")

@@ -49,7 +49,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from flowthings.local._ids import new_token_string
+from flowthings.local.base.ids import new_token_string
 
 __all__ = [
     "BAD_PATH_CHARS",

@@ -26,13 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _ids
-from ._envelope import Result, bad_request, method_not_allowed, not_found
-from ._filter_regex import regex_budget
-from ._permissions import expires_in_ms
-from ._platform import Obj, Platform, Principal
-from ._query import Query, parse_query, project, render_drop
-from ._resources import KINDS
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import Result, bad_request, method_not_allowed, not_found
+from flowthings.local.core.permissions import expires_in_ms
+from flowthings.local.core.platform import Obj, Platform, Principal
+from flowthings.local.core.resources import KINDS
+from flowthings.local.query.params import Query, parse_query, project, render_drop
+from flowthings.local.query.regex import regex_budget
 
 __all__ = ["VERSIONS", "Call", "Handler", "dispatch"]
 

@@ -33,7 +33,7 @@ Choices where the platform docs are silent:
   missing flow answers 404. A flow given by ``path`` is resolved to its id at
   subscribe time.
 * **Pushes** (``{"type": "message", "resource": flowId, "value": drop}``) come
-  from :class:`~flowthings.local._pubsub.PubSubHub`, registered once per
+  from :class:`~flowthings.local.realtime.pubsub.PubSubHub`, registered once per
   platform in the core's ``drop_listeners`` — so every drop *creation* is
   pushed, whatever wrote it (REST, WebSocket, a track), including drops of
   ``capacity: 0`` flows; updates and deletions are not pushed. ``value`` is
@@ -79,12 +79,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ._dispatch import Call, dispatch
-from ._envelope import PlatformError, bad_request, envelope, not_found
-from ._platform import Platform
-from ._pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
-from ._query import render_drop
-from ._validate import parse_document
+from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
+from flowthings.local.core.dispatch import Call, dispatch
+from flowthings.local.core.platform import Platform
+from flowthings.local.core.validate import parse_document
+from flowthings.local.query.params import render_drop
+from flowthings.local.realtime.pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
 
 __all__ = ["SessionStore", "WebSocketSettings", "hub_for", "websocket_routes"]
 

@@ -15,18 +15,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import _ids
-from ._envelope import bad_request, not_found
-from ._filter_bounds import date_bounds
-from ._query import Query, compile_filter, run_query
-from ._resources import KINDS, Kind, check_many, clean_input, validate
-from ._track_routing import route_drop
-from ._validate import validate_document
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import bad_request, not_found
+from flowthings.local.core.resources import KINDS, Kind, check_many, clean_input, validate
+from flowthings.local.core.routing import route_drop
+from flowthings.local.core.validate import validate_document
+from flowthings.local.query.bounds import date_bounds
+from flowthings.local.query.params import Query, compile_filter, run_query
 
 if TYPE_CHECKING:
-    from ._auth import Action, Principal
-    from ._store import Store
-    from ._tracks import JsSandbox
+    from flowthings.local.core.auth import Action, Principal
+    from flowthings.local.storage.store import Store
+    from flowthings.local.tracks.engine import JsSandbox
 
 __all__ = ["DropListener", "DropOperations", "Obj"]
 

@@ -1,6 +1,6 @@
 """Value semantics of the Flow Filter Language: resolution and comparison.
 
-Pure helpers used by the predicates that :mod:`flowthings.local._filter_lang`
+Pure helpers used by the predicates that :mod:`flowthings.local.query.parser`
 compiles.  Nothing here raises on odd data: a value of the wrong shape simply
 does not compare (the callers turn that into ``False``).  The semantic choices
 are documented in the module docstring of ``_filter_lang``; what a typed
@@ -13,10 +13,10 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
-from ._elements import plain, typed_parts
+from flowthings.local.query.elements import plain, typed_parts
 
 if TYPE_CHECKING:
-    from ._filter_regex import FilterRegex
+    from flowthings.local.query.regex import FilterRegex
 
 __all__ = [
     "DROP_TOP_LEVEL",

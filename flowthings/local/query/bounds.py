@@ -30,7 +30,7 @@ def date_bounds(text: str) -> Bounds:
 
     ``text`` must already be a valid filter (it is parsed again, cached).
     """
-    from ._filter_lang import _parser
+    from flowthings.local.query.parser import _parser
 
     try:
         tree = _parser().parse(text)

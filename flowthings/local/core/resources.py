@@ -27,9 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._envelope import bad_request
-from ._filter_eval import is_number
-from ._permissions import BAD_PATH_CHARS, FLAGS, PermissionsError, validate_paths
+from flowthings.local.base.envelope import bad_request
+from flowthings.local.core.permissions import (
+    BAD_PATH_CHARS,
+    FLAGS,
+    PermissionsError,
+    validate_paths,
+)
+from flowthings.local.query.evaluate import is_number
 
 __all__ = ["KINDS", "MAX_MPUT", "SEGMENTS", "Kind", "check_many", "check_path", "clean_input"]
 
@@ -109,7 +114,7 @@ def _required(obj: dict[str, Any], *names: str) -> list[str]:
 
 
 def _filter_errors(obj: dict[str, Any]) -> list[str]:
-    from ._query import filter_problem
+    from flowthings.local.query.params import filter_problem
 
     f = obj.get("filter")
     if f is None:

@@ -49,7 +49,7 @@ Modulo
     ``CONTAINS []`` holds for any list member); false for non-list members.
 ``=~`` / ``MATCHES``
     RE2 *search* (a find, not a full match; linear time, see
-    :mod:`flowthings.local._filter_regex`); the platform used Java regexes,
+    :mod:`flowthings.local.query.regex`); the platform used Java regexes,
     whose common syntax is the same.  Flags ``i m s x`` keep their meaning,
     ``g`` and ``u`` are accepted and ignored; other flags, regexes RE2 cannot
     run (backreferences, lookaround, ...) and oversize ones are syntax errors.  ``MATCHES`` holds
@@ -104,8 +104,8 @@ from typing import Any, Final
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from flowthings.local._filter_compile import CompileError, Predicate, compile_tree, where
-from flowthings.local._filter_regex import RegexCostError
+from flowthings.local.query.compiler import CompileError, Predicate, compile_tree, where
+from flowthings.local.query.regex import RegexCostError
 
 __all__ = ["MAX_FILTER_LENGTH", "CompiledFilter", "FilterSyntaxError", "parse_filter"]
 
@@ -160,7 +160,7 @@ class CompiledFilter:
 
         Raises:
             RegexCostError: A regex of the filter is too costly for this data
-                (see :mod:`flowthings.local._filter_regex`); a 400.
+                (see :mod:`flowthings.local.query.regex`); a 400.
         """
         candidate: object = obj  # callers may hand over anything decoded from JSON
         try:
@@ -233,7 +233,7 @@ def _parse_cached(text: str) -> CompiledFilter:
 
 @functools.cache
 def _parser() -> Lark:
-    grammar = Path(__file__).with_name("_filter_lang.lark").read_text(encoding="utf-8")
+    grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 

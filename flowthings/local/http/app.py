@@ -1,7 +1,7 @@
 """Starlette application of the local platform (HTTP routes only).
 
 Every request under ``/v{version}/{account}/...`` becomes a
-:class:`~flowthings.local._dispatch.Call`; the platform core does the rest.
+:class:`~flowthings.local.core.dispatch.Call`; the platform core does the rest.
 
 Choices:
 
@@ -41,10 +41,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ._dispatch import NO_BODY, Call, dispatch
-from ._envelope import ERR_INTERNAL, PlatformError, bad_request, envelope, not_found
-from ._platform import Platform
-from ._validate import parse_document
+from flowthings.local.base.envelope import (
+    ERR_INTERNAL,
+    PlatformError,
+    bad_request,
+    envelope,
+    not_found,
+)
+from flowthings.local.core.dispatch import NO_BODY, Call, dispatch
+from flowthings.local.core.platform import Platform
+from flowthings.local.core.validate import parse_document
 
 __all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
 

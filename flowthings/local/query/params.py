@@ -30,12 +30,12 @@ from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from ._elements import render_drop
-from ._envelope import bad_request
-from ._filter_eval import MISSING, resolve
+from flowthings.local.base.envelope import bad_request
+from flowthings.local.query.elements import render_drop
+from flowthings.local.query.evaluate import MISSING, resolve
 
 if TYPE_CHECKING:
-    from ._filter_lang import CompiledFilter
+    from flowthings.local.query.parser import CompiledFilter
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -61,7 +61,7 @@ _FALSE = {"0", "false", "False", "FALSE", "no"}
 
 def _compile(text: str) -> CompiledFilter | str:
     """Return the compiled filter (``parse_filter`` caches) or the problem text."""
-    from ._filter_lang import FilterSyntaxError, parse_filter
+    from flowthings.local.query.parser import FilterSyntaxError, parse_filter
 
     try:
         return parse_filter(text)

@@ -3,7 +3,7 @@
 Why processes: a runaway track must not slow other tenants.  In-process V8
 calls share the interpreter (GIL, threadpool) with every request; a worker
 process runs one call at a time, can be given an OS memory limit that also
-covers ArrayBuffers (see :mod:`flowthings.local._js_worker`) and can be killed
+covers ArrayBuffers (see :mod:`flowthings.local.tracks.js_worker`) and can be killed
 when it does not answer in time.
 
 :class:`WorkerPool`
@@ -36,7 +36,7 @@ from typing import Any, Final
 
 __all__ = ["Admission", "JsBusyError", "WorkerDied", "WorkerPool", "pool"]
 
-_WORKER_SCRIPT: Final = os.path.join(os.path.dirname(__file__), "_js_worker.py")
+_WORKER_SCRIPT: Final = os.path.join(os.path.dirname(__file__), "js_worker.py")
 _MAX_REPLY: Final = 64 * 1024 * 1024
 """Longest reply line read from a worker (its own cap on results is smaller)."""
 

@@ -1,10 +1,10 @@
 """Compile a Flow Filter Language parse tree into a predicate.
 
-The lark parser of :mod:`flowthings.local._filter_lang` yields a tree; this
+The lark parser of :mod:`flowthings.local.query.parser` yields a tree; this
 module checks what the grammar cannot (escapes, regexes and their flags,
 units, coordinates, ZIP points, modulo operators, nesting depth), decodes
 literals, and builds one closure per rule.  Value semantics live in
-:mod:`flowthings.local._filter_eval`; the documented choices are listed in the
+:mod:`flowthings.local.query.evaluate`; the documented choices are listed in the
 docstring of ``_filter_lang``.
 """
 
@@ -17,9 +17,9 @@ from typing import Any, Final
 
 from lark import Token, Tree
 
-from flowthings.local import _filter_eval as ev
-from flowthings.local._elements import element_type
-from flowthings.local._filter_regex import FilterRegex, RegexError, compile_regex
+from flowthings.local.query import evaluate as ev
+from flowthings.local.query.elements import element_type
+from flowthings.local.query.regex import FilterRegex, RegexError, compile_regex
 
 __all__ = ["MAX_DEPTH", "CompileError", "Predicate", "compile_tree", "where"]
 

@@ -36,7 +36,7 @@ from typing import Final, ParamSpec, TypeVar
 
 import re2
 
-from flowthings.local._envelope import PlatformError
+from flowthings.local.base.envelope import PlatformError
 
 __all__ = [
     "MAX_PATTERN_LENGTH",

@@ -1,7 +1,7 @@
 """Track JavaScript sandbox of the local platform (mini-racer, embedded V8).
 
 :class:`JsSandbox` runs the ``js`` of a track (or of ``POST /track/simulate``)
-on one drop; :mod:`flowthings.local._tracks` routes drops with it.  Behaviour
+on one drop; :mod:`flowthings.local.tracks.engine` routes drops with it.  Behaviour
 where the docs (``platform/objects.md`` §3) are silent:
 
 Call
@@ -62,9 +62,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from flowthings.local._elements import render_drop
-from flowthings.local._envelope import MAX_DEPTH, has_lone_surrogate, too_deep
-from flowthings.local._js_pool import Admission, JsBusyError, WorkerDied, pool
+from flowthings.local.base.envelope import MAX_DEPTH, has_lone_surrogate, too_deep
+from flowthings.local.query.elements import render_drop
+from flowthings.local.tracks.js_pool import Admission, JsBusyError, WorkerDied, pool
 
 __all__ = [
     "MAX_LOG",
@@ -316,7 +316,7 @@ class JsSandbox:
     """Runs track JS in fresh, limited V8 isolates in worker processes.
 
     Thread-safe; calls run in parallel on the process-wide worker pool
-    (:mod:`flowthings.local._js_pool`), each in a fresh isolate of a worker
+    (:mod:`flowthings.local.tracks.js_pool`), each in a fresh isolate of a worker
     process with the time limit, the V8 heap limit and an OS data limit that
     also bounds ArrayBuffers.  Per account at most ``per_account`` calls run
     and ``queue`` wait; more raise :class:`TrackBusyError`.

@@ -48,7 +48,7 @@ JS contract
     is an empty map); ``null``/``undefined`` → nothing.  Anything else is an
     error.
 Sandbox
-    See :mod:`flowthings.local._track_js` (fresh V8 isolate per call, strict
+    See :mod:`flowthings.local.tracks.js` (fresh V8 isolate per call, strict
     mode, 200 ms and 64 MiB limits, no ``eval``, minimal ``Flow``).
 Simulate (:func:`simulate`)
     ``{"drops": [...], "log": [...]}``.  ``drops`` are what the JS returned,
@@ -72,11 +72,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
-from flowthings.local._elements import render_elems
-from flowthings.local._filter_lang import FilterSyntaxError, parse_filter
-from flowthings.local._filter_regex import RegexCostError
-from flowthings.local._statistics import TRACK_HIT, TRACK_PASS
-from flowthings.local._track_js import (
+from flowthings.local.analytics.statistics import TRACK_HIT, TRACK_PASS
+from flowthings.local.query.elements import render_elems
+from flowthings.local.query.parser import FilterSyntaxError, parse_filter
+from flowthings.local.query.regex import RegexCostError
+from flowthings.local.tracks.js import (
     MAX_LOG,
     JsResult,
     JsSandbox,

@@ -64,8 +64,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from flowthings.local._filter_eval import MISSING, is_number, resolve
-from flowthings.local._filter_lang import CompiledFilter, FilterSyntaxError, parse_filter
+from flowthings.local.query.evaluate import MISSING, is_number, resolve
+from flowthings.local.query.parser import CompiledFilter, FilterSyntaxError, parse_filter
 
 __all__ = ["DATE_SELECTORS", "OUTPUT_OPERATORS", "AggregationError", "aggregate"]
 

@@ -1,8 +1,8 @@
 """Who is calling and what they may do: the principal and the one access decision.
 
-:class:`~flowthings.local._platform.Platform` delegates
+:class:`~flowthings.local.core.platform.Platform` delegates
 ``authenticate()`` and ``can()`` here; the rules on paths, flags and expiry
-are the pure functions of :mod:`flowthings.local._permissions`.
+are the pure functions of :mod:`flowthings.local.core.permissions`.
 
 Credentials (``X-Auth-Token``, optional ``X-Auth-Account``)
     * an account's **master token** → a master principal of that account;
@@ -21,7 +21,7 @@ Access (:func:`can`, action on a path in the URL's account)
       master token of any identity holding a live share of that account
       (directly or through a group of that account).
     * Master token in its own account: everything.
-    * Token principal: what :func:`~flowthings.local._permissions.token_allows`
+    * Token principal: what :func:`~flowthings.local.core.permissions.token_allows`
       grants on the path — ``read`` of objects under its paths, ``drop_read``
       / ``drop_write`` per flags; never ``write`` (create, update or delete
       of flows, tracks, tokens, shares, ...).
@@ -40,10 +40,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import _ids
-from ._envelope import forbidden
-from ._permissions import Grant, is_expired
-from ._store import Store
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import forbidden
+from flowthings.local.core.permissions import Grant, is_expired
+from flowthings.local.storage.store import Store
 
 __all__ = ["Action", "Principal", "authenticate", "can"]
 

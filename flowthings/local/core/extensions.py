@@ -1,6 +1,6 @@
 """Extension routes of the local platform: aggregation, statistics, track simulation.
 
-Registered in every :class:`~flowthings.local._platform.Platform`'s
+Registered in every :class:`~flowthings.local.core.platform.Platform`'s
 ``extensions`` (see ``_dispatch``). Each handler authorizes itself.
 
 ``POST /drop/{flowId}/aggregate``
@@ -25,15 +25,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import _ids
-from ._aggregate import AggregationError, aggregate
-from ._envelope import Result, bad_request, method_not_allowed, not_found, too_many_requests
-from ._statistics import SERIES, StatisticsError, bucket_counts, statistics_range
-from ._tracks import JsUnavailableError, TrackBusyError, TrackError, simulate
+from flowthings.local.analytics.aggregate import AggregationError, aggregate
+from flowthings.local.analytics.statistics import (
+    SERIES,
+    StatisticsError,
+    bucket_counts,
+    statistics_range,
+)
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import (
+    Result,
+    bad_request,
+    method_not_allowed,
+    not_found,
+    too_many_requests,
+)
+from flowthings.local.tracks.engine import JsUnavailableError, TrackBusyError, TrackError, simulate
 
 if TYPE_CHECKING:
-    from ._dispatch import Call, Handler
-    from ._platform import Platform, Principal
+    from flowthings.local.core.dispatch import Call, Handler
+    from flowthings.local.core.platform import Platform, Principal
 
 __all__ = ["EXTENSIONS"]
 

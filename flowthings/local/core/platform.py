@@ -1,6 +1,6 @@
 """Transport-independent core of the local platform: accounts, auth, operations.
 
-:class:`Platform` owns the :class:`~flowthings.local._store.Store` and the
+:class:`Platform` owns the :class:`~flowthings.local.storage.store.Store` and the
 track JS sandbox, and implements every operation on plain dicts; HTTP
 (``_app``) and WebSockets (``_ws``) translate requests into calls of
 :func:`dispatch` (module ``_dispatch``) or of these methods directly.
@@ -8,7 +8,7 @@ track JS sandbox, and implements every operation on plain dicts; HTTP
 Contracts:
 
 * :meth:`Platform.authenticate` / :meth:`Platform.can` — the ONLY access
-  decision (rules in :mod:`flowthings.local._auth`): master tokens, Token
+  decision (rules in :mod:`flowthings.local.core.auth`): master tokens, Token
   objects (``tokenString``: paths, dropRead/dropWrite, expiry) and Shares.
   WebSocket sessions authenticate with the same credentials, so they get
   the same principal.
@@ -60,18 +60,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _ids
-from ._auth import Action, Principal, authenticate, can
-from ._envelope import bad_request, forbidden, method_not_allowed, not_found
-from ._permissions import validate_paths
-from ._platform_drops import DropListener, DropOperations, Obj
-from ._query import Query, run_query
-from ._resources import KINDS, Kind, check_many, check_path, clean_input, validate
-from ._store import AccountRow, Store
-from ._tracks import JsSandbox
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import bad_request, forbidden, method_not_allowed, not_found
+from flowthings.local.core.auth import Action, Principal, authenticate, can
+from flowthings.local.core.drops import DropListener, DropOperations, Obj
+from flowthings.local.core.permissions import validate_paths
+from flowthings.local.core.resources import (
+    KINDS,
+    Kind,
+    check_many,
+    check_path,
+    clean_input,
+    validate,
+)
+from flowthings.local.query.params import Query, run_query
+from flowthings.local.storage.store import AccountRow, Store
+from flowthings.local.tracks.engine import JsSandbox
 
 if TYPE_CHECKING:
-    from ._dispatch import Handler
+    from flowthings.local.core.dispatch import Handler
 
 ObjectListener = Callable[[str, str, Obj, "Obj | None"], None]
 """``callback(account, kind, old, new)`` after an object was updated (``new``)
@@ -128,7 +135,7 @@ class Platform(DropOperations):
     """
 
     def __init__(self, db: str = ":memory:") -> None:
-        from ._extensions import EXTENSIONS
+        from flowthings.local.core.extensions import EXTENSIONS
 
         self.store = Store(db)
         self.js = JsSandbox()
@@ -194,7 +201,7 @@ class Platform(DropOperations):
         """Return the principal of ``token`` (403 if unknown, expired or mismatched).
 
         ``token`` is an account's master token or a Token object's
-        ``tokenString``; see :mod:`flowthings.local._auth`.
+        ``tokenString``; see :mod:`flowthings.local.core.auth`.
         """
         return authenticate(self.store, token, auth_account)
 
@@ -203,7 +210,7 @@ class Platform(DropOperations):
 
         ``action`` ``"access"`` (no path) asks whether ``p`` may address the
         account at all; ``path=None`` otherwise means an object without a
-        path (owner only). See :mod:`flowthings.local._auth`.
+        path (owner only). See :mod:`flowthings.local.core.auth`.
         """
         return can(self.store, p, action, account, path)
 

@@ -28,7 +28,7 @@ import json
 import math
 from typing import Any, Final
 
-from ._envelope import MAX_DEPTH, bad_request
+from flowthings.local.base.envelope import MAX_DEPTH, bad_request
 
 __all__ = ["MAX_DOCUMENT", "MAX_INT_DIGITS", "parse_document", "validate_document"]
 

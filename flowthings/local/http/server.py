@@ -33,9 +33,9 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ._app import create_app
-from ._platform import Platform
-from ._validate import MAX_DOCUMENT
+from flowthings.local.core.platform import Platform
+from flowthings.local.core.validate import MAX_DOCUMENT
+from flowthings.local.http.app import create_app
 
 __all__ = ["REQUEST_TIMEOUT", "ServerThread", "bind", "make_server"]
 

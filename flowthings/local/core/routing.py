@@ -1,4 +1,4 @@
-"""Glue between the platform core and the track engine (:mod:`flowthings.local._tracks`).
+"""Glue between the platform core and the track engine (:mod:`flowthings.local.tracks.engine`).
 
 :func:`route_drop` runs after a drop has been committed (and pushed to the
 drop listeners) by :meth:`Platform.create_drop`:
@@ -8,7 +8,7 @@ drop listeners) by :meth:`Platform.create_drop`:
   :meth:`Platform.write_drop`, which takes the lock, commits, counts and
   notifies the drop listeners — so track-produced drops are pushed exactly
   once, in the order they are written, like any other drop.
-* :func:`~flowthings.local._tracks.route` already follows the whole chain
+* :func:`~flowthings.local.tracks.engine.route` already follows the whole chain
   (breadth-first, loops cut, ``max_hops``): its writes are written in the
   order it returns them and are **not** routed again.
 * Routing is synchronous: when ``POST /drop`` answers, the tracked drops are
@@ -28,7 +28,7 @@ drop listeners) by :meth:`Platform.create_drop`:
   filter passes; rejected outputs are dropped silently (as a flow filter
   rejects a REST write). Tracks only route within their own account (their
   ``source``/``destination`` must be in it). Fan-out is capped by
-  :func:`~flowthings.local._tracks.route` (depth, drops and runs per drop).
+  :func:`~flowthings.local.tracks.engine.route` (depth, drops and runs per drop).
 * Counting: ``trackHit``/``trackPass`` per track (from the engine's
   ``on_event``), ``flowDropAdded`` + ``flowTracked`` per destination flow
   for each tracked write. Tracked drops get the track's ``creatorId``;
@@ -42,14 +42,14 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import _ids
-from ._auth import Action, Principal, can
-from ._envelope import PlatformError, bad_request
-from ._resources import KINDS, clean_input, validate
-from ._tracks import route
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import PlatformError, bad_request
+from flowthings.local.core.auth import Action, Principal, can
+from flowthings.local.core.resources import KINDS, clean_input, validate
+from flowthings.local.tracks.engine import route
 
 if TYPE_CHECKING:
-    from ._platform_drops import DropOperations, Obj
+    from flowthings.local.core.drops import DropOperations, Obj
 
 __all__ = ["route_drop"]
 

@@ -1,0 +1,1 @@
+"""analytics (docstring written in the next commit)."""

@@ -1,0 +1,1 @@
+"""base (docstring written in the next commit)."""

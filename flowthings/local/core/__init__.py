@@ -1,0 +1,1 @@
+"""core (docstring written in the next commit)."""

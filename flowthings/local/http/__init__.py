@@ -1,0 +1,1 @@
+"""http (docstring written in the next commit)."""

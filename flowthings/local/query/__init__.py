@@ -1,0 +1,1 @@
+"""query (docstring written in the next commit)."""

@@ -1,0 +1,1 @@
+"""realtime (docstring written in the next commit)."""

@@ -1,0 +1,1 @@
+"""storage (docstring written in the next commit)."""

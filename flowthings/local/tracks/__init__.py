@@ -1,0 +1,1 @@
+"""tracks (docstring written in the next commit)."""
