@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from flowthings.local.core.dispatch import Call
+from flowthings.local.core.calls import Call
 from flowthings.local.core.platform import Platform
 from flowthings.local.http.app import _may_block
 from flowthings.local.query.elements import plain

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from flowthings.local.core.dispatch import MAX_MULTI_FIND, Call
+from flowthings.local.core.calls import Call
+from flowthings.local.core.dispatch import MAX_MULTI_FIND
 from flowthings.local.http.app import _may_block
 
 from .conftest import World

@@ -22,41 +22,23 @@ a 405.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import Result, bad_request, method_not_allowed, not_found
+from flowthings.local.core.calls import Call, Handler
+from flowthings.local.core.extensions import EXTENSIONS
 from flowthings.local.core.permissions import expires_in_ms
 from flowthings.local.core.platform import Obj, Platform, Principal
 from flowthings.local.core.resources import KINDS
 from flowthings.local.query.params import Query, parse_query, project, render_drop
 from flowthings.local.query.regex import regex_budget
 
-__all__ = ["VERSIONS", "Call", "Handler", "dispatch"]
+__all__ = ["VERSIONS", "dispatch"]
 
 #: Accepted values of the ``/v{version}`` URL segment.
 VERSIONS = frozenset({"0.1", "4.0"})
 
-NO_BODY: Any = None
-
-
-@dataclass
-class Call:
-    """One request, independent of the transport."""
-
-    method: str
-    version: str
-    account: str
-    segments: list[str]
-    params: Mapping[str, Any] = field(default_factory=dict)
-    body: Any = NO_BODY
-    token: str | None = None
-    auth_account: str | None = None
-
-
-Handler = Callable[[Platform, Principal, Call], Result]
 
 
 def _present(platform: Platform, p: Principal, kind: str, obj: Obj, q: Query) -> Obj:
@@ -215,8 +197,10 @@ def _extension(platform: Platform, call: Call) -> Handler | None:
     if len(seg) >= 3:
         keys.insert(0, f"{seg[0]}/*/{seg[2]}")
     for key in keys:
-        if key in platform.extensions:
-            return platform.extensions[key]
+        # The platform's own registrations (e.g. a test's) win over the built-ins.
+        found = platform.extensions.get(key) or EXTENSIONS.get(key)
+        if found is not None:
+            return found
     return None
 
 

@@ -40,11 +40,12 @@ from flowthings.local.base.envelope import (
     not_found,
     too_many_requests,
 )
+from flowthings.local.core.calls import Call, Handler
 from flowthings.local.tracks.engine import JsUnavailableError, TrackBusyError, TrackError, simulate
 
 if TYPE_CHECKING:
-    from flowthings.local.core.dispatch import Call, Handler
-    from flowthings.local.core.platform import Platform, Principal
+    from flowthings.local.core.auth import Principal
+    from flowthings.local.core.platform import Platform
 
 __all__ = ["EXTENSIONS"]
 

@@ -41,8 +41,10 @@ Contracts:
   ``(stat, object_id)``: ``flowDropAdded``, ``flowTracked``, ``trackHit``,
   ``trackPass``, ``dropCreatedBy`` and ``apiCallByIdentity`` (the last two in
   the caller's own account).
-* :attr:`Platform.extensions` — extra routes for ``_dispatch``: aggregation,
-  statistics and track simulate (module ``_extensions``).
+* :attr:`Platform.extensions` — extra routes of this platform for
+  :mod:`~flowthings.local.core.dispatch`, looked up before the built-in
+  ones (aggregation, statistics and track simulate, in
+  :mod:`~flowthings.local.core.extensions`).
 
 Choices: ``POST /drop`` with a ``path`` that names no flow is a 404 (flows are
 not auto-created); drops also carry ``creatorId``; identities can be neither
@@ -78,7 +80,7 @@ from flowthings.local.storage.store import AccountRow, Store
 from flowthings.local.tracks.engine import JsSandbox
 
 if TYPE_CHECKING:
-    from flowthings.local.core.dispatch import Handler
+    from flowthings.local.core.calls import Handler
 
 ObjectListener = Callable[[str, str, Obj, "Obj | None"], None]
 """``callback(account, kind, old, new)`` after an object was updated (``new``)
@@ -135,13 +137,13 @@ class Platform(DropOperations):
     """
 
     def __init__(self, db: str = ":memory:") -> None:
-        from flowthings.local.core.extensions import EXTENSIONS
-
         self.store = Store(db)
         self.js = JsSandbox()
         self.drop_listeners: list[DropListener] = []
         self.object_listeners: list[ObjectListener] = []
-        self.extensions: dict[str, Handler] = dict(EXTENSIONS)
+        # Routes added to this platform only; they win over the built-in ones
+        # of core.extensions (dispatch looks here first).
+        self.extensions: dict[str, Handler] = {}
 
     def close(self) -> None:
         """Close the JS sandbox and the store."""

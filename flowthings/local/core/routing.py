@@ -40,18 +40,42 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import PlatformError, bad_request
 from flowthings.local.core.auth import Action, Principal, can
 from flowthings.local.core.resources import KINDS, clean_input, validate
-from flowthings.local.tracks.engine import route
+from flowthings.local.storage.store import Store
+from flowthings.local.tracks.engine import JsSandbox, route
 
-if TYPE_CHECKING:
-    from flowthings.local.core.drops import DropOperations, Obj
+__all__ = ["RoutingHost", "route_drop"]
 
-__all__ = ["route_drop"]
+Obj = dict[str, Any]
+
+
+class RoutingHost(Protocol):
+    """What routing needs of the platform (its drop operations implement it).
+
+    A protocol rather than an import of ``core.drops``, which calls
+    :func:`route_drop`: the dependency points one way.
+    """
+
+    store: Store
+    js: JsSandbox
+
+    def gate(self, flow: Obj, drop: Obj) -> None:
+        """Raise a 400 unless ``drop`` passes the filter of ``flow``."""
+
+    def record_event(
+        self, account: str, stat: str, object_id: str, ts_ms: int | None = None
+    ) -> None:
+        """Count one ``stat`` event for ``object_id``."""
+
+    def write_drop(
+        self, account: str, flow: Obj, body: Obj, creator_id: str, *, tracked: bool = False
+    ) -> Obj:
+        """Store a validated drop in ``flow``, count it and notify the drop listeners."""
 
 log = logging.getLogger("flowthings.local.tracks")
 
@@ -61,7 +85,7 @@ MAX_DROP_BYTES = 1024 * 1024
 that a request could not."""
 
 
-def _prepare(platform: DropOperations, account: str, flow: Obj, body: Any) -> Obj:
+def _prepare(platform: RoutingHost, account: str, flow: Obj, body: Any) -> Obj:
     """Clean, validate and gate a produced drop (raises ``PlatformError``)."""
     try:
         size = len(json.dumps(body, ensure_ascii=False, allow_nan=False).encode())
@@ -76,7 +100,7 @@ def _prepare(platform: DropOperations, account: str, flow: Obj, body: Any) -> Ob
     return drop
 
 
-def route_drop(platform: DropOperations, account: str, flow: Obj, drop: Obj) -> None:
+def route_drop(platform: RoutingHost, account: str, flow: Obj, drop: Obj) -> None:
     """Route a committed ``drop`` of ``flow`` through the account's tracks and write the results."""
     if not platform.store.has_kind(account, "track"):  # the common case: one cheap query
         return

@@ -48,7 +48,8 @@ from flowthings.local.base.envelope import (
     envelope,
     not_found,
 )
-from flowthings.local.core.dispatch import NO_BODY, Call, dispatch
+from flowthings.local.core.calls import NO_BODY, Call
+from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import parse_document
 

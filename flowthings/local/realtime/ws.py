@@ -80,7 +80,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
-from flowthings.local.core.dispatch import Call, dispatch
+from flowthings.local.core.calls import Call
+from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import parse_document
 from flowthings.local.query.params import render_drop
