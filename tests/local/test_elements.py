@@ -1,4 +1,4 @@
-"""Element rendering (``_elements``): typed for ``/v0.1``, plain for ``hints=0`` and ``/v4.0``."""
+"""Element rendering (``query.elements``): typed for ``/v0.1``, plain for ``hints=0``, ``/v4.0``."""
 
 from __future__ import annotations
 

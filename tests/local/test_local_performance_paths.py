@@ -3,7 +3,7 @@
 * sorting by a member keeps only ``start + limit`` objects in a heap: same
   page as sorting everything (ties in input order, missing members last);
 * ``Store.has_kind`` (the cheap "any tracks?" check);
-* which calls leave the event loop (``_app._may_block``): drop writes only
+* which calls leave the event loop (``http.app._may_block``): drop writes only
   when the account has tracks, and then tracks still run;
 * the scalar fast paths of ``plain``/``is_number`` agree with the general rule.
 """

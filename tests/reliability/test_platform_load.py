@@ -14,7 +14,7 @@ pushes, each drop once, with the stored content and in per-writer order.
 
 "Every push has arrived" is known without timing: after the writers finish,
 a marker drop is written to a second subscribed flow. The platform queues
-pushes per connection in write order (``_pubsub``), so when the marker's push
+pushes per connection in write order (``realtime.pubsub``), so when the marker's push
 arrives every earlier push (and any duplicate of one) has arrived too.
 
 Also here: concurrent writers into a full flow (capacity eviction), through a

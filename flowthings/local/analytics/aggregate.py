@@ -17,7 +17,7 @@ Request
 Output selectors
     ``$count``; ``$avg:f``, ``$min:f``, ``$max:f``, ``$sum:f``.  ``f`` is a rule
     name if ``rules`` defines it, otherwise a member resolved exactly like
-    filters resolve drop members (``_filter_eval.resolve``: a bare name is
+    filters resolve drop members (``query.evaluate.resolve``: a bare name is
     ``elems.f`` unless it is a drop member such as ``creationDate``; dotted
     paths work; typed elements give their value).  Only numbers count (JSON
     booleans are not numbers); a group with no number for ``f`` gives ``null``.

@@ -1,8 +1,8 @@
 """Route a transport-independent :class:`Call` to the platform and shape the result.
 
-The HTTP app builds a :class:`Call` per request; the WebSocket layer (``_ws``)
+The HTTP app builds a :class:`Call` per request; the WebSocket layer (``realtime.ws``)
 builds the same from ``{object, type, flowId, id, value, options}`` messages.
-Routes (``{res}`` is any segment of ``_resources.KINDS``)::
+Routes (``{res}`` is any segment of ``core.resources.KINDS``)::
 
     GET    /{res}            find            POST  /{res}        create
     GET    /{res}/{id}       read            PUT   /{res}/{id}   partial update
@@ -12,8 +12,9 @@ Routes (``{res}`` is any segment of ``_resources.KINDS``)::
     MGET   /drop             multi-flow find [{flowId, params}] (at most 100)
     GET|POST|DELETE|MGET|MPUT /drop/{flowId}  and  GET|PUT|DELETE /drop/{flowId}/{id}
 
-``DELETE /drop/{flowId}`` answers ``{}``. Anything else is looked up in
-``Platform.extensions`` (keys such as ``"statistics"``, ``"track/simulate"``,
+``DELETE /drop/{flowId}`` answers ``{}``. Anything else is looked up in the
+platform's own ``Platform.extensions``, then in the built-in routes of
+``core.extensions`` (keys such as ``"statistics"``, ``"track/simulate"``,
 ``"drop/*/aggregate"``; the most specific key wins) and is a 404 when absent.
 Extension handlers get an authenticated principal and must call
 ``Platform.authorize`` themselves. A known route with an unsupported method is

@@ -1,8 +1,8 @@
-"""Drop operations of the local platform core (a mixin of :class:`~._platform.Platform`).
+"""Drop operations of the local platform core (a mixin of :class:`~.platform.Platform`).
 
-Split out of ``_platform`` to keep modules small; the contracts (drop
+Split out of ``core.platform`` to keep modules small; the contracts (drop
 listeners in write order under the store lock, track routing outside it)
-are documented there and in ``_track_routing``. :meth:`DropOperations.write_drop`
+are documented there and in ``core.routing``. :meth:`DropOperations.write_drop`
 re-reads the flow under the store lock, so a drop racing a flow delete is a
 404 (nothing stored, no orphan) and one racing a rename or a capacity change
 gets the flow's new path and capacity.
@@ -105,7 +105,7 @@ class DropOperations:
         ``tracked`` also counts ``flowTracked``. ``flow`` is read again under
         the store lock, so a concurrent delete (404, nothing stored) or path
         or capacity change of the flow is honoured. ``body`` is checked by
-        :func:`~._validate.validate_document` (a 400 when it could not be
+        :func:`~flowthings.local.core.validate.validate_document` (a 400 when it could not be
         stored and read back): REST and WebSocket input was already checked
         when parsed, track output is checked here.
         """

@@ -1,10 +1,10 @@
 """Extension routes of the local platform: aggregation, statistics, track simulation.
 
 Registered in every :class:`~flowthings.local.core.platform.Platform`'s
-``extensions`` (see ``_dispatch``). Each handler authorizes itself.
+``extensions`` (see ``core.dispatch``). Each handler authorizes itself.
 
 ``POST /drop/{flowId}/aggregate``
-    Needs ``drop_read`` on the flow; answers :func:`_aggregate.aggregate` over
+    Needs ``drop_read`` on the flow; answers ``analytics.aggregate.aggregate`` over
     the flow's stored drops. A malformed request (missing/malformed
     ``output`` or ``groupBy``, bad filter, ...) is a 400.
 ``GET /statistics/{type}/{id}[/year[/month[/day]]]?level=``
@@ -15,7 +15,7 @@ Registered in every :class:`~flowthings.local.core.platform.Platform`'s
     ``stat_counts`` counters bucketed with ``statistics_range`` /
     ``bucket_counts``.
 ``POST /track/simulate``
-    ``{"drop": {...}, "js": "..."}`` → :func:`_tracks.simulate`, run in the
+    ``{"drop": {...}, "js": "..."}`` → ``tracks.engine.simulate``, run in the
     platform's sandbox. Needs the account's master token (it runs code).
     Malformed input or a missing mini-racer is a 400; a failing script is a
     200 with the error in ``log``.

@@ -2,8 +2,8 @@
 
 :class:`Platform` owns the :class:`~flowthings.local.storage.store.Store` and the
 track JS sandbox, and implements every operation on plain dicts; HTTP
-(``_app``) and WebSockets (``_ws``) translate requests into calls of
-:func:`dispatch` (module ``_dispatch``) or of these methods directly.
+(``http.app``) and WebSockets (``realtime.ws``) translate requests into calls of
+:func:`dispatch` (module ``core.dispatch``) or of these methods directly.
 
 Contracts:
 
@@ -33,7 +33,7 @@ Contracts:
   write order, while the store lock is held: keep callbacks fast and
   non-blocking. A raising listener is logged and never fails the write.
   The drop passed is the stored form (elements exactly as given).
-* Tracks: after a drop is created, :func:`~._track_routing.route_drop` runs
+* Tracks: after a drop is created, :func:`~flowthings.local.core.routing.route_drop` runs
   the account's tracks *outside* the store lock and writes what they produce
   through :meth:`Platform.write_drop` (so those drops reach the listeners
   too); see that module.
@@ -50,7 +50,7 @@ Choices: ``POST /drop`` with a ``path`` that names no flow is a 404 (flows are
 not auto-created); drops also carry ``creatorId``; identities can be neither
 created nor deleted through the API (403); deleting a flow deletes its drops;
 deleting a device deletes its token (its flows stay). Token and share
-``paths`` are stored normalised (``_permissions.validate_paths``); a share's
+``paths`` are stored normalised (``core.permissions.validate_paths``); a share's
 ``issuedTo`` must be an existing identity or group.
 """
 

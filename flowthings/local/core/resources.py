@@ -14,7 +14,7 @@ Choices where the docs are silent (``objects.md``):
 * A track's ``source`` is one flow path; ``destination`` (tracks, tasks) is
   a path or a list of paths (for a track ``[]`` means nowhere, like no
   destination; a task needs at least one).
-* Token and share ``paths`` are checked by ``_permissions.validate_paths``
+* Token and share ``paths`` are checked by ``core.permissions.validate_paths``
   (inside the account, no empty segment or bad character, boolean flags); a
   flag name the kind does not know is a 400 rather than ignored.
 * Drops require ``elems`` (an object); ``fhash`` is stored and filterable but

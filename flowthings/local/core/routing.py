@@ -17,7 +17,7 @@ drop listeners) by :meth:`Platform.create_drop`:
 * A track acts with its **creator's** rights (``creatorId``: the account
   owner, or another account's identity holding shares here) — and, once
   edited, also within its **last editor's** (``lastEditorId``) — re-checked
-  at routing time with the platform's access decision (``_auth.can``): they
+  at routing time with the platform's access decision (``core.auth.can``): they
   must still be allowed ``drop_read`` on the source, else the track is not
   run, and ``drop_write`` on each destination, else that drop is refused —
   logged on logger ``flowthings.local.tracks``, never written.

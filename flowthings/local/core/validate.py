@@ -1,7 +1,7 @@
 """The one validation of JSON documents entering the local platform.
 
-Every way in — a REST body (``_app``), a WebSocket frame (``_ws``), the body
-of any :class:`~._dispatch.Call` (so MPUT and WebSocket ``create``/``update``
+Every way in — a REST body (``http.app``), a WebSocket frame (``realtime.ws``), the body
+of any :class:`~flowthings.local.core.calls.Call` (so MPUT and WebSocket ``create``/``update``
 values too), and a drop a track produced (``DropOperations.write_drop``) —
 goes through :func:`validate_document` (text through :func:`parse_document`
 first). A document that passes can be stored, read back, rendered, filtered
@@ -15,7 +15,7 @@ Rules (all a 400 with a message saying which):
   :data:`MAX_INT_DIGITS` digits);
 * strings (and keys) hold no lone UTF-16 surrogate (``"\\ud800"``): no
   answer nor SQLite row could carry them;
-* nesting at most :data:`~._envelope.MAX_DEPTH` (128) levels of
+* nesting at most :data:`~flowthings.local.base.envelope.MAX_DEPTH` (128) levels of
   objects/arrays: documents are walked recursively when rendered, filtered
   and aggregated;
 * the compact UTF-8 encoding is at most :data:`MAX_DOCUMENT` bytes (1 MiB,

@@ -12,7 +12,7 @@ Choices:
   200 ms per track) or scan big flows and so run in the threadpool
   (``_may_block``). Drop listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
-* Bodies over 1 MiB and anything :func:`~._validate.parse_document`
+* Bodies over 1 MiB and anything :func:`~flowthings.local.core.validate.parse_document`
   refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
   range such as ``1e400``, integers over 4300 digits, nesting deeper than
   ``MAX_DEPTH`` = 128 levels, strings holding a lone UTF-16 surrogate,

@@ -5,7 +5,7 @@ module checks what the grammar cannot (escapes, regexes and their flags,
 units, coordinates, ZIP points, modulo operators, nesting depth), decodes
 literals, and builds one closure per rule.  Value semantics live in
 :mod:`flowthings.local.query.evaluate`; the documented choices are listed in the
-docstring of ``_filter_lang``.
+docstring of ``query.parser``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ Predicate = Callable[[Mapping[str, Any], int, bool], bool]
 
 
 class CompileError(Exception):
-    """A semantic error in a filter; ``_filter_lang`` turns it into FilterSyntaxError.
+    """A semantic error in a filter; ``query.parser`` turns it into FilterSyntaxError.
 
     Attributes:
         column: 1-based column of the offending token, or ``None``.
@@ -129,7 +129,7 @@ _REGEX_ESCAPED_SLASH: Final = re.compile(r"\\(.)|(/)", re.DOTALL)
 
 
 def _compile_regex(token: Token) -> FilterRegex:
-    """Compile a ``/body/flags`` REGEX token (RE2, linear time; see ``_filter_regex``)."""
+    """Compile a ``/body/flags`` REGEX token (RE2, linear time; see ``query.regex``)."""
     text = str(token)
     end = text.rindex("/")
     body, flags_text = text[1:end], text[end + 1 :]

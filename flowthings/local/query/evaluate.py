@@ -3,8 +3,8 @@
 Pure helpers used by the predicates that :mod:`flowthings.local.query.parser`
 compiles.  Nothing here raises on odd data: a value of the wrong shape simply
 does not compare (the callers turn that into ``False``).  The semantic choices
-are documented in the module docstring of ``_filter_lang``; what a typed
-element is and its plain value come from ``_elements``.
+are documented in the module docstring of ``query.parser``; what a typed
+element is and its plain value come from ``query.elements``.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def resolve(obj: Mapping[str, Any], path: Sequence[str], *, drop: bool) -> Any:
             (or a drop member the drop lacks) is looked up in ``elems``.
 
     Returns:
-        The plain value (``_elements.plain``) or :data:`MISSING`.
+        The plain value (``query.elements.plain``) or :data:`MISSING`.
     """
     if (
         drop

@@ -15,7 +15,7 @@ Choices where the docs are silent (``rest-api.md`` ยง5, ``filter-language.md`` ย
   ``flowId`` and each object's ``creatorId`` the caller may read.
 * Element rendering (``hints``): ``/v0.1`` renders drops typed unless
   ``hints`` is ``0``/``false``; then, and always on ``/v4.0``, elements are
-  rendered plain (typed ones unwrapped). The rule lives in ``_elements``;
+  rendered plain (typed ones unwrapped). The rule lives in ``query.elements``;
   :func:`render_drop` is re-exported here for the transports.
 * Malformed values of known parameters (``limit=abc``, ``order=up``, a bad
   ``filter``) are 400s; unknown parameters are ignored.

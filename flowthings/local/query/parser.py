@@ -1,8 +1,8 @@
 """Server-side Flow Filter Language (FFL) engine of the local platform.
 
-:func:`parse_filter` parses a filter string (grammar: ``_filter_lang.lark``,
+:func:`parse_filter` parses a filter string (grammar: ``query.parser.lark``,
 lark LALR with the contextual lexer), compiles the tree into closures
-(``_filter_compile``; value semantics in ``_filter_eval``) and returns a
+(``query.compiler``; value semantics in ``query.evaluate``) and returns a
 :class:`CompiledFilter` whose :meth:`~CompiledFilter.matches` evaluates it
 against a stored JSON object (flow, track, token, ... or drop).
 
@@ -18,7 +18,7 @@ Members
     recursively for sets, lists and maps; ``elems.t.value`` also works, for
     typed and for plain-stored elements alike (a ``value`` segment on a plain
     value without a ``value`` member is the value itself).  What counts as a
-    typed element and its plain value are defined once in ``_elements`` (a
+    typed element and its plain value are defined once in ``query.elements`` (a
     map with exactly the keys ``type`` and ``value`` and a known type name;
     records such as ``location`` compare as their payload).  A right-hand bare identifier is a member
     (``path==description``).

@@ -21,7 +21,7 @@ Choices (documented here because they are the wire-visible behaviour):
   its sender closes the socket with code **1013** ("try again later") and a
   reason naming the limit. Memory per slow subscriber is therefore bounded.
 * **Subscriptions are by flow id.** A subscription by path is resolved to the
-  flow id when the subscribe request is handled (see ``_ws.py``); a flow later
+  flow id when the subscribe request is handled (see ``realtime/ws.py``); a flow later
   re-created at the same path is a different flow.
 * **Access is re-checked against the flow's current path.** A subscription
   may carry a ``check(path)`` (tokens and shares; the owner's does not): it

@@ -44,7 +44,7 @@ Choices where the platform docs are silent:
   or group changes; when it is gone, or the flow is deleted, the
   subscription ends with one ``{"type": "unsubscribed", "resource":
   flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
-  frame (see ``_pubsub``) and nothing more is pushed for it; an
+  frame (see ``realtime.pubsub``) and nothing more is pushed for it; an
   ``unsubscribe`` by that id then answers 404. Each connection has a bounded
   outgoing queue (``max_queue``, default 1000 frames, replies included). A
   subscriber that falls that far behind is closed with **1013** ("try again

@@ -41,7 +41,7 @@ JS contract
     ``js`` is the source of a function (``function (input) {...}``, a named
     function or an arrow function), called with a copy of the drop whose
     top-level elements are typed (``input.elems.x.value``; via
-    ``_elements.render_drop``).  It may return a drop (an object with an
+    ``query.elements.render_drop``).  It may return a drop (an object with an
     ``elems`` object) → to the destinations; an array of drops → each to the
     destinations; an object whose keys are paths (``"/alice/x"``) and whose
     values are a drop or an array of drops → routed per path (an empty object
@@ -53,7 +53,7 @@ Sandbox
 Simulate (:func:`simulate`)
     ``{"drops": [...], "log": [...]}``.  ``drops`` are what the JS returned,
     as they would be written, with elements rendered plain (as the docs'
-    example shows; ``_elements.plain``); drops from a returned map also
+    example shows; ``query.elements.plain``); drops from a returned map also
     carry ``"path"`` (their destination).  ``log`` is **not** the platform's per-line variable trace:
     it lists the ``console.*`` calls in order, as ``{"line_no": n, "level":
     "log", "message": "args joined by spaces"}`` (``line_no`` counts lines of

@@ -8,20 +8,20 @@ Call
     ``js`` is the source of a function (``function (input) {...}``, a named
     function or an arrow function).  It is called with a copy of the drop
     whose top-level elements are typed (``input.elems.x.value``; rendered by
-    ``_elements.render_drop``) and its return value comes back as JSON
+    ``query.elements.render_drop``) and its return value comes back as JSON
     (``undefined`` → ``None``).  ``console.*`` calls are captured as
     ``{"line_no": n, "level": "log", "message": "args joined by spaces"}``
     (``line_no`` counts lines of the ``js`` text from 1, ``None`` if unknown;
     at most 100 entries).  Errors (syntax, thrown, timeout, memory, a return
     value that is not JSON) raise :class:`TrackError` with the message, the
     line when known, and the log so far; so does a result holding a lone
-    UTF-16 surrogate or nested deeper than ``_envelope.MAX_DEPTH`` (as a
+    UTF-16 surrogate or nested deeper than ``base.envelope.MAX_DEPTH`` (as a
     request body could not be).
 Sandbox (:class:`JsSandbox`)
     Each call runs in a **fresh V8 isolate** (mini-racer; about 6 ms of
     overhead, so no state leaks between calls, tracks or accounts) inside a
-    **worker process** of a small process-wide pool (:mod:`._js_pool`,
-    :mod:`._js_worker`; started lazily), in strict mode, with a wall-clock
+    **worker process** of a small process-wide pool (:mod:`~flowthings.local.tracks.js_pool`,
+    :mod:`~flowthings.local.tracks.js_worker`; started lazily), in strict mode, with a wall-clock
     limit per call (default 200 ms; a worker that overruns it by 2 s is
     killed), a hard V8 heap limit (default 64 MiB) and an OS data limit on the
     worker (heap limit + 32 MiB) that also bounds ArrayBuffers, typed arrays

@@ -1,6 +1,6 @@
 """A track-JS worker process: runs one call at a time in a fresh V8 isolate.
 
-Started by :mod:`flowthings.local.tracks.js_pool` as ``python _js_worker.py`` (by
+Started by :mod:`flowthings.local.tracks.js_pool` as ``python js_worker.py`` (by
 file path, so it imports nothing of flowthings: only the standard library and
 ``py_mini_racer``).  Protocol: one JSON request per line on stdin, one JSON
 reply per line on stdout; EOF on stdin ends the process.
