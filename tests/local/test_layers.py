@@ -217,6 +217,13 @@ def test_every_subpackage_has_a_layer() -> None:
     assert packages == set(MAY_IMPORT), "add a new subpackage to MAY_IMPORT and the docs"
 
 
+def test_every_subpackage_says_what_it_owns_and_may_import() -> None:
+    for package in MAY_IMPORT:
+        doc = ast.get_docstring(ast.parse((ROOT / package / "__init__.py").read_text("utf-8")))
+        assert doc, package
+        assert "may import" in " ".join(doc.split()), package
+
+
 def test_every_import_names_an_existing_module() -> None:
     missing = sorted({f"{i.source}:{i.line} -> {i.target}" for i in IMPORTS if i.target not in MODULES})
     assert not missing
