@@ -35,7 +35,7 @@ if __package__ in (None, ""):
 
 from benchmarks._harness import CheckFailed, Row, Settings, interleaved
 from flowthings import API
-from flowthings.local._server import ServerThread
+from flowthings.local.http.server import ServerThread
 
 if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform

@@ -55,7 +55,7 @@ def _python(i: int) -> str:
 
 def rows(settings: Settings) -> list[Row]:
     """The filter compilation rows."""
-    from flowthings.local._filter_lang import _parse_cached, parse_filter
+    from flowthings.local.query.parser import _parse_cached, parse_filter
 
     check(_sdk(3) == _by_hand(3), f"SDK filter {_sdk(3)!r} != hand-written {_by_hand(3)!r}")
     parse_filter(_sdk(0))  # builds the lark parser once (not part of the measurement)

@@ -38,8 +38,8 @@ import uvicorn
 
 from benchmarks._harness import Row, Settings, check, interleaved, median_seconds
 from flowthings import mem
-from flowthings.local import _ids
-from flowthings.local._server import bind
+from flowthings.local.base import ids as _ids
+from flowthings.local.http.server import bind
 
 if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform

@@ -14,7 +14,7 @@ to that platform; otherwise it starts an embedded local platform.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from flowthings import AGE, API, EXISTS, Filter, Token, mem
@@ -28,7 +28,7 @@ ROOMS = [  # (room, temperature in C, alarm or None)
 
 
 @contextmanager
-def connect() -> Iterator[API]:
+def connect() -> Generator[API, None, None]:
     """The platform at FLOWTHINGS_HOST, or an embedded local platform."""
     host = os.environ.get("FLOWTHINGS_HOST")
     if host:

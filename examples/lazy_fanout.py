@@ -23,7 +23,7 @@ import re  # noqa: E402
 import secrets  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Generator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 import gevent  # noqa: E402
@@ -34,7 +34,7 @@ ROOMS = ["kitchen", "hall", "attic", "cellar"]
 
 
 @contextmanager
-def connect() -> Iterator[API]:
+def connect() -> Generator[API, None, None]:
     """The platform at FLOWTHINGS_HOST, or a local platform in a child process."""
     host = os.environ.get("FLOWTHINGS_HOST")
     if host:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from flowthings import API, Token, WebSocketClient, mem
@@ -28,7 +28,7 @@ WAIT = 10.0  # seconds to wait for the connection and for each push
 
 
 @contextmanager
-def connect() -> Iterator[API]:
+def connect() -> Generator[API, None, None]:
     """The platform at FLOWTHINGS_HOST, or an embedded local platform."""
     host = os.environ.get("FLOWTHINGS_HOST")
     if host:

@@ -123,7 +123,7 @@ class Defaults:
     """Green-thread library for `api.async_()` / `api.lazy()`: eventlet or gevent."""
     secure: bool = True
     """When False, requests use http:// (and ws://) instead of https:// (wss://)."""
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict[str, Any])
     """Query parameters sent with every request (per-call parameters win)."""
     host: str = "api.flowthings.io"
     """REST host, optionally with a port (`127.0.0.1:8080`)."""

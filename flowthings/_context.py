@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -130,7 +130,11 @@ def id_segment(value: object, what: str = "id") -> str:
 
 def require_id(model: Any) -> str:
     """The `id` of a dict or a model, or FlowThingsError when it has none."""
-    model_id = model.get("id") if isinstance(model, Mapping) else getattr(model, "id", None)
+    model_id: object = (
+        cast("Mapping[str, Any]", model).get("id")
+        if isinstance(model, Mapping)
+        else getattr(model, "id", None)
+    )
     if model_id is None:
         raise FlowThingsError("this call needs a model with an 'id'")
     if not isinstance(model_id, str):

@@ -19,6 +19,7 @@ from flowthings._filter_nodes import (
     Modulo,
     RegexMatch,
     Unit,
+    UnitName,
     Within,
     compile_filter,
 )
@@ -88,7 +89,7 @@ def _literal(value: object, where: str) -> ScalarLiteral:
 
 def _operand(value: object) -> Operand:
     if isinstance(value, Member):
-        return value._path
+        return value._path  # pyright: ignore[reportPrivateUsage]  # this module's class
     if isinstance(value, MemberPath):
         return value
     return _literal(value, "comparison operand")
@@ -97,7 +98,7 @@ def _operand(value: object) -> Operand:
 def path_of(value: object, what: str) -> MemberPath:
     """The member path of a `Member`, a `MemberPath` or a dotted name."""
     if isinstance(value, Member):
-        return value._path
+        return value._path  # pyright: ignore[reportPrivateUsage]  # this module's class
     if isinstance(value, MemberPath):
         return value
     if isinstance(value, str):
@@ -108,7 +109,7 @@ def path_of(value: object, what: str) -> MemberPath:
 def _items(op: ListOp, items: tuple[object, ...]) -> tuple[ScalarLiteral, ...]:
     # 1.0.5 took `*items`; a single list/tuple argument is accepted as the items.
     if len(items) == 1 and isinstance(items[0], (list, tuple)):
-        items = tuple(items[0])
+        items = tuple(cast("list[object] | tuple[object, ...]", items[0]))
     if not items:
         raise ValueError(f"{op}() needs at least one item")
     return tuple(_literal(item, f"{op} item") for item in items)
@@ -280,7 +281,7 @@ class Member:
     def WITHIN(
         self,
         distance: float,
-        unit: Unit = "MILES",
+        unit: UnitName = "MILES",
         coords: Sequence[float] | None = None,
         zip: str | int | None = None,
     ) -> Within:

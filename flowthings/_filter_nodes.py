@@ -64,6 +64,7 @@ __all__ = [
     "RegexMatch",
     "ScalarLiteral",
     "Unit",
+    "UnitName",
     "Within",
     "as_filter",
     "compile_filter",
@@ -77,6 +78,11 @@ ListOp: TypeAlias = Literal["IN", "CONTAINS"]
 
 Unit: TypeAlias = Literal["MILES", "KM", "KILOMETERS", "METERS", "FEET"]
 """Distance units of WITHIN."""
+
+UnitName: TypeAlias = Literal[
+    "MILES", "KM", "KILOMETERS", "METERS", "FEET", "miles", "km", "kilometers", "meters", "feet"
+]
+"""A unit as WITHIN takes it: either case (it is upper-cased)."""
 
 _COMPARE_OPS = frozenset(get_args(CompareOp))
 _LIST_OPS = frozenset(get_args(ListOp))
@@ -429,7 +435,7 @@ def compile_filter(node: FilterLike | Node) -> str:
     """
     if isinstance(node, str):
         return node
-    match node:
+    match node:  # pyright: ignore[reportMatchNotExhaustive]  # other nodes fall through to the TypeError
         case MemberPath(segments):
             return ".".join(segments)
         case StringLiteral(value):

@@ -52,16 +52,15 @@ exception, which eventlet and gevent print on stderr; silence that with
 `gevent.get_hub().NOT_ERROR += (FlowThingsException,)`. Lazy calls never
 print: their errors travel as values until the thunk is read.
 
-Typing: the view attributes are typed (`async_api.flow` is
-`AsyncView[FlowService]`, `lazy_api.drop(fid)` is `LazyView[DropService]`).
-A call by attribute (`async_api.flow.find(...)`) goes through `__getattr__`,
-so mypy sees `Callable[..., GreenThread[Any]]` / `Callable[...,
-GreenThunk[Any]]`. For checked arguments and a result type that follows the
-wrapped method's overloads use `view.call(FlowService.read, id)` or
-`async_api.spawn(api.flow.read, id)` (`GreenThread[JSONObject]`,
-`GreenThunk[JSONObject]`). Known mypy limit: an overloaded method that takes
-`*filters` plus extra keywords (`find_many(f, limit=3)`) does not match
-through `ParamSpec`; call it by attribute.
+Typing: for the checkers each view has the signatures of the sync service
+it wraps, with the answer wrapped: `async_api.flow.typed.read(id)` is a
+`GreenThread[Flow]`, `lazy_api.drop(fid).find(limit=10)` a
+`GreenThunk[list[dict[str, Any]]]`, overloads (`refs=True`), typed query
+parameters and deprecations included. These mirrors are generated from the
+services (`flowthings/_green_typed.pyi`, by `tests/typing/gen_green.py`; a
+test keeps them in step); at run time the views stay one generic proxy.
+`view.call(FlowService.read, id)` and `async_api.spawn(api.flow.read, id)`
+remain as the typed door to any callable.
 """
 
 from __future__ import annotations
@@ -77,6 +76,36 @@ from .services import Service
 
 if TYPE_CHECKING:
     from ._api import API
+    from ._green_typed import (  # pyright: ignore[reportMissingModuleSource]  # a stub only
+        AsyncApiTaskService,
+        AsyncDeviceService,
+        AsyncDropServiceFactory,
+        AsyncFlowService,
+        AsyncGroupService,
+        AsyncIdentityService,
+        AsyncMqttTaskService,
+        AsyncRssTaskService,
+        AsyncService,
+        AsyncShareService,
+        AsyncStatisticsService,
+        AsyncTokenService,
+        AsyncTrackService,
+        AsyncWebSocketService,
+        LazyApiTaskService,
+        LazyDeviceService,
+        LazyDropServiceFactory,
+        LazyFlowService,
+        LazyGroupService,
+        LazyIdentityService,
+        LazyMqttTaskService,
+        LazyRssTaskService,
+        LazyService,
+        LazyShareService,
+        LazyStatisticsService,
+        LazyTokenService,
+        LazyTrackService,
+        LazyWebSocketService,
+    )
     from ._modify import Params
     from .services import (
         ApiTaskService,
@@ -171,20 +200,20 @@ class AsyncAPI(_GreenAPI):
         FlowThingsError: When `api.async_lib` is not eventlet or gevent.
     """
 
-    root: AsyncView[Service]
-    flow: AsyncView[FlowService]
-    drop: AsyncView[DropServiceFactory]
-    track: AsyncView[TrackService]
-    group: AsyncView[GroupService]
-    identity: AsyncView[IdentityService]
-    api_task: AsyncView[ApiTaskService]
-    mqtt_task: AsyncView[MqttTaskService]
-    rss_task: AsyncView[RssTaskService]
-    token: AsyncView[TokenService]
-    share: AsyncView[ShareService]
-    device: AsyncView[DeviceService]
-    statistics: AsyncView[StatisticsService]
-    websocket: AsyncView[WebSocketService]
+    root: AsyncService[Service]
+    flow: AsyncFlowService[FlowService]
+    drop: AsyncDropServiceFactory[DropServiceFactory]
+    track: AsyncTrackService[TrackService]
+    group: AsyncGroupService[GroupService]
+    identity: AsyncIdentityService[IdentityService]
+    api_task: AsyncApiTaskService[ApiTaskService]
+    mqtt_task: AsyncMqttTaskService[MqttTaskService]
+    rss_task: AsyncRssTaskService[RssTaskService]
+    token: AsyncTokenService[TokenService]
+    share: AsyncShareService[ShareService]
+    device: AsyncDeviceService[DeviceService]
+    statistics: AsyncStatisticsService[StatisticsService]
+    websocket: AsyncWebSocketService[WebSocketService]
 
     def _init_state(self) -> None:
         self._queue: list[GreenThread[Any]] = []
@@ -285,20 +314,20 @@ class LazyAPI(_GreenAPI):
         FlowThingsError: When `api.async_lib` is not eventlet or gevent.
     """
 
-    root: LazyView[Service]
-    flow: LazyView[FlowService]
-    drop: LazyView[DropServiceFactory]
-    track: LazyView[TrackService]
-    group: LazyView[GroupService]
-    identity: LazyView[IdentityService]
-    api_task: LazyView[ApiTaskService]
-    mqtt_task: LazyView[MqttTaskService]
-    rss_task: LazyView[RssTaskService]
-    token: LazyView[TokenService]
-    share: LazyView[ShareService]
-    device: LazyView[DeviceService]
-    statistics: LazyView[StatisticsService]
-    websocket: LazyView[WebSocketService]
+    root: LazyService[Service]
+    flow: LazyFlowService[FlowService]
+    drop: LazyDropServiceFactory[DropServiceFactory]
+    track: LazyTrackService[TrackService]
+    group: LazyGroupService[GroupService]
+    identity: LazyIdentityService[IdentityService]
+    api_task: LazyApiTaskService[ApiTaskService]
+    mqtt_task: LazyMqttTaskService[MqttTaskService]
+    rss_task: LazyRssTaskService[RssTaskService]
+    token: LazyTokenService[TokenService]
+    share: LazyShareService[ShareService]
+    device: LazyDeviceService[DeviceService]
+    statistics: LazyStatisticsService[StatisticsService]
+    websocket: LazyWebSocketService[WebSocketService]
 
     def _view(self, service: Service) -> LazyView[Service]:
         return LazyView(service, self)

@@ -238,7 +238,7 @@ def resolve_lib(lib: ModuleType | None) -> GreenLib:
 
 if TYPE_CHECKING:
 
-    def _conforms(
+    def _conforms(  # pyright: ignore[reportUnusedFunction]
         ep: EventletPool, gp: GeventPool, et: EventletThread[int], gt: Greenlet[int]
     ) -> tuple[GreenPool, GreenPool, GreenThread[int], GreenThread[int]]:
         """Static check (never run): both libraries fit the protocols above."""

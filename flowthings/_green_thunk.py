@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 __all__ = ["GreenThunk"]
 
@@ -91,7 +91,7 @@ class GreenThunk(MutableMapping[Any, Any], Generic[T]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, GreenThunk):
-            other = other.unwrap()
+            other = cast("GreenThunk[object]", other).unwrap()
         return bool(self.unwrap() == other)
 
     def __ne__(self, other: object) -> bool:

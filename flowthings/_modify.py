@@ -20,12 +20,41 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar as DefaultTypeVar
+from typing_extensions import Unpack
 
 from flowthings._filter_nodes import Filter, FilterLike, as_filter, compile_filter
+
+if TYPE_CHECKING:
+    from .models import (
+        ApiTask,
+        Device,
+        Drop,
+        Flow,
+        Group,
+        Identity,
+        MqttTask,
+        RssTask,
+        Share,
+        Token,
+        Track,
+    )
+    from .models._changes import (
+        ApiTaskChanges,
+        DeviceChanges,
+        DropChanges,
+        FlowChanges,
+        GroupChanges,
+        IdentityChanges,
+        MqttTaskChanges,
+        RssTaskChanges,
+        ShareChanges,
+        TokenChanges,
+        TrackChanges,
+    )
 
 __all__ = ["M", "Modify", "P", "Params"]
 
@@ -47,6 +76,24 @@ def _wire_to_field(model_cls: type[BaseModel], key: str) -> str:
     if model_cls.model_config.get("extra") != "allow":
         raise ValueError(f"{model_cls.__name__} has no field {key!r}")
     return key
+
+
+def _check_declared(model: BaseModel, key: str) -> None:
+    """Refuse a change to a member the model neither declares nor already holds.
+
+    ``M(model, displayNme="x")`` is a typo, not a new member: it would be
+    stored on the platform as such. ``modify(key, val)`` stays the explicit
+    way to set an undeclared member.
+    """
+    fields = type(model).model_fields
+    if key in fields or any(info.alias == key for info in fields.values()):
+        return
+    if key in (model.model_extra or {}):
+        return
+    raise ValueError(
+        f"{type(model).__name__} has no field {key!r} (use M(...).modify({key!r}, value) "
+        f"to set a member the model does not declare)"
+    )
 
 
 class Modify(Generic[ModelT]):
@@ -73,8 +120,33 @@ class Modify(Generic[ModelT]):
 
     __slots__ = ("_base", "_changes")
 
+    # One overload per model, so the changes are checked against its fields
+    # (`tests/typing/test_changes.py` keeps the list in step with the models).
+    # Another pydantic model takes no keyword changes: use `modify(key, val)`.
     @overload
-    def __init__(self: Modify[_BM], model: _BM, **changes: Any) -> None: ...
+    def __init__(self: Modify[Flow], model: Flow, **changes: Unpack[FlowChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Drop], model: Drop, **changes: Unpack[DropChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Track], model: Track, **changes: Unpack[TrackChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Group], model: Group, **changes: Unpack[GroupChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Identity], model: Identity, **changes: Unpack[IdentityChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Token], model: Token, **changes: Unpack[TokenChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Share], model: Share, **changes: Unpack[ShareChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[Device], model: Device, **changes: Unpack[DeviceChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[ApiTask], model: ApiTask, **changes: Unpack[ApiTaskChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[MqttTask], model: MqttTask, **changes: Unpack[MqttTaskChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[RssTask], model: RssTask, **changes: Unpack[RssTaskChanges]) -> None: ...
+    @overload
+    def __init__(self: Modify[_BM], model: _BM) -> None: ...
     @overload
     def __init__(
         self: Modify[dict[str, Any]], model: Mapping[str, Any] | None = None, **changes: Any
@@ -87,14 +159,16 @@ class Modify(Generic[ModelT]):
             base = model.model_copy(deep=True)
         elif isinstance(model, dict):
             # deepcopy keeps dict subclasses and detaches nested values
-            base = copy.deepcopy(model)
+            base = copy.deepcopy(cast("dict[str, Any]", model))
         elif isinstance(model, Mapping):
-            base = copy.deepcopy(dict(model))
+            base = copy.deepcopy(dict(cast("Mapping[str, Any]", model)))
         else:
             raise TypeError(f"M() wraps a dict or a pydantic model, not {type(model).__name__}")
         self._base: ModelT = base
         self._changes: dict[str, Any] = {}
         for key, val in changes.items():
+            if isinstance(base, BaseModel):
+                _check_declared(base, key)
             self.modify(key, val)
 
     def modify(self, key: str, val: Any) -> Modify[ModelT]:
@@ -144,7 +218,9 @@ class Modify(Generic[ModelT]):
             TypeError: If the id is not a string.
         """
         base: Any = self._base
-        ident = base.get("id") if isinstance(base, dict) else getattr(base, "id", None)
+        ident: object = (
+            cast("dict[str, Any]", base).get("id") if isinstance(base, dict) else getattr(base, "id", None)
+        )
         if ident is None:
             ident = self._changes.get("id")
         if ident is None:

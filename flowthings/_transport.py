@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from pydantic import BaseModel
@@ -113,7 +113,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, Mapping):
-        return dict(value)
+        return dict(cast("Mapping[str, Any]", value))
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
@@ -123,7 +123,9 @@ def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str | int | floa
     for key, value in params.items():
         if value is None:
             continue
-        values: Iterable[Any] = value if isinstance(value, list | tuple) else (value,)
+        values: Iterable[Any] = (
+            cast("Iterable[Any]", value) if isinstance(value, list | tuple) else (value,)
+        )
         items.extend((str(key), str(v)) for v in values if v is not None)
     return items
 
@@ -343,7 +345,7 @@ def _import_httpcore_safely() -> None:
     `epoll`), not the ImportError httpcore expects.
     """
     try:
-        import httpcore
+        import httpcore  # pyright: ignore[reportUnusedImport]
     except AttributeError:
         sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` an ImportError
         import httpcore  # noqa: F401
@@ -411,23 +413,27 @@ def _parse_envelope(
     status = response.status_code
     content = response.content
     try:
-        envelope = json.loads(content)
+        loaded: object = json.loads(content)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack allows
-        envelope = None
-    head = envelope.get("head") if isinstance(envelope, dict) else None
-    if not isinstance(envelope, dict) or not isinstance(head, dict):
+        loaded = None
+    envelope = cast("dict[str, Any]", loaded) if isinstance(loaded, dict) else None
+    head_value: object = envelope.get("head") if envelope is not None else None
+    if envelope is None or not isinstance(head_value, dict):
         cls = exception_for_status(status) if status >= 400 else FlowThingsServerError
         detail = _snippet(content) or "<empty body>"
         message = f"HTTP {status}: not a flowthings envelope: {detail}"
         raise cls(errors=[message], creds=creds, method=method, path=log_path, status=status)
+    head = cast("dict[str, Any]", head_value)
     if 200 <= status < 400:
-        references = head.get("references")
-        return envelope.get("body"), references if isinstance(references, dict) else {}
+        references: object = head.get("references")
+        return envelope.get("body"), (
+            cast("dict[str, Any]", references) if isinstance(references, dict) else {}
+        )
     head_status = head.get("status")
     if isinstance(head_status, bool) or not isinstance(head_status, int) or head_status < 400:
         head_status = status
     errors = head.get("errors")
-    error_list = [str(e) for e in errors] if isinstance(errors, list) else []
+    error_list = [str(e) for e in cast("list[object]", errors)] if isinstance(errors, list) else []
     raise exception_for_status(head_status)(
         errors=error_list, creds=creds, method=method, path=log_path, status=head_status
     )

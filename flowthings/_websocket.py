@@ -76,6 +76,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FlowThingsError, FlowThingsException
+from ._ws_callbacks import OnClose, OnDrop, OnError, OnMessage, OnOpen, OnReconnect
 from ._ws_drops import DropIterator, DropStreams
 from ._ws_loop import ConnectionLoop
 from ._ws_requests import (
@@ -92,7 +93,6 @@ from ._ws_socket import Socket, SocketError
 
 if TYPE_CHECKING:
     from ._config import Token
-    from .models import Drop
 
 __all__ = [
     "FlowThingsConnectionLost",
@@ -147,12 +147,12 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         url: str,
         session_factory: Callable[[], str] | None = None,
         *,
-        on_open: Callable[[WebSocketClient], None] | None = None,
-        on_message: Callable[[WebSocketClient, str, Any], None] | None = None,
-        on_close: Callable[[WebSocketClient], None] | None = None,
-        on_error: ErrorCallback | None = None,
-        on_reconnect: Callable[[WebSocketClient, int], None] | None = None,
-        on_drop: Callable[[WebSocketClient, str, Drop], None] | None = None,
+        on_open: OnOpen | None = None,
+        on_message: OnMessage | None = None,
+        on_close: OnClose | None = None,
+        on_error: OnError | None = None,
+        on_reconnect: OnReconnect | None = None,
+        on_drop: OnDrop | None = None,
         heartbeat_interval: float | None = 10.0,
         request_timeout: float = 10.0,
         reconnect: bool = True,

@@ -18,16 +18,16 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import FlowThingsException
+from ._ws_callbacks import OnDrop, OnMessage
 from ._ws_drops import DropStreams, to_drop
 from ._ws_requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
 
 if TYPE_CHECKING:
     from ._config import Token
     from ._websocket import WebSocketClient
-    from .models import Drop
 
 __all__ = ["Dispatcher"]
 
@@ -37,9 +37,9 @@ logger = logging.getLogger("flowthings")
 class Dispatcher:
     """Frame dispatch and safe callback calls (state lives in ``WebSocketClient``)."""
 
-    on_message: Callable[[WebSocketClient, str, Any], None] | None
+    on_message: OnMessage | None
     on_error: ErrorCallback | None
-    on_drop: Callable[[WebSocketClient, str, Drop], None] | None
+    on_drop: OnDrop | None
     creds: Token | None
     _requests: RequestTable
     _streams: DropStreams
@@ -50,17 +50,19 @@ class Dispatcher:
     def _dispatch(self, text: str) -> None:
         """Handle one received text frame (runs in the reader thread)."""
         try:
-            msg = json.loads(text)
+            loaded: object = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
             return
-        if not isinstance(msg, dict):
+        if not isinstance(loaded, dict):
             return
+        msg = cast("dict[str, Any]", loaded)
         if msg.get("type") == "message":
             self._push(str(msg.get("resource")), msg.get("value"))
             return
-        head = msg.get("head")
-        if not isinstance(head, dict):
+        head_value: object = msg.get("head")
+        if not isinstance(head_value, dict):
             return
+        head = cast("dict[str, Any]", head_value)
         pending = self._requests.pop(head.get("msgId"))
         if pending is None:
             return

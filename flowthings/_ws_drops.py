@@ -26,7 +26,7 @@ import queue
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .models import Drop
@@ -150,8 +150,7 @@ class DropIterator(Iterator["Drop"]):
                 continue
             if item is _END:
                 break
-            drop: Drop = item
-            return drop
+            return cast("Drop", item)
         self.close()
         raise StopIteration
 

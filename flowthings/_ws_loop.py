@@ -30,6 +30,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
+from ._ws_callbacks import OnOpen, OnReconnect
 from ._ws_dispatch import Dispatcher
 from ._ws_requests import (
     Callback,
@@ -55,8 +56,8 @@ class ConnectionLoop(Dispatcher, Sender):
 
     url: str
     session_factory: Callable[[], str] | None
-    on_open: Callable[[WebSocketClient], None] | None
-    on_reconnect: Callable[[WebSocketClient, int], None] | None
+    on_open: OnOpen | None
+    on_reconnect: OnReconnect | None
     heartbeat_interval: float | None
     reconnect: bool
     max_retries: int | None
@@ -188,9 +189,9 @@ class ConnectionLoop(Dispatcher, Sender):
         except FlowThingsNotConnected:
             # the connection just dropped: the subscription is recorded and is
             # sent when the next one opens, as if it had been made offline
-            future = Future()
-            future.set_result(None)
-            return future
+            done: Future[Any] = Future()
+            done.set_result(None)
+            return done
 
         def check(f: Future[Any]) -> None:
             exc = None if f.cancelled() else f.exception()

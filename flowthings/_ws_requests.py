@@ -13,7 +13,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,10 +24,10 @@ from ._errors import (
     FlowThingsTimeout,
     exception_for_status,
 )
+from ._ws_callbacks import OnError, OnReply
 
 if TYPE_CHECKING:
     from ._config import Token
-    from ._websocket import WebSocketClient
 
 __all__ = [
     "Callback",
@@ -44,9 +44,9 @@ __all__ = [
     "subscription_message",
 ]
 
-Callback = Callable[["WebSocketClient", Any], None]
+Callback = OnReply
 """``callback(ws, reply_body)``."""
-ErrorCallback = Callable[["WebSocketClient", BaseException], None]
+ErrorCallback = OnError
 """``errback(ws, exc)``."""
 
 
@@ -161,7 +161,7 @@ def reply_outcome(
     if head.get("ok", False):
         return body
     status = int(head.get("status") or 400)
-    errors = head.get("errors") or []
+    errors: list[str] = head.get("errors") or []
     exc: FlowThingsException = exception_for_status(status)(
         errors, creds, str(request.get("type")), None, status
     )

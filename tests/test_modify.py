@@ -122,10 +122,17 @@ def test_m_on_pydantic_model_is_deep() -> None:
     assert flow.tags == ["x"]
 
 
-def test_m_on_pydantic_model_keeps_unknown_wire_fields_as_extra() -> None:
-    new, diff = M(Flow(id="f1", path="/a"), capacity=10).done()
+def test_m_on_pydantic_model_refuses_unknown_keys_but_modify_sets_extra() -> None:
+    # issue 16: a keyword change must name a field (or an extra member the
+    # model already holds); `modify()` is the explicit way to add one.
+    with pytest.raises(ValueError, match="Flow has no field 'capacity'"):
+        M(Flow(id="f1", path="/a"), capacity=10)
+    new, diff = M(Flow(id="f1", path="/a")).modify("capacity", 10).done()
     assert new.model_extra == {"capacity": 10}
     assert diff == {"capacity": 10}
+    again, diff = M(new, capacity=11).done()
+    assert again.model_extra == {"capacity": 11}
+    assert diff == {"capacity": 11}
 
 
 def test_m_maps_wire_names_to_aliased_fields() -> None:

@@ -14,8 +14,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._app import create_app
-    from ._platform import Credentials, Platform, Principal
+    from flowthings.local.core.platform import Credentials, Platform, Principal
+    from flowthings.local.http.app import create_app
+
     from .testing import LocalPlatform, local_platform
 
 __all__ = [
@@ -28,10 +29,10 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Credentials": "._platform",
-    "Platform": "._platform",
-    "Principal": "._platform",
-    "create_app": "._app",
+    "Credentials": ".core.platform",
+    "Platform": ".core.platform",
+    "Principal": ".core.platform",
+    "create_app": ".http.app",
     "LocalPlatform": ".testing",
     "local_platform": ".testing",
 }

@@ -124,9 +124,9 @@ def serve(argv: Sequence[str]) -> int:
     """Run ``serve`` with the given arguments; return the exit code."""
     args = _parser().parse_args(["serve", *argv])
     pairs = _pair_tokens(argv)
-    from ._platform import DEFAULT_ACCOUNT, Platform
-    from ._server import bind, make_server
-    from ._ws import websocket_routes
+    from flowthings.local.core.platform import DEFAULT_ACCOUNT, Platform
+    from flowthings.local.http.server import bind, make_server
+    from flowthings.local.realtime.ws import websocket_routes
 
     try:
         platform = Platform(args.db)

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flowthings import API, Token
+    from flowthings.local.core.platform import Credentials, Platform
+    from flowthings.local.http.server import ServerThread
 
-    from ._platform import Credentials, Platform
-    from ._server import ServerThread
     from .pytest_fixtures import flowthings_api, flowthings_platform
 
 __all__ = ["LocalPlatform", "flowthings_api", "flowthings_platform", "local_platform"]
@@ -196,9 +196,9 @@ def local_platform(
 
     require_local_extra()
     _refuse_green_threads()
-    from ._platform import DEFAULT_ACCOUNT, Platform
-    from ._server import ServerThread
-    from ._ws import websocket_routes
+    from flowthings.local.core.platform import DEFAULT_ACCOUNT, Platform
+    from flowthings.local.http.server import ServerThread
+    from flowthings.local.realtime.ws import websocket_routes
 
     platform = Platform(db)
     try:

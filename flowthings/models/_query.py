@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, NoReturn, TypeAlias
+from typing import Any, ClassVar, NoReturn, TypeAlias, overload
+
+from typing_extensions import deprecated
 
 from flowthings._filters import (
     AGE,
@@ -31,7 +33,7 @@ from flowthings._filters import (
     Member,
     ModuloTerm,
     RegexMatch,
-    Unit,
+    UnitName,
     Within,
 )
 
@@ -89,7 +91,7 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _operand(value: object) -> object:
-    return value._member if isinstance(value, _Field) else value
+    return value.member if isinstance(value, _Field) else value
 
 
 class _Field:
@@ -125,16 +127,33 @@ class _Field:
         return f"{type(self).__name__}({str(self)!r})"
 
 
+# `==` and `!=` take any object in Python, so a mistyped comparison
+# (`Flow.q.displayName == 1`) would fall back to `object.__eq__` and pass
+# every checker. Each field's catch-all overload is marked deprecated instead:
+# mypy (with the `deprecated` error code) and pyright flag the call, and it
+# still raises TypeError at run time.
+
+
 class StringField(_Field):
     """A string member: ``==``, ``!=``, ``re()``, ``IN()``."""
 
     __slots__ = ()
     _kinds = (str,)
 
-    def __eq__(self, other: str | StringField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __eq__(self, other: str | StringField | Member) -> Compare: ...
+    @overload
+    @deprecated("== with a value of the wrong type: it raises TypeError at run time")
+    def __eq__(self, other: object) -> Compare: ...
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
-    def __ne__(self, other: str | StringField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: str | StringField | Member) -> Compare: ...
+    @overload
+    @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
+    def __ne__(self, other: object) -> Compare: ...
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def re(self, pattern: str, flags: str = "") -> RegexMatch:
@@ -166,10 +185,20 @@ class NumberField(_Field):
     __slots__ = ()
     _kinds = (int, float)
 
-    def __eq__(self, other: Number | NumberField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __eq__(self, other: Number | NumberField | Member) -> Compare: ...
+    @overload
+    @deprecated("== with a value of the wrong type: it raises TypeError at run time")
+    def __eq__(self, other: object) -> Compare: ...
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
-    def __ne__(self, other: Number | NumberField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: Number | NumberField | Member) -> Compare: ...
+    @overload
+    @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
+    def __ne__(self, other: object) -> Compare: ...
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def __lt__(self, other: Number | NumberField | Member) -> Compare:
@@ -204,10 +233,20 @@ class DateField(_Field):
     __slots__ = ()
     _kinds = (int, _dt.datetime)
 
-    def __eq__(self, other: DateValue | DateField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __eq__(self, other: DateValue | DateField | Member) -> Compare: ...
+    @overload
+    @deprecated("== with a value of the wrong type: it raises TypeError at run time")
+    def __eq__(self, other: object) -> Compare: ...
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
-    def __ne__(self, other: DateValue | DateField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: DateValue | DateField | Member) -> Compare: ...
+    @overload
+    @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
+    def __ne__(self, other: object) -> Compare: ...
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
     def __lt__(self, other: DateValue | DateField | Member) -> Compare:
@@ -234,10 +273,20 @@ class BoolField(_Field):
     __slots__ = ()
     _kinds = (bool,)
 
-    def __eq__(self, other: bool | BoolField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __eq__(self, other: bool | BoolField | Member) -> Compare: ...
+    @overload
+    @deprecated("== with a value of the wrong type: it raises TypeError at run time")
+    def __eq__(self, other: object) -> Compare: ...
+    def __eq__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("==", other)
 
-    def __ne__(self, other: bool | BoolField | Member) -> Compare:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, other: bool | BoolField | Member) -> Compare: ...
+    @overload
+    @deprecated("!= with a value of the wrong type: it raises TypeError at run time")
+    def __ne__(self, other: object) -> Compare: ...
+    def __ne__(self, other: object) -> Compare:  # pyright: ignore[reportIncompatibleMethodOverride]
         return self._compare("!=", other)
 
 
@@ -262,7 +311,7 @@ class LocationField(_Field):
     def WITHIN(
         self,
         distance: float,
-        unit: Unit = "MILES",
+        unit: UnitName = "MILES",
         coords: Sequence[float] | None = None,
         zip: str | int | None = None,
     ) -> Within:

@@ -1,3 +1,6 @@
+# This module walks pydantic-core schemas: nested JSON-like dicts whose shape
+# the checkers cannot know, so strict pyright's "unknown type" rules are off here.
+# pyright: reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnknownArgumentType=false
 """Fast validators of platform answers: the answer's bytes in, the same models out.
 
 A drop's ``elems`` values are `ElemValue` s:
@@ -44,7 +47,11 @@ from typing import Any, cast
 from pydantic import TypeAdapter
 from pydantic_core import SchemaValidator, core_schema
 
-from .elements import BaseElement, OtherElement, _elem_value_tag
+from .elements import (  # the tag function identifies ElemValue unions in a schema
+    BaseElement,
+    OtherElement,
+    _elem_value_tag,  # pyright: ignore[reportPrivateUsage]
+)
 
 __all__ = ["envelope_validator"]
 

@@ -1,3 +1,7 @@
+# Each element class narrows the base's `type` and `value` (pydantic's
+# discriminated-union pattern; nothing assigns through the base), which strict
+# pyright reports as an incompatible override:
+# pyright: reportIncompatibleVariableOverride=false
 """Typed drop elements: the ``{"type": ..., "value": ...}`` forms.
 
 In the v0.1 platform a drop element is either plain JSON (``"temp": 21.5``) or a
@@ -15,7 +19,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     Discriminator,
@@ -368,7 +372,7 @@ _OTHER = "__other__"
 def _element_tag(v: Any) -> str:
     if isinstance(v, OtherElement):
         return _OTHER
-    t = v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
+    t: object = cast("dict[str, Any]", v).get("type") if isinstance(v, dict) else getattr(v, "type", None)
     return t if isinstance(t, str) and t in _KNOWN else _OTHER
 
 
@@ -377,7 +381,7 @@ def _element_or_other(v: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     try:
         return handler(v)
     except ValidationError:
-        if isinstance(v, dict) and isinstance(v.get("type"), str):
+        if isinstance(v, dict) and isinstance(cast("dict[str, Any]", v).get("type"), str):
             return OtherElement.model_validate(v)
         raise
 
@@ -419,7 +423,7 @@ Element = Annotated[
 def _elem_value_tag(v: Any) -> str:
     if isinstance(v, BaseElement):
         return "element"
-    if isinstance(v, dict) and isinstance(v.get("type"), str) and "value" in v:
+    if isinstance(v, dict) and isinstance(cast("dict[str, Any]", v).get("type"), str) and "value" in v:
         return "element"
     return "json"
 
@@ -452,9 +456,9 @@ def plain(value: ElemValue) -> JsonValue:
         return value
     inner: Any = value.value
     if isinstance(inner, list):
-        return [plain(v) for v in inner]
+        return [plain(v) for v in cast("list[ElemValue]", inner)]
     if isinstance(inner, dict):
-        return {k: plain(v) for k, v in inner.items()}
+        return {k: plain(v) for k, v in cast("dict[str, Any]", inner).items()}
     if isinstance(inner, FlowthingsModel):
         return inner.to_wire()
     return inner  # type: ignore[no-any-return]

@@ -7,25 +7,31 @@ filters compiled). With `refs=True` a call returns `(body, head.references)`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, overload
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
+
+from typing_extensions import Unpack, deprecated
 
 from .._context import ServiceContext, id_segment, require_id
 from .._errors import FlowThingsError, FlowThingsNotFound
 from .._filters import Filter
-from .._modify import Modify, P, Params
+from .._modify import Modify, Params
 from ._paging import FindIterMixin
+from ._params import FindParams, ReadParams, query
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     ModelInput = Mapping[str, Any] | BaseModel | Modify[Any]
+    """What an update takes: a dict, a model, or an `M` of either."""
 
 __all__ = [
     "CrudService",
     "ImmutableService",
     "JSONObject",
     "ReadableService",
+    "FindParams",
+    "ReadParams",
     "References",
     "Service",
     "find_params",
@@ -54,10 +60,10 @@ def find_params(filters: tuple[Filter | str, ...], params: dict[str, Any]) -> Pa
         TypeError: When filters are given both ways.
     """
     if not filters:
-        return P(**params)
+        return query(params)
     if "filter" in params:
         raise TypeError("pass filters either positionally or as filter=, not both")
-    return P(filter=filters, **params)
+    return query({"filter": filters, **params})
 
 
 class Service:
@@ -81,7 +87,8 @@ class Service:
         ``refs`` counts per call and in the ``API``'s (or the defaults')
         params, exactly as `request` merges them.
         """
-        return bool(self._context.merged_params(params).get("refs"))
+        call = query(params).to_dict() if params is not None else None
+        return bool(self._context.merged_params(call).get("refs"))
 
     def request(
         self,
@@ -116,26 +123,38 @@ class Service:
 
 
 class ReadableService(FindIterMixin, Service):
-    """`read`, `read_or_else`, `read_many`, `find_many` and the overloaded `find`."""
+    """`read`, `read_or_else`, `read_many`, `find_many` and the overloaded `find`.
+
+    Keyword arguments are the documented query parameters (`ReadParams`,
+    `FindParams`) plus `refs`; undocumented ones go in `extra_params={...}`.
+    """
 
     @overload
-    def read(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    def read(self, id: str, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
     @overload
-    def read(self, id: str, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def read(self, id: str, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
     @overload
-    def read(self, id: str, *, refs: bool, **params: Any) -> JSONObject | tuple[JSONObject, References]: ...
+    def read(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def read(self, id: str, **params: Any) -> Any:
         """Reads one resource by id.
 
         Examples:
             >>> api.flow.read('<flow_id>')
         """
-        return self.request("GET", id_segment(id), params=P(**params))
+        return self.request("GET", id_segment(id), params=query(params))
 
     @overload
-    def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References] | _D: ...
+    def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References] | _D: ...
     @overload
-    def read_or_else(self, id: str, default: _D = ..., *, refs: Literal[False] = ..., **params: Any) -> JSONObject | _D: ...
+    def read_or_else(self, id: str, default: _D, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject | _D: ...
+    @overload
+    def read_or_else(self, id: str, default: _D, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References] | _D: ...
+    @overload
+    def read_or_else(self, id: str, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References] | None: ...
+    @overload
+    def read_or_else(self, id: str, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject | None: ...
+    @overload
+    def read_or_else(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References] | None: ...
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but returns `default` when (and only when) the platform says 404.
 
@@ -143,31 +162,39 @@ class ReadableService(FindIterMixin, Service):
             >>> api.flow.read_or_else('<flow_id>', None)
         """
         try:
-            return self.read(id, **params)
+            return cast(Any, self.read(id, **params))
         except FlowThingsNotFound:
             return default
 
     @overload
-    def read_many(self, ids: list[str], *, refs: Literal[True], **params: Any) -> tuple[dict[str, JSONObject], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
     @overload
-    def read_many(self, ids: list[str], *, refs: Literal[False] = ..., **params: Any) -> dict[str, JSONObject]: ...
-    def read_many(self, ids: list[str], **params: Any) -> Any:
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
+    @overload
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], **params: Any) -> Any:
         """Reads several resources in one `MGET`; returns a map of id -> resource.
+
+        Args:
+            ids: The ids: a list or a tuple (not any sequence: a lone str is
+                a sequence of str, and a common mistake).
 
         Examples:
             >>> api.flow.read_many(['<flow_id_1>', '<flow_id_2>'])
         """
         candidate: object = ids
-        if not isinstance(candidate, list | tuple):
+        if not isinstance(candidate, Sequence) or isinstance(candidate, str | bytes):
             raise TypeError("read_many() takes a list of ids")
         for one in ids:
             id_segment(one)
-        return self.request("MGET", data=list(ids), params=P(**params))
+        return self.request("MGET", data=list(ids), params=query(params))
 
     @overload
-    def find_many(self, *filters: Filter | str, refs: Literal[True], **params: Any) -> tuple[list[JSONObject], References]: ...
+    def find_many(self, *filters: Filter | str, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[JSONObject], References]: ...
     @overload
-    def find_many(self, *filters: Filter | str, refs: Literal[False] = ..., **params: Any) -> list[JSONObject]: ...
+    def find_many(self, *filters: Filter | str, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[JSONObject]: ...
+    @overload
+    def find_many(self, *filters: Filter | str, refs: bool, **params: Unpack[FindParams]) -> list[JSONObject] | tuple[list[JSONObject], References]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Finds resources; several filters are AND-ed.
 
@@ -176,20 +203,28 @@ class ReadableService(FindIterMixin, Service):
         """
         return self.request("GET", params=find_params(filters, params))
 
+    # The first argument is positional-only: `find(id="f1")` would otherwise
+    # type as a read but run as a find with an `id` query parameter.
     @overload
-    def find(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    def find(self, id: str, /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
     @overload
-    def find(self, id: str, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def find(self, id: str, /, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
     @overload
-    def find(self, ids: list[str], *, refs: Literal[True], **params: Any) -> tuple[dict[str, JSONObject], References]: ...
+    def find(self, id: str, /, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     @overload
-    def find(self, ids: list[str], *, refs: Literal[False] = ..., **params: Any) -> dict[str, JSONObject]: ...
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
     @overload
-    def find(self, *filters: Filter, refs: Literal[True], **params: Any) -> tuple[list[JSONObject], References]: ...
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
     @overload
-    def find(self, *filters: Filter, refs: Literal[False] = ..., **params: Any) -> list[JSONObject]: ...
-    def find(self, *args: Any, **params: Any) -> Any:
-        """Reads by id (str), reads many (list) or finds by filters (anything else).
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[JSONObject], References]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[JSONObject]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> list[JSONObject] | tuple[list[JSONObject], References]: ...
+    def find(self, /, *args: Any, **params: Any) -> Any:
+        """Reads by id (str), reads many (list or tuple) or finds by filters (anything else).
 
         Examples:
             >>> api.flow.find('<flow_id>')
@@ -197,41 +232,43 @@ class ReadableService(FindIterMixin, Service):
             >>> api.flow.find(mem.displayName == 'Foo')
         """
         first = args[0] if args else None
-        if isinstance(first, (str, list)):
+        if isinstance(first, str | list | tuple):
             if len(args) > 1:
                 raise TypeError("find() by id takes no further positional arguments")
             if isinstance(first, str):
-                return self.read(first, **params)
-            return self.read_many(first, **params)
-        return self.find_many(*args, **params)
+                return cast(Any, self.read(first, **params))
+            return cast(Any, self.read_many(cast("list[str]", first), **params))
+        return cast(Any, self.find_many(*args, **params))
 
 
 class _Deletable(Service):
-    def delete(self, id: str, data: Any = None, **params: Any) -> Any:
+    def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> Any:
         """Deletes a resource by id (with an optional request body).
 
         Examples:
             >>> api.flow.delete('<flow_id>')
         """
-        return self.request("DELETE", id_segment(id), data=data, params=P(**params))
+        return self.request("DELETE", id_segment(id), data=data, params=query(params))
 
 
 class _Creatable(Service):
     @overload
-    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
     @overload
-    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
+    @overload
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def create(self, model: Mapping[str, Any] | BaseModel, **params: Any) -> Any:
         """Creates a resource (`POST`); a dict or a model.
 
         Examples:
             >>> api.flow.create({'path': '/path/to/flow'})
         """
-        _check_model(model, "create")
-        return self.request("POST", data=model, params=P(**params))
+        check_model(model, "create")
+        return self.request("POST", data=model, params=query(params))
 
 
-def _check_model(model: object, call: str) -> None:
+def check_model(model: object, call: str) -> None:
     from pydantic import BaseModel
 
     if not isinstance(model, Mapping | BaseModel):
@@ -243,28 +280,50 @@ def _changes(model: ModelInput) -> tuple[str, Any]:
     if isinstance(model, Modify):
         new_model, diff = model.done()
         return require_id(new_model), diff
-    _check_model(model, "update")
+    check_model(model, "update")
     return require_id(model), model
 
 
-class ImmutableService(ReadableService, _Creatable, _Deletable):
-    """Tokens and shares: create, read, find and delete; never update."""
+def is_many(models: object) -> bool:
+    """Whether ``models`` is a list (or tuple, ...) of models rather than one model."""
+    return isinstance(models, Sequence) and not isinstance(models, str | bytes)
 
+
+class ImmutableService(ReadableService, _Creatable, _Deletable):
+    """Tokens and shares: create, read, find and delete; never update.
+
+    `update`, `update_many` and `save` exist only to raise the documented
+    error at run time; they are marked deprecated, so checkers flag a call.
+    """
+
+    # A literal message (checkers read it); no run-time warning: the call raises anyway.
+    @deprecated("tokens and shares are immutable: the platform has no update", category=None)
     def update(self, *args: object, **kwargs: object) -> NoReturn:
         """Always raises: tokens and shares are immutable."""
         raise FlowThingsError(f"{self._path.strip('/')} objects are immutable and cannot be updated")
 
-    update_many = update
-    save = update
+    # A literal message (checkers read it); no run-time warning: the call raises anyway.
+    @deprecated("tokens and shares are immutable: the platform has no update", category=None)
+    def update_many(self, *args: object, **kwargs: object) -> NoReturn:
+        """Always raises: tokens and shares are immutable."""
+        raise FlowThingsError(f"{self._path.strip('/')} objects are immutable and cannot be updated")
+
+    # A literal message (checkers read it); no run-time warning: the call raises anyway.
+    @deprecated("tokens and shares are immutable: the platform has no update", category=None)
+    def save(self, *args: object, **kwargs: object) -> NoReturn:
+        """Always raises: tokens and shares are immutable."""
+        raise FlowThingsError(f"{self._path.strip('/')} objects are immutable and cannot be updated")
 
 
 class CrudService(ReadableService, _Creatable, _Deletable):
     """The full set: find, create, update, update_many, save, delete."""
 
     @overload
-    def update(self, model: ModelInput, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    def update(self, model: ModelInput, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
     @overload
-    def update(self, model: ModelInput, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def update(self, model: ModelInput, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
+    @overload
+    def update(self, model: ModelInput, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def update(self, model: ModelInput, **params: Any) -> Any:
         """Updates a resource by its `id` (`PUT`); given an `M`, only the diff is sent.
 
@@ -273,34 +332,44 @@ class CrudService(ReadableService, _Creatable, _Deletable):
             >>> api.flow.update(M(model, displayName='Foo'))
         """
         model_id, changes = _changes(model)
-        return self.request("PUT", id_segment(model_id), data=changes, params=P(**params))
+        return self.request("PUT", id_segment(model_id), data=changes, params=query(params))
 
     @overload
-    def update_many(self, models: list[ModelInput], *, refs: Literal[True], **params: Any) -> tuple[dict[str, JSONObject], References]: ...
+    def update_many(self, models: Sequence[ModelInput], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
     @overload
-    def update_many(self, models: list[ModelInput], *, refs: Literal[False] = ..., **params: Any) -> dict[str, JSONObject]: ...
-    def update_many(self, models: list[ModelInput], **params: Any) -> Any:
+    def update_many(self, models: Sequence[ModelInput], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
+    @overload
+    def update_many(self, models: Sequence[ModelInput], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
+    def update_many(self, models: Sequence[ModelInput], **params: Any) -> Any:
         """Updates several resources in one `MPUT` (`{id: changes}`)."""
-        if not isinstance(models, list | tuple):
+        if not is_many(models):
             raise TypeError("update_many() takes a list of models")
         data: dict[str, Any] = {}
         for model in models:
             model_id, changes = _changes(model)
             id_segment(model_id)
             data[model_id] = changes
-        return self.request("MPUT", data=data, params=P(**params))
+        return self.request("MPUT", data=data, params=query(params))
 
     @overload
-    def save(self, model: list[ModelInput], **params: Any) -> dict[str, JSONObject]: ...
+    def save(self, model: Sequence[ModelInput], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
     @overload
-    def save(self, model: ModelInput, **params: Any) -> JSONObject: ...
+    def save(self, model: Sequence[ModelInput], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, JSONObject]: ...
+    @overload
+    def save(self, model: Sequence[ModelInput], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, JSONObject] | tuple[dict[str, JSONObject], References]: ...
+    @overload
+    def save(self, model: ModelInput, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
+    @overload
+    def save(self, model: ModelInput, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
+    @overload
+    def save(self, model: ModelInput, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def save(self, model: Any, **params: Any) -> Any:
         """`update_many` for a list, `update` for an `M` or a model with an `id`, else `create`."""
-        if isinstance(model, list):
-            return self.update_many(model, **params)
+        if is_many(model):
+            return cast(Any, self.update_many(model, **params))
         if isinstance(model, Modify) or _has_id(model):
-            return self.update(model, **params)
-        return self.create(model, **params)
+            return cast(Any, self.update(cast("ModelInput", model), **params))
+        return cast(Any, self.create(model, **params))
 
 
 def _has_id(model: object) -> bool:

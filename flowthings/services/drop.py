@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from typing_extensions import Unpack
+
 from .._context import ServiceContext, id_segment
 from .._filters import Filter
-from .._modify import P, Params
-from ._base import CrudService, JSONObject, References, Service, _check_model, find_params
+from .._modify import Params
+from ._base import CrudService, JSONObject, References, Service, check_model, find_params
 from ._bulk import BulkCreateMixin
+from ._params import FindParams, ReadParams, query
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -48,7 +51,7 @@ class DropService(BulkCreateMixin, CrudService):
 
     def aggregate(
         self,
-        outputs: Sequence[str],
+        outputs: list[str] | tuple[str, ...],
         group_by: Sequence[str] | None = None,
         filter: Filter | str | None = None,
         rules: Mapping[str, Filter | str] | None = None,
@@ -67,7 +70,8 @@ class DropService(BulkCreateMixin, CrudService):
         Examples:
             >>> api.drop(flow_id).aggregate(['$avg:test'], rules={'test': mem.foo > 42})
         """
-        if isinstance(outputs, str):
+        given: object = outputs  # untyped callers may pass a lone str
+        if isinstance(given, str):
             raise TypeError("outputs must be a list of selectors, e.g. ['$count']")
         data: dict[str, Any] = {"output": list(outputs)}
         if group_by is not None:
@@ -100,23 +104,27 @@ class DropServiceFactory(Service):
         return TypedDropFactory(self)
 
     @overload
-    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Any) -> tuple[JSONObject, References]: ...
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References]: ...
     @overload
-    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[False] = ..., **params: Any) -> JSONObject: ...
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> JSONObject: ...
+    @overload
+    def create(self, model: Mapping[str, Any] | BaseModel, *, refs: bool, **params: Unpack[ReadParams]) -> JSONObject | tuple[JSONObject, References]: ...
     def create(self, model: Mapping[str, Any] | BaseModel, **params: Any) -> Any:
         """Creates a drop in the flow named by the drop's `path` (`POST /drop`).
 
         Examples:
             >>> api.drop.create({'path': '/alice/sensors', 'elems': {'temp': 21}})
         """
-        _check_model(model, "create")
-        return self.request("POST", data=model, params=P(**params))
+        check_model(model, "create")
+        return self.request("POST", data=model, params=query(params))
 
     @overload
-    def find(self, *filters: Filter | str, path: str, refs: Literal[True], **params: Any) -> tuple[list[JSONObject], References]: ...
+    def find(self, /, *filters: Filter | str, path: str, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[JSONObject], References]: ...
     @overload
-    def find(self, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Any) -> list[JSONObject]: ...
-    def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
+    def find(self, /, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[JSONObject]: ...
+    @overload
+    def find(self, /, *filters: Filter | str, path: str, refs: bool, **params: Unpack[FindParams]) -> list[JSONObject] | tuple[list[JSONObject], References]: ...
+    def find(self, /, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Finds drops of the flow at `path` (`GET /drop?path=...`).
 
         Examples:
@@ -124,24 +132,25 @@ class DropServiceFactory(Service):
         """
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError("path must be a flow path such as '/alice/sensors'")
-        query = find_params(filters, params).to_dict()
-        return self.request("GET", params={**query, "path": path})
+        wire = find_params(filters, params).to_dict()
+        return self.request("GET", params={**wire, "path": path})
 
     def find_in_flows(
-        self, queries: Mapping[str, Mapping[str, Any] | Params]
+        self, queries: Mapping[str, FindParams | Params]
     ) -> dict[str, list[JSONObject]]:
         """Finds drops in several flows in one `MGET /drop`.
 
         Args:
-            queries: flow id -> query params (a dict or `P(...)`) for that flow.
+            queries: flow id -> query params (a dict of `FindParams`, or `P(...)`)
+                for that flow.
 
         Returns:
             flow id -> the drops found in that flow.
         """
-        data = []
+        data: list[dict[str, Any]] = []
         for flow_id, params in queries.items():
             id_segment(flow_id, "flow id")
-            as_dict = params.to_dict() if isinstance(params, Params) else P(**params).to_dict()
+            as_dict = params.to_dict() if isinstance(params, Params) else query(params).to_dict()
             data.append({"flowId": flow_id, "params": as_dict})
         result: dict[str, list[JSONObject]] = self.request("MGET", data=data)
         return result

@@ -24,21 +24,33 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from pydantic import TypeAdapter, ValidationError
-from typing_extensions import ParamSpec, Self
+from typing_extensions import ParamSpec, Self, Unpack
 
+from .._modify import Modify
 from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
+from ._base import is_many
 from ._bulk import TypedBulkCreateMixin
 from ._paging_typed import TypedFindIterMixin
+from ._params import FindParams, ReadParams
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
     from .._filters import Filter
-    from .._modify import Modify
     from ..models import References
     from ._base import CrudService, ImmutableService, ReadableService, Service
     from .drop import DropService, DropServiceFactory
@@ -62,6 +74,9 @@ _P = ParamSpec("_P")
 
 _SERIES: TypeAdapter[list[int]] = TypeAdapter(list[int])
 _S = TypeVar("_S")
+
+_Input: TypeAlias = "ModelT | Mapping[str, Any] | Modify[ModelT] | Modify[dict[str, Any]]"
+"""What a typed update takes: a model of the view's class, a dict, or an `M` of either."""
 
 _Decode = Callable[[bytes], "tuple[Any, dict[str, Any]] | None"]
 
@@ -89,8 +104,10 @@ def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
         head = envelope["head"]
         if not isinstance(head, dict):
             return None
-        references = head.get("references")
-        return _Decoded(envelope["body"]), references if isinstance(references, dict) else {}
+        references: object = cast(dict[str, Any], head).get("references")
+        return _Decoded(envelope["body"]), cast(
+            dict[str, Any], references if isinstance(references, dict) else {}
+        )
 
     return decode
 
@@ -116,14 +133,14 @@ def _decoding(service: _S, decode: _Decode | None) -> _S:
     """A copy of ``service`` whose requests go through ``decode`` (or ``service`` itself)."""
     if decode is None:
         return service
-    clone = copy.copy(service)
-    context = copy.copy(clone._context)  # type: ignore[attr-defined]
+    clone: Any = copy.copy(service)  # a service: it has the API's _context
+    context: Any = copy.copy(clone._context)
     context.transport = _DecodingTransport(context.transport, decode)
-    clone._context = context  # type: ignore[attr-defined]
-    return clone
+    clone._context = context
+    return cast(_S, clone)
 
 
-def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> ModelT:
+def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> ModelT:
     """Parse one resource as returned by the platform.
 
     Args:
@@ -139,7 +156,8 @@ def parse_model(model: type[ModelT], body: Any, *, partial: bool = False) -> Mod
         return model.model_validate(body)
     except ValidationError as exc:
         if partial and isinstance(body, Mapping) and _only_missing(exc):
-            return cast(ModelT, model.model_construct(**body))
+            fields = cast("Mapping[str, Any]", body)
+            return cast(ModelT, model.model_construct(**fields))  # pyright: ignore[reportUnnecessaryCast]
         raise
 
 
@@ -191,7 +209,7 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}[{self._model.__name__}] {self._service.path}>"
 
-    def parse(self, body: Any, *, partial: bool = False) -> ModelT:
+    def parse(self, body: object, *, partial: bool = False) -> ModelT:
         """Parse one resource as returned by the platform (see `parse_model`)."""
         return parse_model(self._model, body, partial=partial)
 
@@ -217,30 +235,28 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
         return _many(self._one(params))
 
     @overload
-    def read(self, id: str, *, refs: Literal[True], **params: Any) -> tuple[ModelT, References]: ...
+    def read(self, id: str, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
     @overload
-    def read(self, id: str, *, refs: Literal[False] = ..., **params: Any) -> ModelT: ...
+    def read(self, id: str, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT: ...
+    @overload
+    def read(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     def read(self, id: str, **params: Any) -> Any:
         """Read one resource by id (see the sync ``read``)."""
         service = self._fast(self._service, many=False)
         return _with_refs(service.read(id, **params), self._service, params, self._one(params))
 
     @overload
-    def read_or_else(
-        self, id: str, default: _D, *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References] | _D: ...
+    def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References] | _D: ...
     @overload
-    def read_or_else(
-        self, id: str, default: _D, *, refs: Literal[False] = ..., **params: Any
-    ) -> ModelT | _D: ...
+    def read_or_else(self, id: str, default: _D, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT | _D: ...
     @overload
-    def read_or_else(
-        self, id: str, *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References] | None: ...
+    def read_or_else(self, id: str, default: _D, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References] | _D: ...
     @overload
-    def read_or_else(
-        self, id: str, *, refs: Literal[False] = ..., **params: Any
-    ) -> ModelT | None: ...
+    def read_or_else(self, id: str, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References] | None: ...
+    @overload
+    def read_or_else(self, id: str, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT | None: ...
+    @overload
+    def read_or_else(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References] | None: ...
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but return ``default`` when the platform says 404."""
         marker = object()
@@ -250,52 +266,44 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
         return _with_refs(result, self._service, params, self._one(params))
 
     @overload
-    def read_many(
-        self, ids: list[str], *, refs: Literal[True], **params: Any
-    ) -> tuple[dict[str, ModelT], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
     @overload
-    def read_many(
-        self, ids: list[str], *, refs: Literal[False] = ..., **params: Any
-    ) -> dict[str, ModelT]: ...
-    def read_many(self, ids: list[str], **params: Any) -> Any:
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
+    @overload
+    def read_many(self, ids: list[str] | tuple[str, ...], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
+    def read_many(self, ids: list[str] | tuple[str, ...], **params: Any) -> Any:
         """Read several resources in one request: a map of id to model."""
         return _with_refs(self._service.read_many(ids, **params), self._service, params, self._by_id(params))
 
     @overload
-    def find_many(
-        self, *filters: Filter | str, refs: Literal[True], **params: Any
-    ) -> tuple[list[ModelT], References]: ...
+    def find_many(self, *filters: Filter | str, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[ModelT], References]: ...
     @overload
-    def find_many(
-        self, *filters: Filter | str, refs: Literal[False] = ..., **params: Any
-    ) -> list[ModelT]: ...
+    def find_many(self, *filters: Filter | str, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[ModelT]: ...
+    @overload
+    def find_many(self, *filters: Filter | str, refs: bool, **params: Unpack[FindParams]) -> list[ModelT] | tuple[list[ModelT], References]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
-        result = self._fast(self._service, many=True).find_many(*filters, **params)
+        result: Any = cast(Any, self._fast(self._service, many=True).find_many(*filters, **params))
         return _with_refs(result, self._service, params, self._list(params))
 
     @overload
-    def find(
-        self, id: str, /, *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References]: ...
+    def find(self, id: str, /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
     @overload
-    def find(self, id: str, /, *, refs: Literal[False] = ..., **params: Any) -> ModelT: ...
+    def find(self, id: str, /, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT: ...
     @overload
-    def find(
-        self, ids: list[str], /, *, refs: Literal[True], **params: Any
-    ) -> tuple[dict[str, ModelT], References]: ...
+    def find(self, id: str, /, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     @overload
-    def find(
-        self, ids: list[str], /, *, refs: Literal[False] = ..., **params: Any
-    ) -> dict[str, ModelT]: ...
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
     @overload
-    def find(
-        self, /, *filters: Filter, refs: Literal[True], **params: Any
-    ) -> tuple[list[ModelT], References]: ...
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
     @overload
-    def find(
-        self, /, *filters: Filter, refs: Literal[False] = ..., **params: Any
-    ) -> list[ModelT]: ...
+    def find(self, ids: list[str] | tuple[str, ...], /, *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[ModelT], References]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[ModelT]: ...
+    @overload
+    def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> list[ModelT] | tuple[list[ModelT], References]: ...
     # `self` is positional-only everywhere: `**params` of the by-id forms could
     # otherwise hold a "self" key the implementation cannot take.
     def find(self, /, *args: Any, **params: Any) -> Any:
@@ -305,7 +313,7 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
         if isinstance(first, str):
             parse: Callable[[Any], Any] = self._one(params)
             service = self._fast(service, many=False)
-        elif isinstance(first, list):
+        elif isinstance(first, list | tuple):
             parse = self._by_id(params)
         else:
             parse = self._list(params)
@@ -322,23 +330,21 @@ class TypedImmutableService(TypedReadService[ModelT]):
         self._writer = service
 
     @overload
-    def create(
-        self, model: ModelT | Mapping[str, Any], *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References]: ...
+    def create(self, model: ModelT | Mapping[str, Any], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
     @overload
-    def create(
-        self, model: ModelT | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Any
-    ) -> ModelT: ...
+    def create(self, model: ModelT | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT: ...
+    @overload
+    def create(self, model: ModelT | Mapping[str, Any], *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     def create(self, model: ModelT | Mapping[str, Any], **params: Any) -> Any:
         """Create a resource from a model (or a dict); return the created resource."""
         return _with_refs(self._writer.create(model, **params), self._writer, params, self._one(params))
 
-    def delete(self, id: str, data: Any = None, **params: Any) -> ModelT | None:
+    def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> ModelT | None:
         """Delete a resource by id; return the deleted resource when the platform sends it."""
         body = self._writer.delete(id, data, **params)
-        if params.get("refs"):
+        if self._writer.wants_refs(params):
             body = body[0]
-        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None
+        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None  # pyright: ignore[reportUnknownArgumentType]
 
 
 class TypedService(TypedImmutableService[ModelT]):
@@ -354,76 +360,45 @@ class TypedService(TypedImmutableService[ModelT]):
         self._crud = service
 
     @overload
-    def update(
-        self, model: ModelT | Mapping[str, Any] | Modify[Any], *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References]: ...
+    def update(self, model: _Input[ModelT], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
     @overload
-    def update(
-        self,
-        model: ModelT | Mapping[str, Any] | Modify[Any],
-        *,
-        refs: Literal[False] = ...,
-        **params: Any,
-    ) -> ModelT: ...
-    def update(self, model: ModelT | Mapping[str, Any] | Modify[Any], **params: Any) -> Any:
-        """Update a resource by its ``id``; given an ``M``, only the diff is sent."""
+    def update(self, model: _Input[ModelT], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT: ...
+    @overload
+    def update(self, model: _Input[ModelT], *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
+    def update(self, model: _Input[ModelT], **params: Any) -> Any:
+        """Update a resource by its ``id``; given an ``M``, only the diff is sent.
+
+        The ``M`` must wrap a model of this view's class (or a dict).
+        """
         return _with_refs(self._crud.update(model, **params), self._crud, params, self._one(params))
 
     @overload
-    def update_many(
-        self,
-        models: list[ModelT | Mapping[str, Any] | Modify[Any]],
-        *,
-        refs: Literal[True],
-        **params: Any,
-    ) -> tuple[dict[str, ModelT], References]: ...
+    def update_many(self, models: Sequence[_Input[ModelT]], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
     @overload
-    def update_many(
-        self,
-        models: list[ModelT | Mapping[str, Any] | Modify[Any]],
-        *,
-        refs: Literal[False] = ...,
-        **params: Any,
-    ) -> dict[str, ModelT]: ...
-    def update_many(
-        self, models: list[ModelT | Mapping[str, Any] | Modify[Any]], **params: Any
-    ) -> Any:
+    def update_many(self, models: Sequence[_Input[ModelT]], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
+    @overload
+    def update_many(self, models: Sequence[_Input[ModelT]], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
+    def update_many(self, models: Sequence[_Input[ModelT]], **params: Any) -> Any:
         """Update several resources in one request: a map of id to updated model."""
-        result = self._crud.update_many(list(models), **params)
+        result: Any = cast(Any, self._crud.update_many(models, **params))
         return _with_refs(result, self._crud, params, self._by_id(params))
 
     @overload
-    def save(
-        self,
-        model: list[ModelT | Mapping[str, Any] | Modify[Any]],
-        *,
-        refs: Literal[True],
-        **params: Any,
-    ) -> tuple[dict[str, ModelT], References]: ...
+    def save(self, model: Sequence[_Input[ModelT]], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
     @overload
-    def save(
-        self,
-        model: list[ModelT | Mapping[str, Any] | Modify[Any]],
-        *,
-        refs: Literal[False] = ...,
-        **params: Any,
-    ) -> dict[str, ModelT]: ...
+    def save(self, model: Sequence[_Input[ModelT]], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> dict[str, ModelT]: ...
     @overload
-    def save(
-        self, model: ModelT | Mapping[str, Any] | Modify[Any], *, refs: Literal[True], **params: Any
-    ) -> tuple[ModelT, References]: ...
+    def save(self, model: Sequence[_Input[ModelT]], *, refs: bool, **params: Unpack[ReadParams]) -> dict[str, ModelT] | tuple[dict[str, ModelT], References]: ...
     @overload
-    def save(
-        self,
-        model: ModelT | Mapping[str, Any] | Modify[Any],
-        *,
-        refs: Literal[False] = ...,
-        **params: Any,
-    ) -> ModelT: ...
+    def save(self, model: _Input[ModelT], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
+    @overload
+    def save(self, model: _Input[ModelT], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> ModelT: ...
+    @overload
+    def save(self, model: _Input[ModelT], *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     def save(self, model: Any, **params: Any) -> Any:
         """``update_many`` for a list, ``update`` for an ``M`` or a model with an id,
         else ``create``."""
-        parse = self._by_id(params) if isinstance(model, list) else self._one(params)
+        parse = self._by_id(params) if is_many(model) else self._one(params)
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
@@ -445,7 +420,7 @@ class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
 
     def aggregate(
         self,
-        outputs: Sequence[str],
+        outputs: list[str] | tuple[str, ...],
         group_by: Sequence[str] | None = None,
         filter: Filter | str | None = None,
         rules: Mapping[str, Filter | str] | None = None,
@@ -472,31 +447,27 @@ class TypedDropFactory:
         return TypedDropService(self._factory(flow_id))
 
     @overload
-    def create(
-        self, model: Drop | Mapping[str, Any], *, refs: Literal[True], **params: Any
-    ) -> tuple[Drop, References]: ...
+    def create(self, model: Drop | Mapping[str, Any], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[Drop, References]: ...
     @overload
-    def create(
-        self, model: Drop | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Any
-    ) -> Drop: ...
+    def create(self, model: Drop | Mapping[str, Any], *, refs: Literal[False] = ..., **params: Unpack[ReadParams]) -> Drop: ...
+    @overload
+    def create(self, model: Drop | Mapping[str, Any], *, refs: bool, **params: Unpack[ReadParams]) -> Drop | tuple[Drop, References]: ...
     def create(self, model: Drop | Mapping[str, Any], **params: Any) -> Any:
         """Create a drop in the flow named by its ``path``."""
-        result = self._factory.create(model, **params)
+        result: Any = cast(Any, self._factory.create(model, **params))
         return _with_refs(result, self._factory, params, lambda body: parse_model(Drop, body))
 
     @overload
-    def find(
-        self, *filters: Filter | str, path: str, refs: Literal[True], **params: Any
-    ) -> tuple[list[Drop], References]: ...
+    def find(self, /, *filters: Filter | str, path: str, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[Drop], References]: ...
     @overload
-    def find(
-        self, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Any
-    ) -> list[Drop]: ...
-    def find(self, *filters: Filter | str, path: str, **params: Any) -> Any:
+    def find(self, /, *filters: Filter | str, path: str, refs: Literal[False] = ..., **params: Unpack[FindParams]) -> list[Drop]: ...
+    @overload
+    def find(self, /, *filters: Filter | str, path: str, refs: bool, **params: Unpack[FindParams]) -> list[Drop] | tuple[list[Drop], References]: ...
+    def find(self, /, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Find drops of the flow at ``path``."""
         partial = "only" in params
         factory = _decoding(self._factory, _decoder(Drop, many=True))
-        result = factory.find(*filters, path=path, **params)
+        result: Any = cast(Any, factory.find(*filters, path=path, **params))
         parse = _many(lambda d: parse_model(Drop, d, partial=partial))
         return _with_refs(result, self._factory, params, parse)
 

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from .._context import ServiceContext
 from .._errors import FlowThingsServerError
+from .._ws_callbacks import (
+    OnClose,
+    OnDrop,
+    OnError,
+    OnMessage,
+    OnOpen,
+    OnReconnect,
+    OnReply,
+    WebSocketOptions,
+)
 from ._base import Service
 
 if TYPE_CHECKING:
     from .._websocket import WebSocketClient
 
-__all__ = ["WebSocketService"]
+__all__ = [
+    "OnClose",
+    "OnDrop",
+    "OnError",
+    "OnMessage",
+    "OnOpen",
+    "OnReconnect",
+    "OnReply",
+    "WebSocketOptions",
+    "WebSocketService",
+]
 
 
 class WebSocketService(Service):
@@ -27,21 +48,22 @@ class WebSocketService(Service):
 
     def session_url(self) -> str:
         """Opens a new session (`POST /session`) and returns its WebSocket URL."""
-        session = self.request("POST")
-        if not isinstance(session, dict) or not isinstance(session.get("id"), str):
+        session: object = self.request("POST")
+        session_id = cast(dict[str, Any], session).get("id") if isinstance(session, dict) else None
+        if not isinstance(session_id, str):
             raise FlowThingsServerError(
                 ["the session endpoint answered no session id"],
                 self._context.creds, "POST", self._path,
             )
-        return self._context.ws_url(f"{self._path}/{quote(session['id'], safe='')}/ws", websocket=True)
+        return self._context.ws_url(f"{self._path}/{quote(session_id, safe='')}/ws", websocket=True)
 
     def connect(
         self,
-        on_open: Callable[[WebSocketClient], None] | None = None,
-        on_message: Callable[[WebSocketClient, str, Any], None] | None = None,
-        on_close: Callable[[WebSocketClient], None] | None = None,
-        on_error: Callable[[WebSocketClient, BaseException], None] | None = None,
-        **options: Any,
+        on_open: OnOpen | None = None,
+        on_message: OnMessage | None = None,
+        on_close: OnClose | None = None,
+        on_error: OnError | None = None,
+        **options: Unpack[WebSocketOptions],
     ) -> WebSocketClient:
         """Opens a WebSocket session and returns a client for it.
 
@@ -51,8 +73,8 @@ class WebSocketService(Service):
                 (`resource` is the flow id, `data` the drop).
             on_close: `on_close(ws)` on the final close.
             on_error: `on_error(ws, exc)` on errors.
-            **options: See `WebSocketClient`: heartbeats, reconnection,
-                request timeouts, typed drops (`on_drop`).
+            **options: `WebSocketOptions`, see `WebSocketClient`: heartbeats,
+                reconnection, request timeouts, typed drops (`on_drop`).
 
         Examples:
             >>> ws = api.websocket.connect(on_open=on_open, on_message=on_message)

@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flowthings._filters import EXISTS, Filter, mem
-from flowthings.local import _filter_lang as filter_lang
+from flowthings.local.query import parser as filter_lang
 
 from .test_compile import CASES
 

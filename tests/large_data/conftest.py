@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flowthings import API
-from flowthings.local import _ids
+from flowthings.local.base import ids as _ids
 from flowthings.local.testing import LocalPlatform
 
 

@@ -215,6 +215,6 @@ def test_no_duplicate_and_no_miss_while_writers_add(
 def test_the_platform_reads_only_the_creation_date_range_a_filter_implies(
     text: str, bounds: tuple[float | None, float | None]
 ) -> None:
-    from flowthings.local._filter_bounds import date_bounds
+    from flowthings.local.query.bounds import date_bounds
 
     assert date_bounds(text) == bounds

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._aggregate import AggregationError, aggregate
+from flowthings.local.analytics.aggregate import AggregationError, aggregate
 
 TOWNS = ["Brooklyn", "Queens", "Bronx"]
 BASE = 1_420_070_400_000  # 2015-01-01T00:00:00Z

@@ -1,4 +1,4 @@
-"""Element rendering (``_elements``): typed for ``/v0.1``, plain for ``hints=0`` and ``/v4.0``."""
+"""Element rendering (``query.elements``): typed for ``/v0.1``, plain for ``hints=0``, ``/v4.0``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._elements import plain, render_drop, render_elems, typed_parts
-from flowthings.local._filter_eval import resolve
-from flowthings.local._filter_lang import parse_filter
+from flowthings.local.query.elements import plain, render_drop, render_elems, typed_parts
+from flowthings.local.query.evaluate import resolve
+from flowthings.local.query.parser import parse_filter
 
 from .conftest import Client
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowthings.local._filter_lang import CompiledFilter, FilterSyntaxError, parse_filter
+from flowthings.local.query.parser import CompiledFilter, FilterSyntaxError, parse_filter
 
 _SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from flowthings.local import _filter_lang
-from flowthings.local._filter_lang import FilterSyntaxError, parse_filter
+from flowthings.local.query import parser as _filter_lang
+from flowthings.local.query.parser import FilterSyntaxError, parse_filter
 from flowthings.local.testing import LocalPlatform
 
 from . import test_filter_fuzz

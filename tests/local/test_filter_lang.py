@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._filter_lang import (
+from flowthings.local.query.parser import (
     MAX_FILTER_LENGTH,
     CompiledFilter,
     FilterSyntaxError,

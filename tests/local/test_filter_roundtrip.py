@@ -17,7 +17,7 @@ from flowthings import EXISTS, NOT, mem
 from flowthings._filter_literals import quote_string
 from flowthings._filter_member import Member
 from flowthings._filter_nodes import Filter, RegexLiteral
-from flowthings.local._filter_lang import parse_filter
+from flowthings.local.query.parser import parse_filter
 
 Elems = dict[str, Any]
 Ref = Callable[[Elems], bool]

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from flowthings.local import _ids
-from flowthings.local._envelope import PlatformError
-from flowthings.local._platform import Platform, Principal
-from flowthings.local._query import Query
+from flowthings.local.base import ids as _ids
+from flowthings.local.base.envelope import PlatformError
+from flowthings.local.core.platform import Platform, Principal
+from flowthings.local.query.params import Query
 from flowthings.local.testing import local_platform
 
 

@@ -3,7 +3,7 @@
 * sorting by a member keeps only ``start + limit`` objects in a heap: same
   page as sorting everything (ties in input order, missing members last);
 * ``Store.has_kind`` (the cheap "any tracks?" check);
-* which calls leave the event loop (``_app._may_block``): drop writes only
+* which calls leave the event loop (``http.app._may_block``): drop writes only
   when the account has tracks, and then tracks still run;
 * the scalar fast paths of ``plain``/``is_number`` agree with the general rule.
 """
@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._app import _may_block
-from flowthings.local._dispatch import Call
-from flowthings.local._elements import plain
-from flowthings.local._filter_eval import MISSING, is_number, resolve
-from flowthings.local._platform import Platform
-from flowthings.local._query import Query, _sort_key, parse_query, run_query
-from flowthings.local._store import Store
+from flowthings.local.core.calls import Call
+from flowthings.local.core.platform import Platform
+from flowthings.local.http.app import _may_block
+from flowthings.local.query.elements import plain
+from flowthings.local.query.evaluate import MISSING, is_number, resolve
+from flowthings.local.query.params import Query, _sort_key, parse_query, run_query
+from flowthings.local.storage.store import Store
 
 # -- sort by a member: heap vs full sort ---------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from flowthings import AGE, EXISTS, FlowThingsBadRequest, mem
-from flowthings.local import _ids
+from flowthings.local.base import ids as _ids
 from flowthings.local.testing import LocalPlatform
 
 API = Any

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from flowthings.local._aggregate import aggregate
-from flowthings.local._envelope import MAX_DEPTH, PlatformError, has_lone_surrogate, too_deep
-from flowthings.local._platform import Platform
+from flowthings.local.analytics.aggregate import aggregate
+from flowthings.local.base.envelope import MAX_DEPTH, PlatformError, has_lone_surrogate, too_deep
+from flowthings.local.core.platform import Platform
 
 from .conftest import Client
 

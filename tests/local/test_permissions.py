@@ -8,7 +8,7 @@ from typing import Any, get_args
 
 import pytest
 
-from flowthings.local._permissions import (
+from flowthings.local.core.permissions import (
     ACTIONS,
     Action,
     Grant,

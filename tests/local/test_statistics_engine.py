@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._statistics import (
+from flowthings.local.analytics.statistics import (
     SERIES,
     StatisticsError,
     bucket_counts,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from flowthings.local import _track_js
-from flowthings.local._tracks import (
+from flowthings.local.tracks import js as _track_js
+from flowthings.local.tracks.engine import (
     MAX_HOPS,
     JsSandbox,
     JsUnavailableError,

@@ -19,10 +19,16 @@ import httpx
 import pytest
 import websocket
 
-from flowthings.local._platform import Platform
-from flowthings.local._pubsub import Outbox, PubSubHub
-from flowthings.local._server import bind, make_server
-from flowthings.local._ws import SessionStore, WebSocketSettings, _Creds, hub_for, websocket_routes
+from flowthings.local.core.platform import Platform
+from flowthings.local.http.server import bind, make_server
+from flowthings.local.realtime.pubsub import Outbox, PubSubHub
+from flowthings.local.realtime.ws import (
+    SessionStore,
+    WebSocketSettings,
+    _Creds,
+    hub_for,
+    websocket_routes,
+)
 
 TOKEN = "T" * 32
 TIMEOUT = 10.0

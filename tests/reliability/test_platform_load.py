@@ -14,7 +14,7 @@ pushes, each drop once, with the stored content and in per-writer order.
 
 "Every push has arrived" is known without timing: after the writers finish,
 a marker drop is written to a second subscribed flow. The platform queues
-pushes per connection in write order (``_pubsub``), so when the marker's push
+pushes per connection in write order (``realtime.pubsub``), so when the marker's push
 arrives every earlier push (and any duplicate of one) has arrived too.
 
 Also here: concurrent writers into a full flow (capacity eviction), through a
@@ -256,9 +256,9 @@ PAD = "x" * 16_000  # 8 x 150 x 16 kB = 19 MB: well over the socket buffers (4 M
 @pytest.fixture
 def small_queue_platform() -> Iterator[LocalPlatform]:
     """A platform whose WebSocket push queue holds ``SLOW_QUEUE`` frames."""
-    from flowthings.local._platform import Platform
-    from flowthings.local._server import ServerThread
-    from flowthings.local._ws import WebSocketSettings, websocket_routes
+    from flowthings.local.core.platform import Platform
+    from flowthings.local.http.server import ServerThread
+    from flowthings.local.realtime.ws import WebSocketSettings, websocket_routes
 
     platform = Platform()
     try:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import websocket
 
-from flowthings.local._envelope import MAX_DEPTH, PlatformError
-from flowthings.local._validate import MAX_DOCUMENT, parse_document, validate_document
+from flowthings.local.base.envelope import MAX_DEPTH, PlatformError
+from flowthings.local.core.validate import MAX_DOCUMENT, parse_document, validate_document
 
 from .conftest import Socket, World
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowthings.local._platform import Platform
-from flowthings.local._query import MAX_OFFSET
-from flowthings.local._server import ServerThread
+from flowthings.local.core.platform import Platform
+from flowthings.local.http.server import ServerThread
+from flowthings.local.query.params import MAX_OFFSET
 
 from .conftest import World
 

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from flowthings.local._app import _may_block
-from flowthings.local._dispatch import MAX_MULTI_FIND, Call
+from flowthings.local.core.calls import Call
+from flowthings.local.core.dispatch import MAX_MULTI_FIND
+from flowthings.local.http.app import _may_block
 
 from .conftest import World
 
@@ -82,7 +83,7 @@ def w(world: World) -> World:
 
 @pytest.mark.parametrize("target", ["drops", "flows"])
 def test_mput_is_capped(w: World, target: str) -> None:
-    from flowthings.local._resources import MAX_MPUT
+    from flowthings.local.core.resources import MAX_MPUT
 
     fid = w.flows["shared"]["id"]
     path = f"/drop/{fid}" if target == "drops" else "/flow"

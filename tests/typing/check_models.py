@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import JsonValue
 from typing_extensions import assert_type
 
-from flowthings import AGE, EXISTS, NOT, Filter, M, Member, mem
+from flowthings import AGE, API, EXISTS, NOT, Filter, M, Member, Modify, mem
 from flowthings.models import (
     AggregateRow,
     ApiTask,
@@ -127,3 +127,17 @@ def typed_members() -> None:
         AGE < 600000,
     ]
     assert_type(filters, list[Filter])
+
+
+def modifications(flow: Flow, drop: Drop, track: Track, api: API) -> None:
+    """``M(model, **changes)`` is checked against the model's fields (issue 16)."""
+    assert_type(M(flow, displayName="x", capacity=10), Modify[Flow])
+    assert_type(M(flow, displayName=None), Modify[Flow])
+    assert_type(M(drop, elems={"temp": 21}, location=None), Modify[Drop])
+    assert_type(M(track, destination=["/a/b"]), Modify[Track])
+    assert_type(M(flow).modify("undeclared", 1), Modify[Flow])
+    assert_type(M({"id": "f1"}, anything=object()), Modify[dict[str, Any]])
+    assert_type(api.flow.typed.update(M(flow, public=True)), Flow)
+    assert_type(api.flow.typed.update(M({"id": "f1"}, displayName="x")), Flow)
+    assert_type(api.drop("f1").typed.update(M(drop, elems={})), Drop)
+    assert_type(api.flow.update(M(drop, elems={})), dict[str, Any])  # dict door: any model

@@ -88,3 +88,29 @@ def typed(api: API) -> None:
 
     stats = TypedStatisticsService(api.statistics)
     assert_type(stats.flow_drop_added("f1", 2015, 1, level="DAY"), list[int])
+
+
+def params_and_collections(api: API, flag: bool, flows: list[Flow], ids: tuple[str, ...]) -> None:
+    """Typed query parameters, ``refs`` from a variable, and read-only collections."""
+    assert_type(api.flow.find(limit=10, start=20, sort="path", order="desc"), list[JSON])
+    assert_type(api.flow.find(only=["id", "path"], hints=False), list[JSON])
+    assert_type(api.flow.find(filter=mem.path == "/a/b", skip=5), list[JSON])
+    assert_type(api.flow.find(extra_params={"undocumented": 1}), list[JSON])
+    assert_type(api.flow.read("f1", only="id"), JSON)
+    query: dict[str, Any] = {"limit": 10, "whatever": 1}
+    api.flow.find(**query)  # 1.0.5 dict style stays accepted (the answer is then Any)
+    assert_type(api.flow.find(limit=1, refs=flag), list[JSON] | tuple[list[JSON], References])
+    assert_type(api.flow.read("f1", refs=flag), JSON | tuple[JSON, References])
+    assert_type(api.flow.find(ids), dict[str, JSON])
+    assert_type(api.flow.read_many(ids), dict[str, JSON])
+    assert_type(api.flow.update_many(flows), dict[str, JSON])
+    assert_type(api.flow.update_many([M(f, displayName="x") for f in flows]), dict[str, JSON])
+    assert_type(api.flow.save(flows), dict[str, JSON])
+    assert_type(api.drop.find(path="/a/b", limit=1, refs=flag), list[JSON] | tuple[list[JSON], References])
+    typed = api.flow.typed
+    assert_type(typed.find(limit=1, refs=flag), list[Flow] | tuple[list[Flow], References])
+    assert_type(typed.update_many(flows), dict[str, Flow])
+    assert_type(typed.update_many([M(f, capacity=10) for f in flows]), dict[str, Flow])
+    assert_type(typed.update(M({"id": "f1"}, anything=1)), Flow)
+    assert_type(typed.find(ids), dict[str, Flow])
+    assert_type(typed.save(tuple(flows)), dict[str, Flow])

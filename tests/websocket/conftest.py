@@ -12,9 +12,9 @@ import pytest
 
 from flowthings import API, Token
 from flowthings._websocket import WebSocketClient
-from flowthings.local._platform import Platform
-from flowthings.local._server import bind, make_server
-from flowthings.local._ws import WebSocketSettings, websocket_routes
+from flowthings.local.core.platform import Platform
+from flowthings.local.http.server import bind, make_server
+from flowthings.local.realtime.ws import WebSocketSettings, websocket_routes
 
 ACCOUNT = "alice"
 TOKEN = "A" * 32

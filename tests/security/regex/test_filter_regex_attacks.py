@@ -17,7 +17,7 @@ import httpx
 import pytest
 import websocket  # websocket-client
 
-from flowthings.local._filter_regex import (
+from flowthings.local.query.regex import (
     MAX_PATTERN_LENGTH,
     RegexError,
     compile_regex,
@@ -245,7 +245,7 @@ def test_one_search_too_costly_for_the_data_is_a_400(flowthings_platform: LocalP
 def test_request_regex_time_is_budgeted(
     flowthings_platform: LocalPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flowthings.local import _filter_regex
+    from flowthings.local.query import regex as _filter_regex
 
     t = _heavy_tenant(flowthings_platform, 200_000, 4)
     try:

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from flowthings.local._track_js import TrackError, validate_track_output
 from flowthings.local.testing import LocalPlatform
+from flowthings.local.tracks.js import TrackError, validate_track_output
 
 from .._latency import assert_not_stalled, latencies
 from .conftest import Actor
@@ -171,8 +171,8 @@ def test_simulate_fan_out_is_capped(owner: Actor) -> None:
 
 
 def test_a_worker_that_overruns_its_deadline_is_killed_and_replaced() -> None:
-    from flowthings.local._js_pool import WorkerDied, pool
-    from flowthings.local._track_js import _PRELUDE, JsSandbox
+    from flowthings.local.tracks.js import _PRELUDE, JsSandbox
+    from flowthings.local.tracks.js_pool import WorkerDied, pool
 
     request = {
         "prelude": _PRELUDE.replace("_MAX_LOG__", "99"),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flowthings.local._tracks import MAX_HOPS, MAX_OUTPUTS, MAX_RUNS, route
+from flowthings.local.tracks.engine import MAX_HOPS, MAX_OUTPUTS, MAX_RUNS, route
 
 from .conftest import Pair
 

@@ -1,0 +1,194 @@
+"""Starlette application of the local platform (HTTP routes only).
+
+Every request under ``/v{version}/{account}/...`` becomes a
+:class:`~flowthings.local.core.dispatch.Call`; the platform core does the rest.
+
+Choices:
+
+* The core runs synchronously on the event loop thread (SQLite calls are
+  short and serialized by the store lock anyway), avoiding a thread hop per
+  request — except ``POST /track/simulate``, aggregations and drop writes
+  to an account that has tracks, which may run track JavaScript (up to
+  200 ms per track) or scan big flows and so run in the threadpool
+  (``_may_block``). Drop listeners still see writes
+  in commit order: the store lock orders them, whatever thread writes.
+* Bodies over 1 MiB and anything :func:`~flowthings.local.core.validate.parse_document`
+  refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
+  range such as ``1e400``, integers over 4300 digits, nesting deeper than
+  ``MAX_DEPTH`` = 128 levels, strings holding a lone UTF-16 surrogate,
+  non-UTF-8 bodies) are 400 envelopes — the same check as WebSocket
+  frames. An empty body is "no body". ``Content-Encoding: gzip`` bodies
+  are accepted.
+* Unknown paths are 404 envelopes; unsupported methods on known routes are
+  405 envelopes; anything unexpected is logged and answered with a 500
+  envelope (never a traceback).
+* ``HEAD`` is treated like ``GET``. A trailing slash is ignored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from flowthings.local.base.envelope import (
+    ERR_INTERNAL,
+    PlatformError,
+    bad_request,
+    envelope,
+    not_found,
+)
+from flowthings.local.core.calls import NO_BODY, Call
+from flowthings.local.core.dispatch import dispatch
+from flowthings.local.core.platform import Platform
+from flowthings.local.core.validate import parse_document
+
+__all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
+
+log = logging.getLogger("flowthings.local")
+
+MAX_BODY = 1024 * 1024
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "MGET", "MPUT", "PATCH", "OPTIONS"]
+_TOO_LARGE = f"The request body exceeds {MAX_BODY} bytes."
+
+
+def json_response(
+    status: int,
+    body: Any = None,
+    *,
+    errors: Sequence[str] = (),
+    references: dict[str, Any] | None = None,
+) -> Response:
+    """Return an enveloped JSON response."""
+    data = envelope(status, body, errors=errors, references=references)
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return Response(raw.encode(), status, media_type="application/json")
+
+
+async def _read_body(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise bad_request(_TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise bad_request(_TOO_LARGE)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
+        try:
+            d = zlib.decompressobj(wbits=31)
+            raw = d.decompress(raw, MAX_BODY + 1)
+        except (zlib.error, gzip.BadGzipFile):
+            raise bad_request("The request body is not valid gzip.") from None
+        if len(raw) > MAX_BODY:
+            raise bad_request(_TOO_LARGE)
+    if not raw.strip():
+        return NO_BODY
+    return parse_document(raw)
+
+
+def _may_block(platform: Platform, call: Call) -> bool:
+    """Whether ``call`` may run for long (track JavaScript, an aggregation, a scan, a regex).
+
+    A drop write runs track JS only when the account has tracks; without any,
+    it is as short as any other write and stays on the event loop (a thread
+    hop costs more than the write itself). A track created meanwhile at worst
+    runs one write's tracks on the loop. ``MGET``/``MPUT`` (many objects, or
+    a find per flow) and finds that evaluate a ``filter`` or ``sort`` on
+    every object leave the loop too, so one tenant's big query cannot stall
+    the others' requests (the GIL is handed back every few milliseconds).
+    """
+    seg = call.segments
+    if call.method in ("MGET", "MPUT"):
+        return True
+    if call.method == "GET":
+        flt = call.params.get("filter", "")
+        # RE2 releases the GIL: a costly regex filter then delays only its caller
+        if "=~" in flt or "MATCHES" in flt:
+            return True
+        return bool(seg) and len(seg) <= 2 and any(k in call.params for k in ("filter", "sort"))
+    if call.method != "POST":
+        return False
+    if seg[:2] == ["track", "simulate"]:
+        return True
+    if seg[:1] != ["drop"]:
+        return False
+    return len(seg) > 2 or platform.store.has_kind(call.account, "track")
+
+
+def _url_path(scope: Any) -> str:
+    # what ``request.url.path`` gives, without building (and parsing) a whole URL
+    path: str = scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
+def _call(request: Request, body: Any) -> Call:
+    parts = [s for s in _url_path(request.scope).split("/") if s]
+    if len(parts) < 2 or not parts[0].startswith("v"):
+        raise not_found()
+    method = "GET" if request.method == "HEAD" else request.method
+    return Call(
+        method=method,
+        version=parts[0][1:],
+        account=parts[1],
+        segments=parts[2:],
+        params=dict(request.query_params),
+        body=body,
+        token=request.headers.get("x-auth-token"),
+        auth_account=request.headers.get("x-auth-account"),
+    )
+
+
+def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """Build the Starlette app serving ``platform``.
+
+    Args:
+        platform: the platform core.
+        routes: extra routes matched before the REST catch-all, e.g.
+            ``_ws.websocket_routes(platform)`` (``POST /session`` and the
+            WebSocket endpoint), as ``local_platform()`` and ``serve`` do.
+    """
+
+    async def rest(request: Request) -> Response:
+        try:
+            body = await _read_body(request)
+            call = _call(request, body)
+            if _may_block(platform, call):
+                result = await run_in_threadpool(dispatch, platform, call)
+            else:
+                result = dispatch(platform, call)
+            return json_response(result.status, result.body, references=result.references)
+        except PlatformError as exc:
+            response = json_response(exc.status, errors=exc.errors)
+            if exc.retry_after is not None:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            return json_response(500, errors=[ERR_INTERNAL])
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return json_response(status, errors=[str(getattr(exc, "detail", "")) or ERR_INTERNAL])
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return json_response(500, errors=[ERR_INTERNAL])
+
+    return Starlette(
+        routes=[*routes, Route("/{full:path}", rest, methods=METHODS)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )

@@ -1,0 +1,446 @@
+"""WebSocket sessions of the local platform (``websocket.md``).
+
+Wiring: ``websocket_routes(platform)`` returns the two routes of the "ws host",
+which the local platform serves on the same port as REST:
+
+* ``POST /session`` — ``X-Auth-Account`` + ``X-Auth-Token`` are resolved by the
+  core exactly like REST credentials; answers ``201 {"body": {"id": ...}}``.
+  Both headers are required; bad credentials are a 403 envelope, as on REST
+  (the java client notes the hosted platform answered 400 here).
+* ``GET /session/{id}/ws`` — the WebSocket.
+
+Choices where the platform docs are silent:
+
+* **Sessions are single-use** (every client makes a new one per connection) and
+  an unused session expires after ``session_ttl`` seconds (default 60). An
+  unknown, used or expired id is refused *before* the upgrade with an HTTP 404
+  envelope (or, on servers without the ASGI denial-response extension, by
+  closing with 1008 policy violation, which uvicorn turns into HTTP 403).
+* **Replies** carry the REST envelope plus ``head.msgId``. A successful request
+  is answered only when it has a ``msgId``; a failed one is always answered
+  (``msgId`` echoed, or ``null``) so misuse is visible. A bad frame (not JSON,
+  not an object, unknown ``type``/``object``, missing fields) gets a 400 reply
+  and the socket stays open. ``heartbeat`` frames are never answered.
+* **Requests run one at a time per connection**, in arrival order, on a worker
+  thread (the core is synchronous); a connection's own writes are therefore
+  applied in the order it sent them.
+* **CRUD over the socket is REST in disguise**: each request is translated to
+  the REST method/resource/params/body it stands for and executed through the
+  same core entry point with the session's principal, so statuses, errors and
+  permissions are the REST ones. ``object`` is ``drop``, ``flow`` or ``track``;
+  ``find`` reads one by ``id``, ``findmany`` lists with ``options`` (REST query
+  parameters). ``subscribe`` needs read access to the flow; subscribing to a
+  missing flow answers 404. A flow given by ``path`` is resolved to its id at
+  subscribe time.
+* **Pushes** (``{"type": "message", "resource": flowId, "value": drop}``) come
+  from :class:`~flowthings.local.realtime.pubsub.PubSubHub`, registered once per
+  platform in the core's ``drop_listeners`` — so every drop *creation* is
+  pushed, whatever wrote it (REST, WebSocket, a track), including drops of
+  ``capacity: 0`` flows; updates and deletions are not pushed. ``value`` is
+  rendered like a ``/v0.1`` read (typed elements; see ``version``).
+  A subscription lives until ``unsubscribe`` or the end of the connection.
+  **Access is re-checked on every push** against the flow's *current* path
+  (a token or share subscriber), and when the flow moves or a token, share
+  or group changes; when it is gone, or the flow is deleted, the
+  subscription ends with one ``{"type": "unsubscribed", "resource":
+  flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
+  frame (see ``realtime.pubsub``) and nothing more is pushed for it; an
+  ``unsubscribe`` by that id then answers 404. Each connection has a bounded
+  outgoing queue (``max_queue``, default 1000 frames, replies included). A
+  subscriber that falls that far behind is closed with **1013** ("try again
+  later") and the reason ``"outgoing queue overflow (N messages)"``: writers
+  never wait for slow readers.
+* **Idle connections** (no text frame received for ``idle_timeout`` seconds,
+  default 120) are closed with 1001 "idle timeout". Clients keep a connection
+  alive with ``{"type": "heartbeat"}`` frames (transport pings do not count);
+  the SDK client beats every 10 s. Time spent handling a request does not
+  count as idle (frames are not read meanwhile).
+* **Cleanup**: when a connection ends (either side, overflow or idle close)
+  its subscriptions are removed, including one whose subscribe request was
+  still being handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
+from flowthings.local.core.calls import Call
+from flowthings.local.core.dispatch import dispatch
+from flowthings.local.core.platform import Platform
+from flowthings.local.core.validate import parse_document
+from flowthings.local.query.params import render_drop
+from flowthings.local.realtime.pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
+
+__all__ = ["SessionStore", "WebSocketSettings", "hub_for", "websocket_routes"]
+
+_OBJECTS = frozenset({"drop", "flow", "track"})
+_CRUD = frozenset({"create", "find", "findmany", "update", "delete"})
+
+
+@dataclass(frozen=True)
+class WebSocketSettings:
+    """Tunables of the WebSocket endpoint.
+
+    Attributes:
+        session_ttl: Seconds an unused session stays valid.
+        idle_timeout: Seconds without any received text frame before the
+            server closes the connection (1001).
+        max_queue: Bound of each connection's outgoing queue (frames).
+        close_timeout: Seconds to wait for a close frame to be written.
+        version: The REST API version WebSocket requests and pushes follow
+            (``0.1``: drop elements rendered typed unless ``hints=0``, as
+            v0.1 pushes were; ``4.0``: elements exactly as stored).
+    """
+
+    session_ttl: float = 60.0
+    idle_timeout: float = 120.0
+    max_queue: int = DEFAULT_MAX_QUEUE
+    close_timeout: float = 5.0
+    version: str = "0.1"
+
+
+@dataclass(frozen=True)
+class _Creds:
+    account: str
+    token: str
+
+
+@dataclass
+class _Session:
+    creds: _Creds
+    expires: float
+
+
+@dataclass
+class SessionStore:
+    """Pending (not yet connected) sessions; thread-safe."""
+
+    ttl: float = 60.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: dict[str, _Session] = field(default_factory=dict)
+
+    def create(self, creds: _Creds) -> str:
+        """Register a new session for ``creds`` and return its id."""
+        now = time.monotonic()
+        sid = secrets.token_hex(12)
+        with self._lock:
+            self._expire(now)
+            self._pending[sid] = _Session(creds, now + self.ttl)
+        return sid
+
+    def claim(self, sid: str) -> _Creds | None:
+        """Consume a session: its credentials, or ``None`` if unknown/used/expired."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            session = self._pending.pop(sid, None)
+        return None if session is None else session.creds
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire(time.monotonic())
+            return len(self._pending)
+
+    def _expire(self, now: float) -> None:
+        for sid in [s for s, v in self._pending.items() if v.expires <= now]:
+            del self._pending[sid]
+
+
+_HUBS: weakref.WeakKeyDictionary[Platform, PubSubHub] = weakref.WeakKeyDictionary()
+_HUBS_LOCK = threading.Lock()
+
+
+def hub_for(platform: Platform, version: str = "0.1") -> PubSubHub:
+    """The platform's push hub, created and registered on first use.
+
+    Args:
+        platform: The platform core.
+        version: API version whose drop rendering pushes use (``0.x``: typed
+            elements, as v0.1 pushes were; otherwise elements as stored).
+            The first call for a platform decides.
+    """
+    with _HUBS_LOCK:
+        hub = _HUBS.get(platform)
+        if hub is None:
+            hub = PubSubHub()
+            typed = version.startswith("0.")
+
+            def listener(account: str, flow: dict[str, Any], drop: dict[str, Any]) -> None:
+                # runs under the store lock: render only when someone listens
+                if hub.subscriber_count(flow["id"]):
+                    hub.publish(flow["id"], render_drop(drop, typed))
+
+            def changed(account: str, kind: str, old: dict[str, Any], new: Any) -> None:
+                if kind == "flow":
+                    hub.flow_changed(old["id"], None if new is None else new["path"])
+                elif kind in ("token", "share", "group"):
+                    hub.recheck()  # access may have shrunk: end what it no longer allows
+
+            platform.drop_listeners.append(listener)
+            platform.object_listeners.append(changed)
+            _HUBS[platform] = hub
+        return hub
+
+
+def websocket_routes(
+    platform: Platform, settings: WebSocketSettings | None = None
+) -> list[BaseRoute]:
+    """Routes of the WebSocket host: ``POST /session`` and ``/session/{id}/ws``.
+
+    Args:
+        platform: The local platform core.
+        settings: Tunables; defaults are documented on :class:`WebSocketSettings`.
+
+    Returns:
+        Routes to add to the platform's Starlette app (no version prefix).
+    """
+    settings = settings or WebSocketSettings()
+    hub = hub_for(platform, settings.version)
+    sessions = SessionStore(settings.session_ttl)
+
+    async def create_session(request: Request) -> Response:
+        account = request.headers.get("x-auth-account") or ""
+        token = request.headers.get("x-auth-token") or ""
+        try:
+            if not account:
+                raise PlatformError(403, "The X-Auth-Account header is required.")
+            await run_in_threadpool(platform.authenticate, token, account)
+        except PlatformError as exc:
+            return JSONResponse(envelope(exc.status, errors=exc.errors), exc.status)
+        sid = sessions.create(_Creds(account, token))
+        return JSONResponse(envelope(201, {"id": sid}), 201)
+
+    async def session_socket(websocket: WebSocket) -> None:
+        creds = sessions.claim(websocket.path_params["session_id"])
+        if creds is None:
+            await _refuse(websocket)
+            return
+        await websocket.accept()
+        await _Connection(websocket, platform, hub, creds, settings).serve()
+
+    return [
+        Route("/session", create_session, methods=["POST"]),
+        WebSocketRoute("/session/{session_id}/ws", session_socket),
+    ]
+
+
+async def _refuse(websocket: WebSocket) -> None:
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        err = not_found("Unknown or expired WebSocket session.")
+        body = envelope(404, errors=err.errors)
+        await websocket.send_denial_response(JSONResponse(body, 404))
+    else:
+        await websocket.close(code=1008, reason="unknown session")
+
+
+class _Connection:
+    """One accepted socket: receive loop, sender task and idle watchdog."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        platform: Platform,
+        hub: PubSubHub,
+        creds: _Creds,
+        settings: WebSocketSettings,
+    ) -> None:
+        self.ws = websocket
+        self.platform = platform
+        self.hub = hub
+        self.creds = creds
+        self.settings = settings
+        self.outbox = Outbox(asyncio.get_running_loop(), settings.max_queue)
+        self.last_seen = time.monotonic()
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    async def serve(self) -> None:
+        sender = asyncio.create_task(self._send_loop())
+        watchdog = asyncio.create_task(self._watch_idle())
+        receiver = asyncio.create_task(self._receive_loop())
+        try:
+            await asyncio.wait({sender, watchdog, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.outbox.close()  # first: a subscribe still in a worker thread is refused
+            self.hub.drop_connection(self.outbox)
+            for task in (sender, watchdog, receiver):
+                task.cancel()
+            await asyncio.gather(sender, watchdog, receiver, return_exceptions=True)
+        if self.close_code is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self.ws.close(self.close_code, self.close_reason), self.settings.close_timeout
+                )
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                for frame in await self.outbox.get():
+                    await self.ws.send_text(frame)
+        except OutboxOverflow:
+            self.close_code = 1013
+            self.close_reason = f"outgoing queue overflow ({self.outbox.maxsize} messages)"
+        except Exception:  # the peer went away mid-send
+            return
+
+    async def _watch_idle(self) -> None:
+        timeout = self.settings.idle_timeout
+        while True:
+            remaining = self.last_seen + timeout - time.monotonic()
+            if remaining <= 0:
+                self.close_code = 1001
+                self.close_reason = "idle timeout"
+                return
+            await asyncio.sleep(remaining)
+
+    async def _receive_loop(self) -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text: str | bytes | None = message.get("text")
+                if text is None:
+                    text = message.get("bytes")
+                if text is None:
+                    continue
+                self.last_seen = time.monotonic()
+                reply = await self._handle(text)
+                # frames queued behind a slow request were not read meanwhile
+                self.last_seen = time.monotonic()
+                if reply is not None:
+                    self.outbox.put(json.dumps(reply))
+
+    async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
+        msg_id: Any = None
+        try:
+            # the REST body check, so a frame's value is refused exactly as a body would be
+            msg = parse_document(text, "The frame")
+            if not isinstance(msg, dict):
+                raise bad_request("Frame must be a JSON object.")
+            msg_id = msg.get("msgId")
+            kind = msg.get("type")
+            if not isinstance(kind, str):
+                raise bad_request("'type' must be a string.")
+            if kind == "heartbeat":
+                return None
+            if kind in ("subscribe", "unsubscribe"):
+                status, body = await run_in_threadpool(self._subscription, kind, msg)
+            elif kind in _CRUD:
+                status, body = await run_in_threadpool(self._crud, kind, msg)
+            else:
+                raise bad_request(f"Unknown message type: {kind!r}.")
+        except PlatformError as exc:
+            reply = envelope(exc.status, errors=exc.errors)
+        except Exception:  # never let a request kill the socket
+            reply = envelope(500, errors=["An internal error occurred."])
+        else:
+            if msg_id is None:
+                return None
+            reply = envelope(status, body)
+        reply["head"]["msgId"] = msg_id
+        return reply
+
+    def _subscription(self, kind: str, msg: dict[str, Any]) -> tuple[int, Any]:
+        obj = msg.get("object", "drop")
+        if obj != "drop":
+            raise bad_request("Only 'drop' subscriptions are supported.")
+        flow_id, path = msg.get("flowId"), msg.get("path")
+        if not isinstance(flow_id, str) and not isinstance(path, str):
+            raise bad_request("A subscription needs 'flowId' or 'path'.")
+        account = self.creds.account
+        principal = self.platform.authenticate(self.creds.token, account)
+        try:
+            flow = self.platform.flow(
+                principal,
+                account,
+                flow_id if isinstance(flow_id, str) else None,
+                path if isinstance(path, str) else None,
+            )
+        except PlatformError as exc:
+            # the flow was deleted after it was subscribed: let its id be unsubscribed
+            gone = exc.status == 404 and kind == "unsubscribe"
+            if gone and isinstance(flow_id, str) and self.hub.unsubscribe(flow_id, self.outbox):
+                return 200, {}
+            raise
+        self.platform.authorize(principal, "drop_read", account, flow["path"])
+        if kind == "subscribe":
+            check = None
+            if not (principal.master and principal.account == account):
+                check = self._still_allowed(account)
+            self.hub.subscribe(flow["id"], self.outbox, check, flow["path"])
+        else:
+            self.hub.unsubscribe(flow["id"], self.outbox)
+        return 200, {}
+
+    def _still_allowed(self, account: str) -> Callable[[str], bool]:
+        """A re-check of ``drop_read`` on the flow's current path, for tokens and
+        shares (they expire or are revoked, and the flow may move out of scope)."""
+        platform, token = self.platform, self.creds.token
+
+        def check(path: str) -> bool:
+            try:
+                principal = platform.authenticate(token, account)
+            except PlatformError:
+                return False
+            return platform.can(principal, "drop_read", account, path)
+
+        return check
+
+    def _crud(self, kind: str, msg: dict[str, Any]) -> tuple[int, Any]:
+        obj = msg.get("object")
+        if not isinstance(obj, str) or obj not in _OBJECTS:
+            raise bad_request("'object' must be one of 'drop', 'flow', 'track'.")
+        object_id = msg.get("id")
+        value = msg.get("value")
+        options = msg.get("options") or {}
+        if kind in ("find", "update", "delete") and not isinstance(object_id, str):
+            raise bad_request(f"'{kind}' needs an 'id'.")
+        if kind in ("create", "update") and not isinstance(value, dict):
+            raise bad_request(f"'{kind}' needs a 'value' object.")
+        if not isinstance(options, dict):
+            raise bad_request("'options' must be an object.")
+        segments: list[str] = [obj]
+        if obj == "drop":
+            flow_id = msg.get("flowId")
+            if isinstance(flow_id, str):
+                segments.append(flow_id)
+            elif kind != "create":
+                raise bad_request("Drop requests need a 'flowId'.")
+        if isinstance(object_id, str) and kind != "create" and kind != "findmany":
+            segments.append(object_id)
+        method = {
+            "create": "POST",
+            "find": "GET",
+            "findmany": "GET",
+            "update": "PUT",
+            "delete": "DELETE",
+        }[kind]
+        call = Call(
+            method=method,
+            version=self.settings.version,
+            account=self.creds.account,
+            segments=segments,
+            params={str(k): v if isinstance(v, str) else json.dumps(v) for k, v in options.items()},
+            body=value,
+            token=self.creds.token,
+            auth_account=self.creds.account,
+        )
+        result = dispatch(self.platform, call)
+        return result.status, result.body
