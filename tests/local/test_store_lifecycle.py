@@ -4,7 +4,7 @@ Python 3.13 warns (``ResourceWarning: unclosed database``) about a connection
 left for the garbage collector, and the suite turns that warning into an error
 in whichever later test the collector happens to run. The leak exists on every
 version, so these tests count the store's open connections
-(:func:`~flowthings.local._store.open_connections`), which fails on any Python,
+(:func:`~flowthings.local.storage.store.open_connections`), which fails on any Python,
 and also collect garbage with ``ResourceWarning`` recorded, which catches a
 connection opened outside the store on 3.13+.
 """
@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
-from flowthings.local import _platform
-from flowthings.local._platform import Platform
-from flowthings.local._store import Store, open_connections
+from flowthings.local.core import platform as _platform
+from flowthings.local.core.platform import Platform
+from flowthings.local.storage.store import Store, open_connections
 from flowthings.local.testing import local_platform
 
 
