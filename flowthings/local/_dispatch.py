@@ -29,6 +29,7 @@ from typing import Any
 from . import _ids
 from ._envelope import Result, bad_request, method_not_allowed, not_found
 from ._filter_regex import regex_budget
+from ._identity import with_memberships
 from ._permissions import expires_in_ms
 from ._platform import Obj, Platform, Principal
 from ._query import Query, parse_query, project, render_drop
@@ -59,15 +60,21 @@ class Call:
 Handler = Callable[[Platform, Principal, Call], Result]
 
 
-def _present(platform: Platform, p: Principal, kind: str, obj: Obj, q: Query) -> Obj:
+def _present(
+    platform: Platform, p: Principal, kind: str, obj: Obj, q: Query, *, reference: bool = False
+) -> Obj:
     now = _ids.now_ms()
     if kind == "drop":
         obj = render_drop(obj, q.typed)
     elif kind in ("token", "share") and (left := expires_in_ms(obj, now)) is not None:
         obj = {**obj, "expiresInMs": left}
-    elif kind == "identity" and obj["id"] == p.identity_id and p.master:
-        row = platform.store.account(p.account)
-        obj = {**obj, "masterToken": row.master_token} if row else obj
+    elif kind == "identity":
+        own = obj["id"] == p.identity_id
+        if not reference:  # references are incidental: no scan of every group and share
+            obj = with_memberships(platform.store, obj, now, own=own)
+        if own and p.master:
+            row = platform.store.account(p.account)
+            obj = {**obj, "masterToken": row.master_token} if row else obj
     elif kind == "device":
         seen = obj.get("lastSeen")
         obj = {**obj, "timeSinceLastSeen": now - seen if isinstance(seen, int) else -1}
@@ -82,7 +89,7 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
                 if ref is not None and platform.can_read(p, account, ref, kind):
-                    presented = _present(platform, p, kind, ref, Query())
+                    presented = _present(platform, p, kind, ref, Query(), reference=True)
                     # a reference is incidental data that callers log and cache:
                     # the master token is only ever shown by reading the identity
                     refs[rid] = {k: v for k, v in presented.items() if k != "masterToken"}
