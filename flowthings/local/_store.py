@@ -329,6 +329,8 @@ class Store:
         offset: int = 0,
         since: float | None = None,
         until: float | None = None,
+        where: str | None = None,
+        params: tuple[Any, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
@@ -336,15 +338,19 @@ class Store:
         rows, so a caller that stops early (a page of 20) reads little, and the
         lock is not held between batches. ``offset`` rows are skipped by SQLite
         (never decoded). ``since``/``until`` restrict ``creationDate`` (inclusive).
+        ``where`` is an extra SQL condition over the row (``data`` is the JSON
+        text) with its ``params``: the filter pre-filter of ``_filter_sql``.
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
-        where = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
+        cond = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
         first: tuple[Any, ...] = (flow_id or account, kind)
         if since is not None:
-            where, first = where + " AND creation_date >= ?", (*first, since)
+            cond, first = cond + " AND creation_date >= ?", (*first, since)
         if until is not None:
-            where, first = where + " AND creation_date <= ?", (*first, until)
-        sql = f"SELECT creation_date, seq, data FROM objects WHERE {where}"
+            cond, first = cond + " AND creation_date <= ?", (*first, until)
+        if where is not None:
+            cond, first = cond + f" AND ({where})", (*first, *params)
+        sql = f"SELECT creation_date, seq, data FROM objects WHERE {cond}"
         order = f" ORDER BY creation_date {direction}, seq {direction} LIMIT ?"
         batch = _FIRST_BATCH
         with self.lock:
@@ -360,6 +366,16 @@ class Store:
                 rows = self._conn.execute(
                     sql + f" AND (creation_date, seq) {op} (?, ?)" + order, (*first, *last, batch)
                 ).fetchall()
+
+    def select(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one read-only query on ``objects`` (the sorted finds of ``_find_sql``)."""
+        with self.lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def decode(self, data: str) -> dict[str, Any]:
+        """Decode one stored document (the ``data`` column)."""
+        obj: dict[str, Any] = _loads(data)
+        return obj
 
     def get_many(self, account: str, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Return ``{id: object}`` for the given ids that exist."""
