@@ -115,6 +115,9 @@ class Store:
         self._depth = 0
         # drops per flow, counted once then maintained; cleared on rollback
         self._counts: dict[str, int] = {}
+        # has_kind answers (every drop write asks whether its account has tracks);
+        # set on insert, dropped on any delete or rollback
+        self._kinds: dict[tuple[str, str], bool] = {}
 
     def close(self) -> None:
         """Close the connection."""
@@ -139,6 +142,7 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._counts.clear()
+                self._kinds.clear()
                 raise
             else:
                 self._conn.execute("COMMIT")
@@ -220,6 +224,7 @@ class Store:
             )
             if kind == "drop" and flow_id in self._counts:
                 self._counts[flow_id] += 1
+            self._kinds[(account, kind)] = True
 
     def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
         """Return ``(account, token)`` of the Token object whose ``tokenString`` is given."""
@@ -234,9 +239,13 @@ class Store:
     def has_kind(self, account: str, kind: str) -> bool:
         """Return whether ``account`` holds at least one object of ``kind``."""
         with self.lock:
+            known = self._kinds.get((account, kind))
+            if known is not None:
+                return known
             r = self._conn.execute(
                 "SELECT 1 FROM objects WHERE account = ? AND kind = ? LIMIT 1", (account, kind)
             ).fetchone()
+            self._kinds[(account, kind)] = r is not None
         return r is not None
 
     def kind_of(self, object_id: str) -> str | None:
@@ -253,6 +262,7 @@ class Store:
         )
         with self.transaction():
             self._counts.pop(flow_id, None)
+            self._kinds.pop((account, "drop"), None)
             self._conn.executemany(
                 "INSERT INTO objects (id, account, kind, flow_id, path, creation_date, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -284,6 +294,7 @@ class Store:
             ).fetchone()
             if row and row[0] == "drop" and row[1] in self._counts:
                 self._counts[row[1]] -= 1
+            self._kinds.clear()
 
     def delete_drops(self, flow_id: str) -> int:
         """Delete every drop of ``flow_id``; return how many were deleted."""
@@ -292,6 +303,7 @@ class Store:
                 "DELETE FROM objects WHERE flow_id = ? AND kind = 'drop'", (flow_id,)
             )
             self._counts[flow_id] = 0
+            self._kinds.clear()
         return cur.rowcount
 
     def count_drops(self, flow_id: str) -> int:
@@ -317,6 +329,8 @@ class Store:
                 (flow_id, excess),
             )
             self._counts[flow_id] -= cur.rowcount
+            if cur.rowcount:  # only drops went: other kinds' answers stand
+                self._kinds = {k: v for k, v in self._kinds.items() if k[1] != "drop"}
         return cur.rowcount
 
     def scan(
