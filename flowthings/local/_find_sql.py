@@ -145,22 +145,25 @@ def find_candidates(
     if end == 0:
         return []
     flt = q.filter
-    picked: list[tuple[int, int, dict[str, Any]]] = []
+    # keyed by seq: a write between two batches shifts OFFSET, so a row may come twice
+    picked: dict[int, tuple[int, dict[str, Any]]] = {}
     matched = 0
     boundary: tuple[int, Any] | None = None
     offset, batch = 0, max(_FIRST_BATCH, 2 * end)
     while True:
         rows = store.select(sql, (*args, batch, offset))
         for row_cls, key, created, seq, data in rows:
+            if seq in picked:
+                continue
             if row_cls == _UNKNOWN:
-                picked.append((created, seq, store.decode(data)))
+                picked[seq] = (created, store.decode(data))
                 continue
             if boundary is not None and not _within(boundary, row_cls, key, q.descending):
                 return _in_scan_order(picked)
             obj = store.decode(data)
             if flt is not None and not flt.matches(obj, now_ms=now_ms, drop=True):
                 continue
-            picked.append((created, seq, obj))
+            picked[seq] = (created, obj)
             matched += 1
             if matched == end:
                 boundary = (row_cls, key)
@@ -181,6 +184,6 @@ def _within(boundary: tuple[int, Any], row_cls: int, key: Any, descending: bool)
     return bool(key >= b_key - slack) if descending else bool(key <= b_key + slack)
 
 
-def _in_scan_order(picked: list[tuple[int, int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    picked.sort(key=lambda t: (t[0], t[1]), reverse=True)
-    return [obj for _, _, obj in picked]
+def _in_scan_order(picked: dict[int, tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    order = sorted(picked, key=lambda seq: (picked[seq][0], seq), reverse=True)
+    return [picked[seq][1] for seq in order]
