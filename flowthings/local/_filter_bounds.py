@@ -42,6 +42,8 @@ def date_bounds(text: str) -> Bounds:
 def _bounds(node: Any) -> Bounds:
     if not isinstance(node, Tree):
         return _NONE
+    if node.data == "paren":  # the grammar keeps parentheses as a node (nesting depth)
+        return _bounds(node.children[0])
     if node.data == "and_expr":
         lows, highs = zip(*(_bounds(c) for c in node.children), strict=True)
         known_lows = [v for v in lows if v is not None]
