@@ -92,7 +92,7 @@ class Settings:
         return cls(
             quick=False, calls=100, rounds=21, parse_drops=1000, filters=3000,
             green_sizes=(100, 1000), green_latency=0.02, green_max_sequential=200,
-            ws_drops=2000, ws_latency_samples=200, writes=2000, query_drops=50_000,
+            ws_drops=2000, ws_latency_samples=200, writes=2000, query_drops=100_000,
             bulk_drops=400,
         )  # fmt: skip
 

@@ -5,11 +5,18 @@ reading the same pushes: the SDK's ``WebSocketClient`` (``on_message``
 callback) and the baseline, a raw ``websocket-client`` connection whose
 reader thread does the least a client can do (``recv`` + ``json.loads``).
 
-* **throughput** — a REST writer posts N drops as fast as the platform takes
-  them; each side's rate is N over the time from the first write to its last
-  push received (a client that cannot keep up shows as a lower rate; on a
-  2-core machine one writer already saturates the platform);
-* **latency** — one write at a time; the median time from the start of the
+* **throughput, REST writers** — 8 threads post N drops as fast as the
+  platform takes them; each side's rate is N over the time from the first
+  write to its last push received;
+* **throughput, WebSocket writer** — drops created through one WebSocket
+  (``type: create`` frames, up to 32 unanswered at a time), so HTTP is not in
+  the way: this measures the push path itself. The raw subscriber's rate is
+  also compared with the writer's acknowledged-create rate (1.0 = pushes keep
+  up with writes);
+* **latency at a sustained rate** — drops created through the WebSocket at a
+  fixed pace (1,000/s; 200/s in a quick run), each carrying its send time;
+  p50 and p99 of write-to-receipt for each side;
+* **latency, one write at a time** — median time from the start of a REST
   POST to the push reaching each side.
 
     python benchmarks/bench_websocket.py [--quick]
@@ -37,7 +44,9 @@ if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform
 
 GROUP = "WebSocket push"
-WRITERS = 1
+WRITERS = 8
+WS_WINDOW = 32
+"""Most creates a WebSocket writer leaves unanswered (the outgoing queue holds 1000)."""
 PUSH_WAIT = 60.0
 """Seconds to wait for every push of the throughput run (a test shortens it)."""
 SAMPLE_WAIT = 10.0
@@ -61,6 +70,53 @@ def _write(url: str, headers: dict[str, str], indexes: range, writers: int) -> N
         t.join()
 
 
+class _WsWriter:
+    """Creates drops through a raw WebSocket; a reader thread counts the replies."""
+
+    def __init__(self, url: str, flow_id: str) -> None:
+        self.ws = websocket.create_connection(url, timeout=30)
+        self.flow_id = flow_id
+        self.acked = 0
+        self.cond = threading.Condition()
+        self.last_ack = 0.0
+        self.failed: list[Any] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                msg = json.loads(self.ws.recv())
+                with self.cond:
+                    if not msg.get("head", {}).get("ok", False):
+                        self.failed.append(msg)
+                    self.acked += 1
+                    self.last_ack = time.perf_counter()
+                    self.cond.notify_all()
+        except (websocket.WebSocketException, OSError, ValueError):
+            return
+
+    def create(self, k: int, elems: dict[str, Any]) -> None:
+        """Send one create (waits while ``WS_WINDOW`` creates are unanswered)."""
+        with self.cond:
+            self.cond.wait_for(lambda: k - self.acked < WS_WINDOW, timeout=PUSH_WAIT)
+        self.ws.send(json.dumps({"msgId": str(k), "object": "drop", "type": "create",
+                                 "flowId": self.flow_id, "value": {"elems": elems}}))  # fmt: skip
+
+    def wait_acked(self, total: int) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: self.acked >= total, timeout=PUSH_WAIT)
+
+    def close(self) -> None:
+        self.ws.close()
+        self.thread.join(5)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 class _Counter:
     """Counts pushes; records when each push (by its element ``i``) arrived."""
 
@@ -68,6 +124,7 @@ class _Counter:
         self.lock = threading.Lock()
         self.count = 0
         self.arrived: dict[int, float] = {}
+        self.delays: list[float] = []
         self.target = -1
         self.done = threading.Event()
 
@@ -81,6 +138,11 @@ class _Counter:
                 i = i.get("value")
             if isinstance(i, int):
                 self.arrived[i] = now
+            sent = elems.get("sent")
+            if isinstance(sent, dict):
+                sent = sent.get("value")
+            if isinstance(sent, float):
+                self.delays.append(now - sent)
             if self.count == self.target:
                 self.done.set()
 
@@ -160,15 +222,56 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
             )
         sdk_rate = n / (max(sdk_count.arrived.values()) - start)
         raw_rate = n / (max(raw_count.arrived.values()) - start)
+        total = warm + n
 
-        latencies: dict[str, list[float]] = {"sdk": [], "raw": []}
-        base = warm + n
-        samples = settings.ws_latency_samples
-        for k in range(samples):
-            i = n + k
+        # the push path itself: the same number of drops created through a WebSocket
+        writer = _WsWriter(raw_session(), flow_id)
+        try:
             for c in (sdk_count, raw_count):
                 c.done.clear()
-                c.expect(base + k + 1)
+                c.expect(total + n)
+            start = time.perf_counter()
+            for k in range(n):
+                writer.create(k, {"i": n + k})
+            check(writer.wait_acked(n), f"WebSocket writer got {writer.acked} of {n} replies")
+            check(not writer.failed, f"WebSocket creates failed: {writer.failed[:1]}")
+            ack_rate = n / (writer.last_ack - start)
+            for side, c in (("SDK", sdk_count), ("raw", raw_count)):
+                check(
+                    c.done.wait(PUSH_WAIT),
+                    f"{side} subscriber received {c.count - total} of {n} WebSocket-created "
+                    f"pushes within {PUSH_WAIT} s",
+                )
+            ws_sdk_rate = n / (max(sdk_count.arrived[n + k] for k in range(n)) - start)
+            ws_raw_rate = n / (max(raw_count.arrived[n + k] for k in range(n)) - start)
+            total += n
+
+            # latency at a sustained rate: paced creates, each carrying its send time
+            paced, rate = n, (200.0 if settings.quick else 1000.0)
+            for c in (sdk_count, raw_count):
+                c.done.clear()
+                c.expect(total + paced)
+            begin = time.perf_counter()
+            for k in range(paced):
+                pause = begin + k / rate - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                writer.create(n + k, {"sent": time.perf_counter()})
+            check(writer.wait_acked(n + paced), "WebSocket writer missed paced replies")
+            achieved = paced / (time.perf_counter() - begin)
+            for side, c in (("SDK", sdk_count), ("raw", raw_count)):
+                check(c.done.wait(PUSH_WAIT), f"{side} subscriber missed paced pushes")
+            total += paced
+        finally:
+            writer.close()
+
+        latencies: dict[str, list[float]] = {"sdk": [], "raw": []}
+        samples = settings.ws_latency_samples
+        for k in range(samples):
+            i = 2 * n + k
+            for c in (sdk_count, raw_count):
+                c.done.clear()
+                c.expect(total + k + 1)
             t0 = time.perf_counter()
             http.post(url, json={"elems": {"i": i}}).raise_for_status()
             for side, c in (("SDK", sdk_count), ("raw", raw_count)):
@@ -185,11 +288,22 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
     lat_sdk = statistics.median(latencies["sdk"])
     lat_raw = statistics.median(latencies["raw"])
     baseline = "raw `websocket-client` reading the same pushes"
+    paced_name = f"at a sustained {achieved:,.0f} drops/s (WebSocket writer)"
+    p = {side: (_percentile(c.delays, 0.5), _percentile(c.delays, 0.99))
+         for side, c in (("sdk", sdk_count), ("raw", raw_count))}  # fmt: skip
     return [
-        Row(GROUP, "push throughput: SDK WebSocketClient", n, sdk_rate, raw_rate, "pushes/s",
-            baseline),
-        Row(GROUP, "push latency (POST start to push): SDK WebSocketClient", samples,
-            lat_sdk * 1e3, lat_raw * 1e3, "ms", baseline),
+        Row(GROUP, f"push throughput, {WRITERS} REST writers: SDK WebSocketClient", n, sdk_rate,
+            raw_rate, "pushes/s", baseline),
+        Row(GROUP, "push throughput, drops created over a WebSocket: SDK WebSocketClient", n,
+            ws_sdk_rate, ws_raw_rate, "pushes/s", baseline),
+        Row(GROUP, "push throughput, drops created over a WebSocket: raw subscriber", n,
+            ws_raw_rate, ack_rate, "pushes/s", "creates acknowledged per second (same run)"),
+        Row(GROUP, f"push latency p50 {paced_name}: SDK WebSocketClient", paced,
+            p["sdk"][0] * 1e3, p["raw"][0] * 1e3, "ms", baseline),
+        Row(GROUP, f"push latency p99 {paced_name}: SDK WebSocketClient", paced,
+            p["sdk"][1] * 1e3, p["raw"][1] * 1e3, "ms", baseline),
+        Row(GROUP, "push latency (POST start to push), one write at a time: SDK WebSocketClient",
+            samples, lat_sdk * 1e3, lat_raw * 1e3, "ms", baseline),
     ]  # fmt: skip
 
 

@@ -324,6 +324,13 @@ DROP_CASES: list[tuple[str, bool]] = [
     ("home WITHIN 1 KILOMETER OF [51.5072, -0.1276]", True),
     ("home WITHIN 5 MILES OF [40.703987, -73.986759]", False),
     ("name WITHIN 5 MILES OF [0, 0]", False),
+    # ZIP points: 11201 (Brooklyn Heights) has its centroid ~1.15 km from the drop's location
+    ("location WITHIN 2 KM OF [ZIP=11201]", True),
+    ("location WITHIN 1 KM OF [ZIP=11201]", False),
+    ("location WITHIN 2 km OF [ zip = 11201-2345 ]", True),
+    ("location WITHIN 10 KM OF [ZIP=10001]", True),
+    ("location WITHIN 100 MILES OF [ZIP=2134]", False),  # Boston, zero-padded to 02134
+    ("location WITHIN 200 MILES OF [ZIP=2134]", True),
     # EXISTS
     ("EXISTS aNumber", True),
     ("EXISTS elems.aNumber", True),
@@ -588,8 +595,9 @@ BAD_FILTERS = [
     ("x =~ /a/q", "unknown regex flag 'q'", 6),
     ("a == 1 & b == 2", "use '&&'", 8),
     ("a == 1 | b == 2", "use '||'", 8),
-    ("foo WITHIN 5 KM OF [ZIP=123]", "ZIP lookups are not supported by the local platform", 20),
-    ("foo WITHIN 5 km OF [ zip = 12345-6789 ]", "ZIP lookups are not supported", 20),
+    ("foo WITHIN 5 KM OF [ZIP=123]", "unknown US ZIP code '123'", 20),
+    ("foo WITHIN 5 km OF [ zip = 1234x ]", "'1234x' is not a US ZIP code", 20),
+    ("foo WITHIN 5 km OF [ZIP=123456]", "is not a US ZIP code", 20),
     ("exists foo", "unexpected", None),
     ("x in [1]", "unexpected", None),
     ("foo WITHIN 5 LY OF [1,2]", "distance unit", 14),

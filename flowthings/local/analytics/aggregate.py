@@ -53,7 +53,13 @@ Order
     optional leading ``+`` ascending; later entries break ties.  Without
     ``sorts``, or after them, groups are ordered by their group keys ascending.
     Values order as: ``null`` < booleans < numbers < strings < anything else
-    (by its JSON text).  An unknown sort key is an error.
+    (by its JSON text).  A ``sorts`` entry that names neither a result key
+    nor an output's field (a member the groups do not carry) is accepted and
+    orders nothing: the platform was Mongo-backed and its selectors are
+    Mongo's ``$group`` operators, so ``sorts`` was a ``$sort`` stage after the
+    ``$group``, where a field absent from every group document compares equal
+    (as missing/null) in all of them.  Such an entry is therefore a tie, and
+    the next entries (then the group keys) decide the order; it is not a 400.
 """
 
 from __future__ import annotations
@@ -335,9 +341,9 @@ def _sort_spec(
         if name not in keys:
             by_field = [key for key, _, field in outputs if field and field == name]
             if not by_field:
-                raise AggregationError(
-                    f"unknown sort key {raw!r}; sort by a groupBy or output entry"
-                )
+                # Not in any result row: every row lacks it, so it ties everywhere
+                # and orders nothing (what Mongo's $sort after $group does).
+                continue
             name = by_field[0]
         spec.append((name, descending))
     return spec

@@ -29,6 +29,7 @@ from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import Result, bad_request, method_not_allowed, not_found
 from flowthings.local.core.calls import Call, Handler
 from flowthings.local.core.extensions import EXTENSIONS
+from flowthings.local.core.identity import with_memberships
 from flowthings.local.core.permissions import expires_in_ms
 from flowthings.local.core.platform import Obj, Platform, Principal
 from flowthings.local.core.resources import KINDS
@@ -42,15 +43,21 @@ VERSIONS = frozenset({"0.1", "4.0"})
 
 
 
-def _present(platform: Platform, p: Principal, kind: str, obj: Obj, q: Query) -> Obj:
+def _present(
+    platform: Platform, p: Principal, kind: str, obj: Obj, q: Query, *, reference: bool = False
+) -> Obj:
     now = _ids.now_ms()
     if kind == "drop":
         obj = render_drop(obj, q.typed)
     elif kind in ("token", "share") and (left := expires_in_ms(obj, now)) is not None:
         obj = {**obj, "expiresInMs": left}
-    elif kind == "identity" and obj["id"] == p.identity_id and p.master:
-        row = platform.store.account(p.account)
-        obj = {**obj, "masterToken": row.master_token} if row else obj
+    elif kind == "identity":
+        own = obj["id"] == p.identity_id
+        if not reference:  # references are incidental: no scan of every group and share
+            obj = with_memberships(platform.store, obj, now, own=own)
+        if own and p.master:
+            row = platform.store.account(p.account)
+            obj = {**obj, "masterToken": row.master_token} if row else obj
     elif kind == "device":
         seen = obj.get("lastSeen")
         obj = {**obj, "timeSinceLastSeen": now - seen if isinstance(seen, int) else -1}
@@ -65,7 +72,7 @@ def _references(platform: Platform, p: Principal, account: str, objs: list[Obj])
             if isinstance(rid, str) and rid not in refs:
                 ref = platform.store.get(account, kind, rid)
                 if ref is not None and platform.can_read(p, account, ref, kind):
-                    presented = _present(platform, p, kind, ref, Query())
+                    presented = _present(platform, p, kind, ref, Query(), reference=True)
                     # a reference is incidental data that callers log and cache:
                     # the master token is only ever shown by reading the identity
                     refs[rid] = {k: v for k, v in presented.items() if k != "masterToken"}

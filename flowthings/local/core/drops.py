@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import bad_request, not_found
+from flowthings.local.core.find_sql import find_drops
 from flowthings.local.core.resources import KINDS, Kind, check_many, clean_input, validate
 from flowthings.local.core.routing import route_drop
 from flowthings.local.core.validate import validate_document
-from flowthings.local.query.bounds import date_bounds
 from flowthings.local.query.params import Query, compile_filter, run_query
 
 if TYPE_CHECKING:
@@ -144,12 +144,7 @@ class DropOperations:
                 account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
             )
             return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
-        newest = q.descending or q.sort != "creationDate"
-        since, until = date_bounds(q.filter.source) if q.filter else (None, None)
-        drops = self.store.scan(
-            account, "drop", flow_id=flow["id"], newest_first=newest, since=since, until=until
-        )
-        return run_query(drops, q, drop=True, now_ms=_ids.now_ms())
+        return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())
 
     def _drop(self, p: Principal, account: str, flow: Obj, drop_id: str, action: Action) -> Obj:
         drop = self.store.get(account, "drop", drop_id)

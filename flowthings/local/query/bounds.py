@@ -42,7 +42,7 @@ def date_bounds(text: str) -> Bounds:
 def _bounds(node: Any) -> Bounds:
     if not isinstance(node, Tree):
         return _NONE
-    if node.data == "paren":  # (a) bounds like a
+    if node.data == "paren":  # the grammar keeps parentheses as a node (nesting depth)
         return _bounds(node.children[0])
     if node.data == "and_expr":
         lows, highs = zip(*(_bounds(c) for c in node.children), strict=True)

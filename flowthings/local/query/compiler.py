@@ -18,6 +18,7 @@ from typing import Any, Final
 from lark import Token, Tree
 
 from flowthings.local.query import evaluate as ev
+from flowthings.local.query import zipcodes
 from flowthings.local.query.elements import element_type
 from flowthings.local.query.regex import FilterRegex, RegexError, compile_regex
 
@@ -326,14 +327,22 @@ class _Compiler:
             raise _error("WITHIN distance must not be negative", amount_token)
         limit_m = amount * _UNITS_M[str(unit_token).lower()]
         if point.data == "zip":
-            raise _error("ZIP lookups are not supported by the local platform", point.children[0])
+            token = point.children[0]
+            try:  # the token is `[ZIP=...]` as written (any case, blanks allowed)
+                center = zipcodes.lookup(str(token).strip()[1:-1].split("=", 1)[1])
+            except zipcodes.ZipError as exc:
+                raise _error(str(exc), token) from None
+            return self._within(path, limit_m, center)
         lat_token, lon_token = point.children
         center = (float(_number(lat_token)), float(_number(lon_token)))
         if not -90 <= center[0] <= 90:
             raise _error("latitude must be between -90 and 90", lat_token)
         if not -180 <= center[1] <= 180:
             raise _error("longitude must be between -180 and 180", lon_token)
+        return self._within(path, limit_m, center)
 
+    @staticmethod
+    def _within(path: list[str], limit_m: float, center: tuple[float, float]) -> Predicate:
         def within(obj: Mapping[str, Any], now: int, drop: bool) -> bool:
             spot = ev.to_point(ev.resolve(obj, path, drop=drop))
             return spot is not None and ev.distance_m(spot, center) <= limit_m

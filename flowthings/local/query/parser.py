@@ -59,8 +59,10 @@ Modulo
     Haversine distance (mean Earth radius) from the member, a ``{lat, lon}``
     map (the drop's ``location`` or a ``location`` element), is at most the
     given distance.  Units (any case): ``MILES MILE KM KILOMETERS KILOMETER
-    METERS METER M FEET FOOT``.  ``[ZIP=...]`` points parse but are rejected
-    with a :class:`FilterSyntaxError` (the local platform has no ZIP table).
+    METERS METER M FEET FOOT``.  ``[ZIP=code]`` is the centroid of a US ZIP
+    code from a table bundled with the package (``_zipcodes``; ZIP+4 accepted,
+    short numeric codes zero-padded); an unknown code is a
+    :class:`FilterSyntaxError` (so a 400).
 ``HAS type``
     True when a top-level element of ``elems`` (for a non-drop object without
     ``elems``: a top-level member) has that type: typed elements by their

@@ -158,6 +158,9 @@ class Store:
         self._depth = 0
         # drops per flow, counted once then maintained; cleared on rollback
         self._counts: dict[str, int] = {}
+        # has_kind answers (every drop write asks whether its account has tracks);
+        # set on insert, dropped on any delete or rollback
+        self._kinds: dict[tuple[str, str], bool] = {}
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -196,6 +199,7 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._counts.clear()
+                self._kinds.clear()
                 raise
             else:
                 self._conn.execute("COMMIT")
@@ -277,6 +281,7 @@ class Store:
             )
             if kind == "drop" and flow_id in self._counts:
                 self._counts[flow_id] += 1
+            self._kinds[(account, kind)] = True
 
     def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
         """Return ``(account, token)`` of the Token object whose ``tokenString`` is given."""
@@ -291,9 +296,13 @@ class Store:
     def has_kind(self, account: str, kind: str) -> bool:
         """Return whether ``account`` holds at least one object of ``kind``."""
         with self.lock:
+            known = self._kinds.get((account, kind))
+            if known is not None:
+                return known
             r = self._conn.execute(
                 "SELECT 1 FROM objects WHERE account = ? AND kind = ? LIMIT 1", (account, kind)
             ).fetchone()
+            self._kinds[(account, kind)] = r is not None
         return r is not None
 
     def kind_of(self, object_id: str) -> str | None:
@@ -310,6 +319,7 @@ class Store:
         )
         with self.transaction():
             self._counts.pop(flow_id, None)
+            self._kinds.pop((account, "drop"), None)
             self._conn.executemany(
                 "INSERT INTO objects (id, account, kind, flow_id, path, creation_date, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -341,6 +351,7 @@ class Store:
             ).fetchone()
             if row and row[0] == "drop" and row[1] in self._counts:
                 self._counts[row[1]] -= 1
+            self._kinds.clear()
 
     def delete_drops(self, flow_id: str) -> int:
         """Delete every drop of ``flow_id``; return how many were deleted."""
@@ -349,6 +360,7 @@ class Store:
                 "DELETE FROM objects WHERE flow_id = ? AND kind = 'drop'", (flow_id,)
             )
             self._counts[flow_id] = 0
+            self._kinds.clear()
         return cur.rowcount
 
     def count_drops(self, flow_id: str) -> int:
@@ -374,6 +386,8 @@ class Store:
                 (flow_id, excess),
             )
             self._counts[flow_id] -= cur.rowcount
+            if cur.rowcount:  # only drops went: other kinds' answers stand
+                self._kinds = {k: v for k, v in self._kinds.items() if k[1] != "drop"}
         return cur.rowcount
 
     def scan(
@@ -386,6 +400,8 @@ class Store:
         offset: int = 0,
         since: float | None = None,
         until: float | None = None,
+        where: str | None = None,
+        params: tuple[Any, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
@@ -393,15 +409,19 @@ class Store:
         rows, so a caller that stops early (a page of 20) reads little, and the
         lock is not held between batches. ``offset`` rows are skipped by SQLite
         (never decoded). ``since``/``until`` restrict ``creationDate`` (inclusive).
+        ``where`` is an extra SQL condition over the row (``data`` is the JSON
+        text) with its ``params``: the filter pre-filter of ``_filter_sql``.
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
-        where = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
+        cond = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
         first: tuple[Any, ...] = (flow_id or account, kind)
         if since is not None:
-            where, first = where + " AND creation_date >= ?", (*first, since)
+            cond, first = cond + " AND creation_date >= ?", (*first, since)
         if until is not None:
-            where, first = where + " AND creation_date <= ?", (*first, until)
-        sql = f"SELECT creation_date, seq, data FROM objects WHERE {where}"
+            cond, first = cond + " AND creation_date <= ?", (*first, until)
+        if where is not None:
+            cond, first = cond + f" AND ({where})", (*first, *params)
+        sql = f"SELECT creation_date, seq, data FROM objects WHERE {cond}"
         order = f" ORDER BY creation_date {direction}, seq {direction} LIMIT ?"
         batch = _FIRST_BATCH
         with self.lock:
@@ -417,6 +437,16 @@ class Store:
                 rows = self._conn.execute(
                     sql + f" AND (creation_date, seq) {op} (?, ?)" + order, (*first, *last, batch)
                 ).fetchall()
+
+    def select(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one read-only query on ``objects`` (the sorted finds of ``_find_sql``)."""
+        with self.lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def decode(self, data: str) -> dict[str, Any]:
+        """Decode one stored document (the ``data`` column)."""
+        obj: dict[str, Any] = _loads(data)
+        return obj
 
     def get_many(self, account: str, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Return ``{id: object}`` for the given ids that exist."""

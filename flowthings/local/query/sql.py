@@ -1,0 +1,349 @@
+"""Compile a drop filter to a conservative SQL pre-filter (issue 20).
+
+A find over a big flow used to decode every stored document and test it in
+Python.  :func:`drop_prefilter` turns the parsed filter into a SQL condition
+that the database evaluates on the stored JSON text, so only the rows it keeps
+are decoded.  The condition is **conservative**: it may keep rows the filter
+rejects, never the reverse; the exact Python evaluator (``_filter_compile``)
+still runs on every kept row, so results are identical to a full scan.
+
+Why not exact SQL: the evaluator's semantics (typed elements unwrapped at any
+level, drop members falling back to ``elems``, references equal to their ids,
+``bool`` never equal to a number, Java remainders) would make exact SQL large
+and fragile.  A superset only has to be *right in one direction*:
+
+* a member ``x`` of a drop may resolve through several JSON paths
+  (``elems.x``, ``x`` for drop members, typed wrappers ``{"type", "value"}``
+  at any level, a skipped ``value`` segment); the leaf tests all of them,
+  ORed (at most :data:`MAX_PATHS`, else no restriction);
+* numbers are compared against bounds widened by a relative 1e-9, so a float
+  the database parses one ulp away from Python still passes;
+* ``==`` with a string also keeps any object (drop references equal their ids);
+* what SQL does not express (regex, ``MATCHES``, ``HAS``, ``WITHIN``, modulo,
+  member-to-member, ``null`` tests) restricts nothing (``None``).
+
+``AND`` keeps its restricting children, ``OR`` restricts only when every child
+does, and ``NOT`` only negates an *exact* child: ``creationDate`` compared with
+a number and ``AGE`` of ``creationDate`` use the indexed ``creation_date``
+column and are exact (every drop carries its creation date there).
+
+SQL text comes from a :class:`Dialect`; :data:`SQLITE` is the only one now, a
+PostgreSQL (``jsonb``) dialect would implement the same four methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from lark import Token, Tree
+
+from flowthings.local.query.evaluate import DROP_TOP_LEVEL
+
+__all__ = ["MAX_PATHS", "NOW", "SQLITE", "Dialect", "Prefilter", "drop_prefilter", "json_path"]
+
+MAX_PATHS: Final = 16
+"""Most JSON paths one member may resolve through before SQL gives up on it."""
+
+_WIDEN: Final = 1e-9
+_INT64: Final = 2**63 - 1
+_EXACT_FLOAT_INT: Final = 2**53
+
+
+class _Now:
+    """Placeholder parameter: the query's "now" (ms), bound when the query runs."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW: Final = _Now()
+
+
+class Dialect(Protocol):
+    """The SQL spelling of the few JSON operations the pre-filter uses."""
+
+    def extract(self, path: tuple[str, ...]) -> str:
+        """SQL expression: the scalar at ``path`` of the document (NULL if absent)."""
+        ...
+
+    def type_of(self, path: tuple[str, ...]) -> str:
+        """SQL expression: the JSON type name at ``path`` (NULL if absent)."""
+        ...
+
+    def is_type(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
+        """SQL condition: the value at ``path`` is of one of the JSON types ``names``."""
+        ...
+
+    @property
+    def created(self) -> str:
+        """SQL expression: the indexed creation date column."""
+        ...
+
+
+def json_path(path: tuple[str, ...]) -> str:
+    """A SQLite JSON path with every label quoted (``$."elems"."x"``)."""
+    return "$" + "".join(f'."{segment}"' for segment in path)
+
+
+class _Sqlite:
+    """SQLite's JSON1 functions over the ``data`` text column."""
+
+    def extract(self, path: tuple[str, ...]) -> str:
+        return f"json_extract(data, '{json_path(path)}')"
+
+    def type_of(self, path: tuple[str, ...]) -> str:
+        return f"json_type(data, '{json_path(path)}')"
+
+    def is_type(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
+        listed = ", ".join(f"'{n}'" for n in names)
+        return f"{self.type_of(path)} IN ({listed})"
+
+    @property
+    def created(self) -> str:
+        return "creation_date"
+
+
+SQLITE: Final[Dialect] = _Sqlite()
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A SQL condition and its parameters (:data:`NOW` marks the query time)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    exact: bool
+
+    def bind(self, now_ms: int) -> tuple[Any, ...]:
+        """The parameters with :data:`NOW` replaced by ``now_ms``."""
+        return tuple(now_ms if p is NOW else p for p in self.params)
+
+
+@functools.lru_cache(maxsize=256)
+def drop_prefilter(text: str, dialect: Dialect = SQLITE) -> Prefilter | None:
+    """The conservative SQL condition for drop filter ``text``, or ``None``.
+
+    ``text`` must already be a valid filter (it is parsed again, cached).
+    ``None`` means SQL cannot rule any row out.
+    """
+    from flowthings.local.query.parser import _parser
+
+    try:
+        tree = _parser().parse(text)
+    except Exception:  # the find reports the syntax error itself
+        return None
+    try:
+        return _Builder(dialect).node(tree)
+    except RecursionError:  # pragma: no cover - the grammar caps nesting first
+        return None
+
+
+# ----------------------------------------------------------------- members
+
+
+def member_paths(segments: list[str]) -> list[tuple[str, ...]] | None:
+    """Every JSON path through which a drop member may resolve (``None``: too many).
+
+    A first segment that is not a drop member, or a drop member the drop may
+    lack, is looked up in ``elems``; between any two segments and at the end a
+    typed wrapper may add a ``value`` level; a ``value`` segment may be skipped.
+    """
+    if not segments or any('"' in s or "'" in s or "\\" in s for s in segments):
+        return None
+    if segments[0] == "elems":
+        bases = [segments]
+    elif segments[0] in DROP_TOP_LEVEL:
+        bases = [segments, ["elems", *segments]]
+    else:
+        bases = [["elems", *segments]]
+    out: list[tuple[str, ...]] = []
+    for base in bases:
+        partial: list[tuple[str, ...]] = [(base[0],)]
+        for segment in base[1:]:
+            grown: list[tuple[str, ...]] = []
+            for p in partial:
+                for q in (p, (*p, "value")):  # the current value may be a typed wrapper
+                    grown.append((*q, segment))
+                    if segment == "value":
+                        grown.append(q)  # `value` is skipped where absent
+            partial = grown
+            if len(partial) > MAX_PATHS:
+                return None
+        out.extend(q for p in partial for q in (p, (*p, "value")))  # plain() unwraps
+    unique = list(dict.fromkeys(out))
+    return unique if len(unique) <= MAX_PATHS else None
+
+
+# ----------------------------------------------------------------- literals
+
+
+def _literal(node: Any) -> tuple[str, Any] | None:
+    """``(kind, value)`` of a literal operand: number, string, bool; else ``None``."""
+    if not isinstance(node, Tree):
+        return None
+    kind = node.data
+    token = node.children[-1]
+    if kind in ("number", "date") and isinstance(token, Token):
+        try:
+            value = float(str(token)) if any(c in str(token) for c in ".eE") else int(str(token))
+        except ValueError:
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if abs(value) >= _EXACT_FLOAT_INT:  # beyond exact floats: let Python decide
+            return None
+        return ("number", value)
+    if kind in ("string", "object_id", "email") and isinstance(token, Token):
+        from flowthings.local.query.compiler import CompileError, _decode_string
+
+        try:
+            return ("string", _decode_string(token))
+        except CompileError:  # pragma: no cover - the filter compiled already
+            return None
+    if kind == "true":
+        return ("bool", True)
+    if kind == "false":
+        return ("bool", False)
+    return None
+
+
+def _bounds(value: float) -> tuple[float, float]:
+    slack = abs(value) * _WIDEN + 1e-300
+    return value - slack, value + slack
+
+
+# ----------------------------------------------------------------- builder
+
+
+class _Builder:
+    def __init__(self, dialect: Dialect) -> None:
+        self.d = dialect
+
+    def node(self, node: Any) -> Prefilter | None:
+        if not isinstance(node, Tree):
+            return None
+        method = getattr(self, f"_{node.data}", None)
+        if method is None:
+            return None
+        result: Prefilter | None = method(node.children)
+        return result
+
+    # boolean structure
+
+    def _paren(self, children: list[Any]) -> Prefilter | None:
+        return self.node(children[0])
+
+    def _and_expr(self, children: list[Any]) -> Prefilter | None:
+        parts = [self.node(c) for c in children]
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        exact = len(kept) == len(parts) and all(p.exact for p in kept)
+        return _join(kept, " AND ", exact)
+
+    def _or_expr(self, children: list[Any]) -> Prefilter | None:
+        parts = [self.node(c) for c in children]
+        if any(p is None for p in parts):
+            return None
+        kept = [p for p in parts if p is not None]
+        return _join(kept, " OR ", all(p.exact for p in kept))
+
+    def _not_(self, children: list[Any]) -> Prefilter | None:
+        inner = self.node(children[-1])
+        if inner is None or not inner.exact:
+            return None
+        return Prefilter(f"NOT ({inner.sql})", inner.params, True)
+
+    # leaves
+
+    def _compare(self, children: list[Any]) -> Prefilter | None:
+        member, op_token, operand = children
+        op = str(op_token)
+        segments = [str(s) for s in member.children]
+        literal = _literal(operand)
+        if literal is None or op == "!=":
+            return None
+        kind, value = literal
+        if segments == ["creationDate"] and kind == "number":
+            return Prefilter(f"{self.d.created} {op.replace('==', '=')} ?", (value,), True)
+        paths = member_paths(segments)
+        if paths is None:
+            return None
+        if kind == "number":
+            low, high = _bounds(float(value))
+            if op == "==":
+                return _any(paths, lambda p: f"{self.d.extract(p)} BETWEEN ? AND ?", (low, high))
+            bound = high if op in ("<", "<=") else low
+            return _any(paths, lambda p: f"{self.d.extract(p)} {op} ?", (bound,))
+        if kind == "string":
+            if "\x00" in value:
+                return None
+            # SQLite's JSON functions cut a string at an escaped NUL (\u0000): a
+            # document holding one is always kept
+            nul = "instr(data, '\\u0000') > 0"
+            if op == "==":
+                # a drop reference (an object) equals a string naming its flow or drop
+                leaf = _any(
+                    paths,
+                    lambda p: f"({self.d.extract(p)} = ? OR {self.d.type_of(p)} = 'object')",
+                    (value,),
+                )
+            else:
+                leaf = _any(paths, lambda p: f"{self.d.extract(p)} {op} ?", (value,))
+            return Prefilter(f"({leaf.sql} OR {nul})", leaf.params, False)
+        if op == "==":  # bool
+            name = "true" if value else "false"
+            return _any(paths, lambda p: self.d.is_type(p, (name,)), ())
+        return None  # booleans are not ordered
+
+    def _in_(self, children: list[Any]) -> Prefilter | None:
+        member, _, options = children
+        parts = []
+        for option in options.children:
+            if option.data == "null":
+                return None  # a missing member is IN a list holding null
+            leaf = self._compare([member, Token("CMP_OP", "=="), option])
+            if leaf is None:
+                return None
+            parts.append(leaf)
+        if not parts:
+            return Prefilter("0", (), False)  # IN [] matches nothing
+        return _join(parts, " OR ", False)
+
+    def _exists(self, children: list[Any]) -> Prefilter | None:
+        paths = member_paths([str(s) for s in children[-1].children])
+        if paths is None:
+            return None
+        kinds = ("integer", "real", "text", "true", "false", "object", "array")
+        return _any(paths, lambda p: self.d.is_type(p, kinds), ())
+
+    def _contains(self, children: list[Any]) -> Prefilter | None:
+        paths = member_paths([str(s) for s in children[0].children])
+        if paths is None:
+            return None
+        return _any(paths, lambda p: self.d.is_type(p, ("array",)), ())
+
+    def _age(self, children: list[Any]) -> Prefilter | None:
+        rest = children[1:]
+        if isinstance(rest[0], Tree):  # AGE(member): may be any member; Python decides
+            return None
+        op, limit = str(rest[0]), _literal(Tree("number", [rest[1]]))
+        if limit is None:
+            return None
+        sql = f"? - {self.d.created} {op.replace('==', '=')} ?"
+        return Prefilter(sql, (NOW, limit[1]), True)
+
+
+def _join(parts: list[Prefilter], glue: str, exact: bool) -> Prefilter:
+    if len(parts) == 1:
+        return Prefilter(parts[0].sql, parts[0].params, exact)
+    sql = glue.join(f"({p.sql})" for p in parts)
+    return Prefilter(sql, tuple(x for p in parts for x in p.params), exact)
+
+
+def _any(paths: list[tuple[str, ...]], leaf: Any, params: tuple[Any, ...]) -> Prefilter:
+    sql = " OR ".join(leaf(p) for p in paths)
+    return Prefilter(f"({sql})", params * len(paths), False)
