@@ -34,13 +34,6 @@ pytestmark = [pytest.mark.packaging, pytest.mark.timeout(600)]
 # the fixtures out of flowthings.local.testing; until it is merged, the demo
 # and local_platform() need pytest, which `.[local]` does not install. Strict:
 # once the fix is in, the condition is false and these tests must pass.
-needs_pytest_free_testing = pytest.mark.xfail(
-    not (ROOT / "flowthings" / "local" / "pytest_fixtures.py").exists(),
-    reason="flowthings.local.testing imports pytest (issue 17)",
-    raises=AssertionError,
-    strict=True,
-)
-
 
 @dataclass(frozen=True)
 class Built:
@@ -128,7 +121,6 @@ def test_sdist_holds_what_the_suite_and_the_docs_need(built: Built) -> None:
         assert _source_files(sub) <= names, sub
 
 
-@needs_pytest_free_testing
 def test_the_demo_runs_from_the_installed_wheel(built: Built) -> None:
     out = _run(
         [str(built.python), "-m", "flowthings.local", "demo"],
@@ -153,7 +145,11 @@ pkg = pathlib.Path(flowthings.__file__).parent
 assert pkg.parent == pathlib.Path(sysconfig.get_paths()["purelib"]), pkg
 assert flowthings.__version__ == md.version("flowthings")
 assert (pkg / "py.typed").is_file()
-assert (pkg / "local" / "_filter_lang.lark").is_file()
+assert (pkg / "local" / "query" / "grammar.lark").is_file()
+from flowthings.local.query.zipcodes import lookup  # the bundled ZIP table is in the wheel
+
+lat, lon = lookup("10001")
+assert 40 < lat < 41 and -75 < lon < -73, (lat, lon)
 for name in flowthings.__all__:
     getattr(flowthings, name)
 assert any(p.name == "LICENSE" for p in md.files("flowthings"))
@@ -174,7 +170,6 @@ print("smoke ok", flowthings.__version__)
 """
 
 
-@needs_pytest_free_testing
 def test_public_api_smoke_from_the_installed_wheel(built: Built, tmp_path: Path) -> None:
     script = tmp_path / "smoke.py"
     script.write_text(textwrap.dedent(SMOKE), encoding="utf-8")
