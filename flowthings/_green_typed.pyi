@@ -7,7 +7,7 @@ At run time the views are `AsyncView` / `LazyView` proxies; ``_green.py``
 imports these names under ``TYPE_CHECKING`` only.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from pydantic import BaseModel
@@ -40,7 +40,9 @@ from .services import (
     StatisticsLevel,
 )
 from .services._base import JSONObject, ModelInput, References
-from .services._params import FindParams, ReadParams
+from .services._bulk import DEFAULT_CONCURRENCY, BulkResult
+from .services._paging import DEFAULT_PAGE_SIZE
+from .services._params import FindParams, IterParams, ReadParams
 from .services.typed import (
     ModelT,
     TypedDropFactory,
@@ -120,6 +122,8 @@ class AsyncReadableService(AsyncService[_S]):
     def find(self, /, *filters: Filter, refs: Literal[False]=..., **params: Unpack[FindParams]) -> GreenThread[list[JSONObject]]: ...
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThread[list[JSONObject] | tuple[list[JSONObject], References]]: ...
+
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThread[Iterator[JSONObject]]: ...
 
 
 class Async_Deletable(AsyncService[_S]):
@@ -261,6 +265,8 @@ class AsyncDropService(AsyncCrudService[_S]):
 
     def delete_all(self) -> GreenThread[Any]: ...
 
+    def create_many(self, models: Iterable[Mapping[str, Any] | BaseModel], concurrency: int=DEFAULT_CONCURRENCY, **params: Unpack[ReadParams]) -> GreenThread[BulkResult[JSONObject]]: ...
+
     def aggregate(self, outputs: list[str] | tuple[str, ...], group_by: Sequence[str] | None=None, filter: Filter | str | None=None, rules: Mapping[str, Filter | str] | None=None, sorts: Sequence[str] | None=None) -> GreenThread[list[JSONObject]]: ...
 
 
@@ -386,6 +392,8 @@ class AsyncTypedReadService(AsyncView[_S], Generic[_S, ModelT]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThread[list[ModelT] | tuple[list[ModelT], References]]: ...
 
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThread[Iterator[ModelT]]: ...
+
 
 class AsyncTypedImmutableService(AsyncTypedReadService[_S, ModelT]):
     """`TypedImmutableService` of `api.async_()`: each call returns a `GreenThread` of the sync answer."""
@@ -435,6 +443,8 @@ class AsyncTypedDropService(AsyncTypedService[_S, Drop]):
     """`TypedDropService` of `api.async_()`: each call returns a `GreenThread` of the sync answer."""
 
     def delete_all(self) -> GreenThread[Any]: ...
+
+    def create_many(self, models: Iterable[Drop | Mapping[str, Any]], concurrency: int=DEFAULT_CONCURRENCY, **params: Unpack[ReadParams]) -> GreenThread[BulkResult[Drop]]: ...
 
     def aggregate(self, outputs: list[str] | tuple[str, ...], group_by: Sequence[str] | None=None, filter: Filter | str | None=None, rules: Mapping[str, Filter | str] | None=None, sorts: Sequence[str] | None=None) -> GreenThread[list[AggregateRow]]: ...
 
@@ -546,6 +556,8 @@ class LazyReadableService(LazyService[_S]):
     def find(self, /, *filters: Filter, refs: Literal[False]=..., **params: Unpack[FindParams]) -> GreenThunk[list[JSONObject]]: ...
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThunk[list[JSONObject] | tuple[list[JSONObject], References]]: ...
+
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThunk[Iterator[JSONObject]]: ...
 
 
 class Lazy_Deletable(LazyService[_S]):
@@ -687,6 +699,8 @@ class LazyDropService(LazyCrudService[_S]):
 
     def delete_all(self) -> GreenThunk[Any]: ...
 
+    def create_many(self, models: Iterable[Mapping[str, Any] | BaseModel], concurrency: int=DEFAULT_CONCURRENCY, **params: Unpack[ReadParams]) -> GreenThunk[BulkResult[JSONObject]]: ...
+
     def aggregate(self, outputs: list[str] | tuple[str, ...], group_by: Sequence[str] | None=None, filter: Filter | str | None=None, rules: Mapping[str, Filter | str] | None=None, sorts: Sequence[str] | None=None) -> GreenThunk[list[JSONObject]]: ...
 
 
@@ -812,6 +826,8 @@ class LazyTypedReadService(LazyView[_S], Generic[_S, ModelT]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThunk[list[ModelT] | tuple[list[ModelT], References]]: ...
 
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThunk[Iterator[ModelT]]: ...
+
 
 class LazyTypedImmutableService(LazyTypedReadService[_S, ModelT]):
     """`TypedImmutableService` of `api.lazy()`: each call returns a `GreenThunk` of the sync answer."""
@@ -861,6 +877,8 @@ class LazyTypedDropService(LazyTypedService[_S, Drop]):
     """`TypedDropService` of `api.lazy()`: each call returns a `GreenThunk` of the sync answer."""
 
     def delete_all(self) -> GreenThunk[Any]: ...
+
+    def create_many(self, models: Iterable[Drop | Mapping[str, Any]], concurrency: int=DEFAULT_CONCURRENCY, **params: Unpack[ReadParams]) -> GreenThunk[BulkResult[Drop]]: ...
 
     def aggregate(self, outputs: list[str] | tuple[str, ...], group_by: Sequence[str] | None=None, filter: Filter | str | None=None, rules: Mapping[str, Filter | str] | None=None, sorts: Sequence[str] | None=None) -> GreenThunk[list[AggregateRow]]: ...
 

@@ -7,7 +7,7 @@ filters compiled). With `refs=True` a call returns `(body, head.references)`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 from typing_extensions import Unpack, deprecated
@@ -16,8 +16,8 @@ from .._context import ServiceContext, id_segment, require_id
 from .._errors import FlowThingsError, FlowThingsNotFound
 from .._filters import Filter
 from .._modify import Modify, Params
-from ._paging import FindIterMixin
-from ._params import FindParams, ReadParams, query
+from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, iterate
+from ._params import FindParams, IterParams, JSONObject, ReadParams, References, query
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -37,10 +37,6 @@ __all__ = [
     "find_params",
 ]
 
-JSONObject = dict[str, Any]
-"""A resource as returned by the platform: a plain JSON object."""
-References = dict[str, Any]
-"""`head.references` of a `refs=True` answer: id -> referenced object."""
 
 _D = TypeVar("_D")
 
@@ -122,7 +118,7 @@ class Service:
         return self._context.rest_url(self._path + path)
 
 
-class ReadableService(FindIterMixin, Service):
+class ReadableService(Service):
     """`read`, `read_or_else`, `read_many`, `find_many` and the overloaded `find`.
 
     Keyword arguments are the documented query parameters (`ReadParams`,
@@ -240,6 +236,45 @@ class ReadableService(FindIterMixin, Service):
             return cast(Any, self.read_many(cast("list[str]", first), **params))
         return cast(Any, self.find_many(*args, **params))
 
+    def find_iter(
+        self,
+        *filters: Filter | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **params: Unpack[IterParams],
+    ) -> Iterator[JSONObject]:
+        """Streams every match, one page in memory at a time, consistent under writes.
+
+        Pages with a cursor on the sort member and the id (see
+        `flowthings.services._paging` and docs/large-data.md): every object
+        that matches and exists for the whole iteration is yielded exactly
+        once, in the requested order, even while others write.
+
+        Args:
+            *filters: Filters, AND-ed (or ``filter=``).
+            page_size: Objects per request (1 to 1000).
+            **params: Query parameters (`IterParams`): ``sort`` (default
+                ``creationDate``), ``order`` (default ``desc``), ``only`` (the
+                sort member and ``id`` are always fetched too), ``limit`` (the
+                most objects to yield in all), ``extra_params``.
+                ``start``/``skip`` and ``refs`` are refused (``TypeError``).
+
+        Examples:
+            >>> for drop in api.drop(flow_id).find_iter(mem.elems.temp > 20, order='asc'):
+            ...     print(drop['id'])
+        """
+        pager = Pager(filters, dict(params), page_size)  # argument errors now, not at next()
+        return iterate(self._find_page, pager)
+
+    def _find_page(
+        self, request: PageRequest
+    ) -> list[JSONObject] | tuple[list[JSONObject], References]:
+        # The pager built these params (refs refused), so the answer is the page,
+        # or (page, references) when refs is set in the API's own params: no
+        # overload can tell which from a dict of params.
+        return cast(
+            "list[JSONObject] | tuple[list[JSONObject], References]",
+            self.find_many(*request.filters, **request.params),
+        )
 
 class _Deletable(Service):
     def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> Any:

@@ -23,7 +23,7 @@ fast validator does not take. The models are the same either way.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -44,9 +44,9 @@ from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
 from ._base import is_many
-from ._bulk import TypedBulkCreateMixin
-from ._paging_typed import TypedFindIterMixin
-from ._params import FindParams, ReadParams
+from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
+from ._paging import DEFAULT_PAGE_SIZE
+from ._params import FindParams, IterParams, ReadParams
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def _with_refs(
     return parse(result)
 
 
-class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
+class TypedReadService(Generic[ModelT]):
     """The reading half of a typed view: ``read``, ``read_many``, ``find_many``, ``find``.
 
     Args:
@@ -320,6 +320,25 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
             service = self._fast(service, many=True)
         return _with_refs(service.find(*args, **params), self._service, params, parse)
 
+    def find_iter(
+        self,
+        *filters: Filter | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **params: Unpack[IterParams],
+    ) -> Iterator[ModelT]:
+        """Streams every match as a model (see the sync `find_iter` for the guarantee).
+
+        With ``only=``, models lacking required members are built without
+        validation, as ``find`` does.
+
+        Examples:
+            >>> for drop in api.drop(flow_id).typed.find_iter(order='asc'):
+            ...     print(drop.id, drop.elems)
+        """
+        items = self._service.find_iter(*filters, page_size=page_size, **params)
+        one = self._one(params)
+        return (one(item) for item in items)
+
 
 class TypedImmutableService(TypedReadService[ModelT]):
     """A typed view of a service without updates (tokens, shares): adds
@@ -402,7 +421,7 @@ class TypedService(TypedImmutableService[ModelT]):
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
-class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
+class TypedDropService(TypedService[Drop]):
     """The typed view of ``api.drop(flow_id)``: adds ``aggregate`` and ``delete_all``."""
 
     def __init__(self, service: DropService) -> None:
@@ -417,6 +436,20 @@ class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
     def delete_all(self) -> Any:
         """Empty the flow (see the sync ``delete_all``); returns the platform's body."""
         return self._drops.delete_all()
+
+    def create_many(
+        self,
+        models: Iterable[Drop | Mapping[str, Any]],
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **params: Unpack[ReadParams],
+    ) -> BulkResult[Drop]:
+        """Create many drops (see the sync `create_many`); each value a `Drop`.
+
+        Examples:
+            >>> result = api.drop(flow_id).typed.create_many([Drop(elems={'n': 1})])
+            >>> result.succeeded[0].id
+        """
+        return run_bulk(lambda model: self.create(model, **params), models, concurrency)
 
     def aggregate(
         self,

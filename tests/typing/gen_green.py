@@ -77,7 +77,7 @@ At run time the views are `AsyncView` / `LazyView` proxies; ``_green.py``
 imports these names under ``TYPE_CHECKING`` only.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from pydantic import BaseModel
@@ -127,7 +127,9 @@ from .services import (
     WebSocketService,
 )
 from .services._base import JSONObject, ModelInput, References
-from .services._params import FindParams, ReadParams
+from .services._bulk import DEFAULT_CONCURRENCY, BulkResult
+from .services._paging import DEFAULT_PAGE_SIZE
+from .services._params import FindParams, IterParams, ReadParams
 from .services.typed import (
     ModelT,
     TypedDropFactory,
