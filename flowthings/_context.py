@@ -17,7 +17,7 @@ import httpx
 
 from ._config import DefaultType, Token, defaults, resolve, ws_host_now
 from ._errors import FlowThingsError
-from ._transport import RetryPolicy, Transport
+from .http._transport import RetryPolicy, Transport
 
 __all__ = ["ApiOptions", "ServiceContext", "id_segment", "require_id"]
 

@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsNotFound
-from .._filters import as_filter, mem
-from .._websocket import FlowThingsConnectionLost, FlowThingsNotConnected
+from ..filters import as_filter, mem
+from ..websocket._client import FlowThingsConnectionLost, FlowThingsNotConnected
 from ._errors import CliError, ExitCode
 from ._output import Progress, plain, when, write_rows
 
 if TYPE_CHECKING:
     from .._api import API
-    from .._websocket import WebSocketClient
+    from ..websocket._client import WebSocketClient
 
 __all__ = ["cmd_drops", "cmd_export", "cmd_flows", "cmd_put", "cmd_tail", "resolve_flow"]
 

@@ -14,8 +14,8 @@ from typing_extensions import Unpack, deprecated
 
 from .._context import ServiceContext, id_segment, require_id
 from .._errors import FlowThingsError, FlowThingsNotFound
-from .._filters import Filter
 from .._modify import Modify, Params
+from ..filters import Filter
 from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, iterate
 from ._params import FindParams, IterParams, JSONObject, ReadParams, References, query
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from .._errors import FlowThingsError
-from .._filters import EXISTS, NOT, Filter, Member, as_filter, mem
+from ..filters import EXISTS, NOT, Filter, Member, as_filter, mem
 from ._params import JSONObject, References, merged
 
 __all__ = [

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict, cast
 
-from .._filters import Filter
 from .._modify import P, Params
+from ..filters import Filter
 
 __all__ = ["FindParams", "IterParams", "JSONObject", "ReadParams", "References", "merged", "query"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from typing_extensions import Unpack
 
 from .._context import ServiceContext, id_segment
-from .._filters import Filter
 from .._modify import Params
+from ..filters import Filter
 from ._base import CrudService, JSONObject, References, Service, check_model, find_params
 from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
 from ._params import FindParams, ReadParams, query

@@ -50,7 +50,7 @@ from ._params import FindParams, IterParams, ReadParams
 from .statistics import StatisticsService
 
 if TYPE_CHECKING:
-    from .._filters import Filter
+    from ..filters import Filter
     from ..models import References
     from ._base import CrudService, ImmutableService, ReadableService, Service
     from .drop import DropService, DropServiceFactory

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flowthings._filters import EXISTS, Filter, mem
+from flowthings.filters import EXISTS, Filter, mem
 from flowthings.local import _filter_lang as filter_lang
 
 from .test_compile import CASES

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from flowthings import API, Token
-from flowthings._websocket import WebSocketClient
 from flowthings.local._platform import Platform
 from flowthings.local._server import bind, make_server
 from flowthings.local._ws import WebSocketSettings, websocket_routes
+from flowthings.websocket._client import WebSocketClient
 
 ACCOUNT = "alice"
 TOKEN = "A" * 32

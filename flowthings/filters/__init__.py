@@ -1,7 +1,7 @@
 """Filter builders: ``mem``, ``AGE``, ``EXISTS``, ``HAS``, ``MATCHES``, ``NOT``.
 
 Python expressions build an immutable expression tree (the nodes live in
-`flowthings._filter_nodes`); ``str(tree)`` compiles it to the platform
+`flowthings.filters._nodes`); ``str(tree)`` compiles it to the platform
 filter string with `compile_filter`.
 
 Examples:
@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import ClassVar
 
-from flowthings._filter_member import (
+from flowthings.filters._member import (
     LiteralValue,
     Member,
     MemberFactory,
@@ -58,7 +58,7 @@ from flowthings._filter_member import (
     number,
     path_of,
 )
-from flowthings._filter_nodes import (
+from flowthings.filters._nodes import (
     Age,
     And,
     Compare,
@@ -81,7 +81,7 @@ from flowthings._filter_nodes import (
     as_filter,
     compile_filter,
 )
-from flowthings._filter_values import (
+from flowthings.filters._values import (
     BooleanLiteral,
     DateLiteral,
     MemberPath,

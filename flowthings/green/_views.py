@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
-from ._green_lib import GreenThread
-from ._green_thunk import GreenThunk
+from ._lib import GreenThread
+from ._thunk import GreenThunk
 
 if TYPE_CHECKING:
-    from ._green import AsyncAPI, LazyAPI
+    from ._api import AsyncAPI, LazyAPI
 
 __all__ = ["AsyncView", "LazyView"]
 

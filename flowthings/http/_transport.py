@@ -33,14 +33,14 @@ from typing import Any, cast
 import httpx
 from pydantic import BaseModel
 
-from ._config import Token, defaults
-from ._errors import (
+from .._config import Token, defaults
+from .._errors import (
     FlowThingsConnectionError,
     FlowThingsServerError,
     FlowThingsTimeout,
     exception_for_status,
 )
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["RetryPolicy", "Transport", "encode_params", "to_json"]
 
