@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
-    Concatenate,
     Generic,
     Literal,
     TypeAlias,
@@ -36,18 +35,18 @@ from typing import (
     overload,
 )
 
-from pydantic import TypeAdapter, ValidationError
-from typing_extensions import ParamSpec, Self, Unpack
+from pydantic import ValidationError
+from typing_extensions import Unpack
 
 from .._modify import Modify
-from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
+from ..models import AggregateRow, Drop, Share, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
 from ._base import is_many
 from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
 from ._paging import DEFAULT_PAGE_SIZE
 from ._params import FindParams, IterParams, ReadParams
-from .statistics import StatisticsService
+from .statistics import TypedStatisticsService
 
 if TYPE_CHECKING:
     from ..filters import Filter
@@ -70,9 +69,7 @@ __all__ = [
 ModelT = TypeVar("ModelT", bound=FlowthingsModel)
 _D = TypeVar("_D")
 _T = TypeVar("_T")
-_P = ParamSpec("_P")
 
-_SERIES: TypeAdapter[list[int]] = TypeAdapter(list[int])
 _S = TypeVar("_S")
 
 _Input: TypeAlias = "ModelT | Mapping[str, Any] | Modify[ModelT] | Modify[dict[str, Any]]"
@@ -517,58 +514,6 @@ class TypedShareService(TypedImmutableService[Share]):
 
     def __init__(self, service: ImmutableService) -> None:
         super().__init__(service, Share)
-
-
-class _Series(Generic[_P]):
-    """A metric of the wrapped statistics service, its answer validated as a series.
-
-    The signature is the sync method's (one source of truth), via ``ParamSpec``.
-    """
-
-    def __init__(self, metric: Callable[Concatenate[StatisticsService, _P], list[int]]) -> None:
-        self._name = metric.__name__
-        self.__doc__ = metric.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(
-        self, obj: TypedStatisticsService, owner: type[Any]
-    ) -> Callable[_P, StatisticsSeries]: ...
-    def __get__(self, obj: TypedStatisticsService | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        metric = getattr(obj.untyped, self._name)
-
-        def series(*args: _P.args, **kwargs: _P.kwargs) -> StatisticsSeries:
-            return _SERIES.validate_python(metric(*args, **kwargs))
-
-        series.__name__ = self._name
-        series.__doc__ = self.__doc__
-        return series
-
-
-class TypedStatisticsService:
-    """The typed view of ``api.statistics``: each metric as a `StatisticsSeries`.
-
-    Each metric takes the arguments of the sync one:
-    ``(id, year=None, month=None, day=None, level=None)``.
-    """
-
-    def __init__(self, service: StatisticsService) -> None:
-        self._stats = service
-
-    @property
-    def untyped(self) -> StatisticsService:
-        """The wrapped sync service."""
-        return self._stats
-
-    flow_drop_added = _Series(StatisticsService.flow_drop_added)
-    flow_tracked = _Series(StatisticsService.flow_tracked)
-    track_hit = _Series(StatisticsService.track_hit)
-    track_pass = _Series(StatisticsService.track_pass)
-    api_call_by_identity = _Series(StatisticsService.api_call_by_identity)
-    drop_created_by = _Series(StatisticsService.drop_created_by)
 
 
 def _only_missing(exc: ValidationError) -> bool:
