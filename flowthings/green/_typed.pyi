@@ -15,6 +15,7 @@ from typing_extensions import Unpack, deprecated
 
 from .._modify import Params
 from ..filters import Filter
+from ..http._spec import RequestSpec
 from ..models import (
     AggregateRow,
     ApiTask,
@@ -65,6 +66,10 @@ class AsyncService(AsyncView[_S]):
     def wants_refs(self, params: Mapping[str, Any] | None=None) -> GreenThread[bool]: ...
 
     def request(self, method: str, path: str='', data: Any=None, params: Mapping[str, Any] | Params | None=None) -> GreenThread[Any]: ...
+
+    def spec(self, method: str, path: str='', data: Any=None, params: Mapping[str, Any] | Params | None=None) -> GreenThread[RequestSpec]: ...
+
+    def execute(self, spec: RequestSpec) -> GreenThread[Any]: ...
 
 
 class AsyncReadableService(AsyncService[_S]):
@@ -499,6 +504,10 @@ class LazyService(LazyView[_S]):
     def wants_refs(self, params: Mapping[str, Any] | None=None) -> GreenThunk[bool]: ...
 
     def request(self, method: str, path: str='', data: Any=None, params: Mapping[str, Any] | Params | None=None) -> GreenThunk[Any]: ...
+
+    def spec(self, method: str, path: str='', data: Any=None, params: Mapping[str, Any] | Params | None=None) -> GreenThunk[RequestSpec]: ...
+
+    def execute(self, spec: RequestSpec) -> GreenThunk[Any]: ...
 
 
 class LazyReadableService(LazyService[_S]):

@@ -10,7 +10,14 @@ from typing_extensions import Unpack
 from .._context import ServiceContext, id_segment
 from .._modify import Params
 from ..filters import Filter
-from ._base import CrudService, JSONObject, References, Service, check_model, find_params
+from ._base import (
+    CrudService,
+    JSONObject,
+    References,
+    Service,
+    by_path_spec,
+    check_model,
+)
 from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
 from ._params import FindParams, ReadParams, query
 
@@ -156,10 +163,7 @@ class DropServiceFactory(Service):
         Examples:
             >>> api.drop.find(mem.elems.temp > 20, path='/alice/sensors', limit=5)
         """
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError("path must be a flow path such as '/alice/sensors'")
-        wire = find_params(filters, params).to_dict()
-        return self.request("GET", params={**wire, "path": path})
+        return self.execute(by_path_spec(self, filters, path, params))
 
     def find_in_flows(
         self, queries: Mapping[str, FindParams | Params]

@@ -22,7 +22,6 @@ fast validator does not take. The models are the same either way.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
@@ -38,11 +37,13 @@ from typing import (
 from pydantic import ValidationError
 from typing_extensions import Unpack
 
+from .._errors import FlowThingsNotFound
 from .._modify import Modify
+from ..http._spec import Decode, RequestSpec
 from ..models import AggregateRow, Drop, Share, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
-from ._base import is_many
+from ._base import by_path_spec, find_many_spec, find_spec, is_many, read_spec
 from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
 from ._paging import DEFAULT_PAGE_SIZE
 from ._params import FindParams, IterParams, ReadParams
@@ -70,12 +71,10 @@ ModelT = TypeVar("ModelT", bound=FlowthingsModel)
 _D = TypeVar("_D")
 _T = TypeVar("_T")
 
-_S = TypeVar("_S")
 
 _Input: TypeAlias = "ModelT | Mapping[str, Any] | Modify[ModelT] | Modify[dict[str, Any]]"
 """What a typed update takes: a model of the view's class, a dict, or an `M` of either."""
 
-_Decode = Callable[[bytes], "tuple[Any, dict[str, Any]] | None"]
 
 
 class _Decoded:
@@ -87,7 +86,7 @@ class _Decoded:
         self.value = value
 
 
-def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
+def _decoder(model: type[FlowthingsModel], many: bool) -> Decode | None:
     """The transport hook validating an answer's bytes into ``model`` s, if one exists."""
     validator = envelope_validator(model, many)
     if validator is None:
@@ -107,34 +106,6 @@ def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
         )
 
     return decode
-
-
-class _DecodingTransport:
-    """The API's transport, offering every successful answer to ``decode`` first."""
-
-    def __init__(self, transport: Any, decode: _Decode) -> None:
-        self._transport = transport
-        self._decode = decode
-
-    def request(self, method: str, url: str, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        result: tuple[Any, dict[str, Any]] = self._transport.request(
-            method, url, decode=self._decode, **kwargs
-        )
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-def _decoding(service: _S, decode: _Decode | None) -> _S:
-    """A copy of ``service`` whose requests go through ``decode`` (or ``service`` itself)."""
-    if decode is None:
-        return service
-    clone: Any = copy.copy(service)  # a service: it has the API's _context
-    context: Any = copy.copy(clone._context)
-    context.transport = _DecodingTransport(context.transport, decode)
-    clone._context = context
-    return cast(_S, clone)
 
 
 def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> ModelT:
@@ -210,9 +181,10 @@ class TypedReadService(Generic[ModelT]):
         """Parse one resource as returned by the platform (see `parse_model`)."""
         return parse_model(self._model, body, partial=partial)
 
-    def _fast(self, service: _S, many: bool) -> _S:
-        """``service``, answering bodies of one (or a list of) model(s) pre-validated."""
-        return _decoding(service, _decoder(self._model, many))
+    def _fast(self, spec: RequestSpec, many: bool) -> RequestSpec:
+        """``spec``, its answer's body of one (or a list of) model(s) validated from the
+        bytes (the spec as it is when the model has no such decoder)."""
+        return spec.decoded_by(_decoder(self._model, many))
 
     def _one(self, params: Mapping[str, Any]) -> Callable[[Any], ModelT]:
         partial = "only" in params
@@ -239,8 +211,8 @@ class TypedReadService(Generic[ModelT]):
     def read(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     def read(self, id: str, **params: Any) -> Any:
         """Read one resource by id (see the sync ``read``)."""
-        service = self._fast(self._service, many=False)
-        return _with_refs(service.read(id, **params), self._service, params, self._one(params))
+        result = self._service.execute(self._fast(read_spec(self._service, id, params), many=False))
+        return _with_refs(result, self._service, params, self._one(params))
 
     @overload
     def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References] | _D: ...
@@ -256,9 +228,10 @@ class TypedReadService(Generic[ModelT]):
     def read_or_else(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References] | None: ...
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but return ``default`` when the platform says 404."""
-        marker = object()
-        result = self._fast(self._service, many=False).read_or_else(id, marker, **params)
-        if result is marker:
+        spec = self._fast(read_spec(self._service, id, params), many=False)
+        try:
+            result = self._service.execute(spec)
+        except FlowThingsNotFound:
             return default
         return _with_refs(result, self._service, params, self._one(params))
 
@@ -280,8 +253,8 @@ class TypedReadService(Generic[ModelT]):
     def find_many(self, *filters: Filter | str, refs: bool, **params: Unpack[FindParams]) -> list[ModelT] | tuple[list[ModelT], References]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
-        result: Any = cast(Any, self._fast(self._service, many=True).find_many(*filters, **params))
-        return _with_refs(result, self._service, params, self._list(params))
+        spec = self._fast(find_many_spec(self._service, filters, params), many=True)
+        return _with_refs(self._service.execute(spec), self._service, params, self._list(params))
 
     @overload
     def find(self, id: str, /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
@@ -305,17 +278,15 @@ class TypedReadService(Generic[ModelT]):
     # otherwise hold a "self" key the implementation cannot take.
     def find(self, /, *args: Any, **params: Any) -> Any:
         """Read by id (str), read many (list), or find by filters (anything else)."""
-        first = args[0] if args else None
-        service = self._service
-        if isinstance(first, str):
-            parse: Callable[[Any], Any] = self._one(params)
-            service = self._fast(service, many=False)
-        elif isinstance(first, list | tuple):
+        kind, spec = find_spec(self._service, args, params)
+        parse: Callable[[Any], Any]
+        if kind == "one":
+            parse, spec = self._one(params), self._fast(spec, many=False)
+        elif kind == "by_id":
             parse = self._by_id(params)
         else:
-            parse = self._list(params)
-            service = self._fast(service, many=True)
-        return _with_refs(service.find(*args, **params), self._service, params, parse)
+            parse, spec = self._list(params), self._fast(spec, many=True)
+        return _with_refs(self._service.execute(spec), self._service, params, parse)
 
     def find_iter(
         self,
@@ -496,8 +467,8 @@ class TypedDropFactory:
     def find(self, /, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Find drops of the flow at ``path``."""
         partial = "only" in params
-        factory = _decoding(self._factory, _decoder(Drop, many=True))
-        result: Any = cast(Any, factory.find(*filters, path=path, **params))
+        spec = by_path_spec(self._factory, filters, path, params)
+        result = self._factory.execute(spec.decoded_by(_decoder(Drop, many=True)))
         parse = _many(lambda d: parse_model(Drop, d, partial=partial))
         return _with_refs(result, self._factory, params, parse)
 

@@ -84,6 +84,7 @@ from pydantic import BaseModel
 from typing_extensions import Unpack, deprecated
 
 from ..filters import Filter
+from ..http._spec import RequestSpec
 from ._lib import GreenThread
 from ._thunk import GreenThunk
 from ._views import AsyncView, LazyView
