@@ -196,11 +196,13 @@ def test_the_decoder_travels_with_the_call_not_a_copied_service(
     assert all(type(d) is Drop for d in drops)
     assert route.calls.last.request.headers["X-Auth-Token"] == "other-token"
     # one request path: the view added a decoder to the spec; nothing was copied or wrapped
-    assert service._context is context and context.transport is transport
+    assert service._context is context
+    assert context.transport is transport
     spec = service.spec("GET", params={"limit": 3})
     decoder = typed_module._decoder(Drop, True)
     assert spec.decoded_by(decoder).decode is decoder
-    assert spec.decoded_by(None) is spec and spec.decode is None
+    assert spec.decoded_by(None) is spec
+    assert spec.decode is None
 
 
 def test_transport_decode_hook(api: API) -> None:
