@@ -11,6 +11,12 @@ models straight from them). Everything around it is a pure function:
 - `interpret` turns a status and body bytes into ``(body, references)`` or
   the `FlowThingsException` the platform's envelope calls for.
 
+Wire compatibility with 1.0.5 (which used `requests`): bodies are
+`json.dumps(data)` with the default separators, query values are encoded the
+way `requests` encoded them (`None` dropped, lists repeated, `str()` of
+everything else, so `True` is sent as `True`), and the same four headers are
+sent on every request.
+
 An executor only does I/O around them: the sync `Transport` sends with
 ``httpx.Client`` (redirects, retries, sleeping); an asyncio executor sends the
 same `HttpRequest` with ``httpx.AsyncClient`` and calls the same `interpret`.

@@ -12,12 +12,6 @@ followed here only when that client asked for it (``follow_redirects=True``)
 and only to the same scheme, host and port; a redirect to another origin is a
 `FlowThingsConnectionError` and nothing is sent there (httpx itself strips
 only ``Authorization``, not ``X-Auth-Token``).
-
-Wire compatibility with 1.0.5 (which used `requests`): bodies are
-`json.dumps(data)` with the default separators, query values are encoded the
-way `requests` encoded them (`None` dropped, lists repeated, `str()` of
-everything else, so `True` is sent as `True`), and the same four headers are
-sent on every request.
 """
 
 from __future__ import annotations
