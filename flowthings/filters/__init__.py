@@ -1,5 +1,11 @@
 """Filter builders: ``mem``, ``AGE``, ``EXISTS``, ``HAS``, ``MATCHES``, ``NOT``.
 
+The filter language package owns the expression tree and its one compiler:
+this module (the builders, and the names the rest of the SDK imports),
+`_nodes` (nodes and `compile_filter`), `_member` (member paths), `_values`
+(literal operands) and `_literals` (quoting, escaping, checks). It imports
+nothing else of the SDK; `_modify`, the services and the models import it.
+
 Python expressions build an immutable expression tree (the nodes live in
 `flowthings.filters._nodes`); ``str(tree)`` compiles it to the platform
 filter string with `compile_filter`.
