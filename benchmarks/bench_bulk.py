@@ -20,7 +20,7 @@ Two settings:
 Correctness is checked in every round: the bulk result is complete, in input
 order, without failures, and the flow holds every drop written.
 
-    python benchmarks/bench_bulk.py [--quick]     (or: python -m benchmarks --only bulk)
+    python -m benchmarks --only bulk [--quick]
 """
 
 from __future__ import annotations
@@ -105,9 +105,3 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
             n, t_bulk_far, t_seq_far, "s", "the same drops created one by one",
             target=">= 4", ratio=t_seq_far / t_bulk_far),
     ]  # fmt: skip
-
-
-if __name__ == "__main__":
-    from benchmarks.run import main
-
-    main(["--only", "bulk", *sys.argv[1:]])

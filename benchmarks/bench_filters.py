@@ -10,7 +10,7 @@
 
 Every iteration uses different literal values, so no cache can help.
 
-    python benchmarks/bench_filters.py [--quick]
+    python -m benchmarks --only filters [--quick]
 """
 
 from __future__ import annotations
@@ -90,9 +90,3 @@ def rows(settings: Settings) -> list[Row]:
             n / t_platform, n / t_ast, "filters/s",
             "`ast.parse` of the equivalent Python expression"),
     ]  # fmt: skip
-
-
-if __name__ == "__main__":
-    from benchmarks.run import main
-
-    main(["--only", "filters", *sys.argv[1:]])

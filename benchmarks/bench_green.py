@@ -1,6 +1,6 @@
 """Parallel speed-up of `api.async_()` under eventlet and gevent.
 
-    python benchmarks/bench_green.py [--quick]     (or: python -m benchmarks --only green)
+    python -m benchmarks --only green [--quick]
 
 Each library runs in its own subprocess, because monkey-patching must happen
 before flowthings (and httpx) is imported. In it, a loopback server
@@ -164,16 +164,14 @@ def main() -> None:
     parser.add_argument("--max-sequential", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5, help="best of, for N <= 200")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
 
-    if args.child:
-        report = child(args.child, args.latency, args.sizes, args.max_sequential, args.repeat)
-        print(json.dumps(report))
-        return
-    from benchmarks.run import main as run_main
-
-    run_main(["--only", "green", *(["--quick"] if args.quick else [])])
+    if not args.child:
+        # This file is the child process of `rows`; the command is the runner
+        # (which imports this module: the runner sits above the sections).
+        parser.error("run the benchmark as: python -m benchmarks --only green [--quick]")
+    report = child(args.child, args.latency, args.sizes, args.max_sequential, args.repeat)
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

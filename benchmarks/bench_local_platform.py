@@ -16,7 +16,7 @@ ratios use baselines measured in the same run.
    store), against ``json.loads`` of the N stored documents (the decode every
    full scan pays): a selective filter (full scan), and a sort by an element.
 
-    python benchmarks/bench_local_platform.py [--quick]
+    python -m benchmarks --only platform [--quick]
 """
 
 from __future__ import annotations
@@ -190,9 +190,3 @@ def query_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
 def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
     """The platform write-rate and query rows."""
     return write_rows(settings, lp) + query_rows(settings, lp)
-
-
-if __name__ == "__main__":
-    from benchmarks.run import main
-
-    main(["--only", "platform", *sys.argv[1:]])

@@ -28,7 +28,7 @@ On one local platform (uvicorn on loopback, in-memory SQLite):
   already above 2x ``json.loads``, so the target can only be met there by a
   typed view that is not made of pydantic models.
 
-    python benchmarks/bench_request_overhead.py [--quick]
+    python -m benchmarks --only overhead [--quick]
 """
 
 from __future__ import annotations
@@ -287,9 +287,3 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
     """The per-call overhead and typed parsing rows."""
     flow_id = fill_flow(lp, "/bench/overhead", max(100, settings.parse_drops))
     return overhead_rows(settings, lp, flow_id) + typed_rows(settings, lp, flow_id)
-
-
-if __name__ == "__main__":
-    from benchmarks.run import main
-
-    main(["--only", "overhead", *sys.argv[1:]])

@@ -19,7 +19,7 @@ reader thread does the least a client can do (``recv`` + ``json.loads``).
 * **latency, one write at a time** — median time from the start of a REST
   POST to the push reaching each side.
 
-    python benchmarks/bench_websocket.py [--quick]
+    python -m benchmarks --only websocket [--quick]
 """
 
 from __future__ import annotations
@@ -305,9 +305,3 @@ def rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         Row(GROUP, "push latency (POST start to push), one write at a time: SDK WebSocketClient",
             samples, lat_sdk * 1e3, lat_raw * 1e3, "ms", baseline),
     ]  # fmt: skip
-
-
-if __name__ == "__main__":
-    from benchmarks.run import main
-
-    main(["--only", "websocket", *sys.argv[1:]])

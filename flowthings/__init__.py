@@ -21,11 +21,11 @@ from ._errors import (
     FlowThingsServerError,
     FlowThingsTimeout,
 )
-from ._filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
-from ._green import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView
 from ._modify import M, Modify, P, Params
 from ._version import __version__
-from ._websocket import (
+from .filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
+from .green._api import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView
+from .websocket._client import (
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
     FlowThingsRequestTimeout,

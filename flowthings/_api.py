@@ -11,7 +11,7 @@ import httpx
 from ._config import DEFAULT, DefaultType, Token, defaults, resolve, split_host_urls
 from ._context import ApiOptions, ServiceContext
 from ._modify import Params
-from ._transport import Transport
+from .http._transport import Transport
 from .services import (
     ApiTaskService,
     DeviceService,
@@ -30,8 +30,8 @@ from .services import (
 )
 
 if TYPE_CHECKING:
-    from ._green import AsyncAPI, LazyAPI
-    from ._green_lib import GreenPool
+    from .green._api import AsyncAPI, LazyAPI
+    from .green._lib import GreenPool
 
 __all__ = ["API"]
 
@@ -178,7 +178,7 @@ class API:
         Needs eventlet or gevent (`defaults.async_lib` or `API(async_lib=...)`).
         `getattr(api, "async")()` is the same call for code written for 1.0.5.
         """
-        from ._green import AsyncAPI
+        from .green._api import AsyncAPI
 
         return AsyncAPI(self, pool)
 
@@ -188,7 +188,7 @@ class API:
         Every request starts at once in a green thread; reading a thunk waits
         for its result.
         """
-        from ._green import LazyAPI
+        from .green._api import LazyAPI
 
         return LazyAPI(self, pool)
 

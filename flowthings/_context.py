@@ -17,7 +17,8 @@ import httpx
 
 from ._config import DefaultType, Token, defaults, resolve, ws_host_now
 from ._errors import FlowThingsError
-from ._transport import RetryPolicy, Transport
+from .http._spec import RequestSpec
+from .http._transport import RetryPolicy, Transport
 
 __all__ = ["ApiOptions", "ServiceContext", "id_segment", "require_id"]
 
@@ -96,19 +97,11 @@ class ServiceContext:
             merged.update(params)
         return merged
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        log_path: str,
-        data: Any = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """Sends a request; returns `body`, or `(body, references)` when `refs` is set."""
-        merged = self.merged_params(params)
-        body, references = self.transport.request(
-            method, url, creds=self.creds, log_path=log_path, data=data, params=merged
-        )
+    def execute(self, spec: RequestSpec) -> Any:
+        """Runs one call: its params merged with the API's, sent with the current
+        credentials; returns `body`, or `(body, references)` when `refs` is set."""
+        merged = self.merged_params(spec.params)
+        body, references = self.transport.execute(spec, merged, self.creds)
         if merged.get("refs"):
             return body, references
         return body

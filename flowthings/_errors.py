@@ -18,7 +18,7 @@ Exception
                 └── FlowThingsNotConnected      a WebSocket request sent while not connected
 ```
 
-The three WebSocket classes live in `_ws_requests` and are exported by
+The three WebSocket classes live in `flowthings.websocket._requests` and are exported by
 `flowthings` like the others.
 
 `FlowThingsException` carries what 1.0.5 documented (`errors`, `creds`,

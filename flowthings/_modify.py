@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from typing_extensions import TypeVar as DefaultTypeVar
 from typing_extensions import Unpack
 
-from flowthings._filter_nodes import Filter, FilterLike, as_filter, compile_filter
+from flowthings.filters._nodes import Filter, FilterLike, as_filter, compile_filter
 
 if TYPE_CHECKING:
     from .models import (

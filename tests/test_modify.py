@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from flowthings._filters import AGE, mem
 from flowthings._modify import M, Modify, P, Params
+from flowthings.filters import AGE, mem
 
 
 class Flow(BaseModel):

@@ -15,17 +15,17 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsNotFound
-from .._filters import as_filter, mem
-from .._websocket import FlowThingsConnectionLost, FlowThingsNotConnected
+from ..filters import as_filter, mem
+from ..websocket._client import FlowThingsConnectionLost, FlowThingsNotConnected
 from ._errors import CliError, ExitCode
-from ._output import Progress, plain, write_rows
+from ._output import Progress, plain, when, write_rows
 
 if TYPE_CHECKING:
     from .._api import API
-    from .._websocket import WebSocketClient
+    from ..websocket._client import WebSocketClient
 
 __all__ = ["cmd_drops", "cmd_export", "cmd_flows", "cmd_put", "cmd_tail", "resolve_flow"]
 
@@ -129,10 +129,10 @@ def parse_elems(pairs: list[str]) -> dict[str, Any]:
         *parents, leaf = key.split(".")
         node = elems
         for part in parents:
-            child = node.setdefault(part, {})
+            child: object = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise CliError(f"{key!r}: {part!r} is already a value", ExitCode.USAGE)
-            node = child
+            node = cast("dict[str, Any]", child)  # made here: string keys
         node[leaf] = _value(text)
     return elems
 
@@ -181,10 +181,8 @@ class _Tail:
         if self.args.format == "jsonl":
             line = json.dumps(drop, separators=(",", ":"), ensure_ascii=False)
         else:
-            from ._output import _when
-
             elems = json.dumps(drop.get("elems", {}), separators=(",", ":"), ensure_ascii=False)
-            line = f"{_when(date)}  {ident}  {elems}"
+            line = f"{when(date)}  {ident}  {elems}"
         self.out.write(line + "\n")
         self.out.flush()
         self.printed += 1
@@ -201,7 +199,7 @@ class _Tail:
 
     def on_message(self, ws: WebSocketClient, resource: str, data: Any) -> None:
         if isinstance(data, dict):
-            self.show(data)
+            self.show(cast("dict[str, Any]", data))  # a pushed drop: a JSON object
         if self.done.is_set():
             ws.close()
 

@@ -8,9 +8,9 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import IO, Any, cast
 
-__all__ = ["FORMATS", "Progress", "plain", "write_rows"]
+__all__ = ["FORMATS", "Progress", "plain", "when", "write_rows"]
 
 FORMATS = ("table", "jsonl", "csv", "json")
 _CELL = 60
@@ -19,15 +19,17 @@ _CELL = 60
 def plain(value: Any) -> Any:
     """``value`` with typed elements (``{"type": ..., "value": ...}``) unwrapped."""
     if isinstance(value, Mapping):
-        if set(value) == {"type", "value"} and isinstance(value["type"], str):
-            return plain(value["value"])
-        return {k: plain(v) for k, v in value.items()}
+        obj = cast("Mapping[str, Any]", value)  # JSON: string keys
+        if set(obj) == {"type", "value"} and isinstance(obj["type"], str):
+            return plain(obj["value"])
+        return {k: plain(v) for k, v in obj.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v) for v in cast("list[object]", value)]
     return value
 
 
-def _when(ms: Any) -> str:
+def when(ms: Any) -> str:
+    """A platform time (ms since the epoch) as UTC ISO text; anything else as text."""
     if isinstance(ms, int | float) and not isinstance(ms, bool):
         moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
@@ -49,7 +51,7 @@ def _cell(value: Any) -> str:
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> None:
     cells = [
-        [_cell(_when(r.get(c)) if c == "creationDate" else r.get(c)) for c in columns] for r in rows
+        [_cell(when(r.get(c)) if c == "creationDate" else r.get(c)) for c in columns] for r in rows
     ]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
@@ -60,7 +62,9 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], out: IO[st
 
 def _elems(obj: Mapping[str, Any]) -> dict[str, Any]:
     elems = obj.get("elems")
-    return {f"elems.{k}": v for k, v in elems.items()} if isinstance(elems, Mapping) else {}
+    if not isinstance(elems, Mapping):
+        return {}
+    return {f"elems.{k}": v for k, v in cast("Mapping[str, Any]", elems).items()}
 
 
 def _csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:

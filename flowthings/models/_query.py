@@ -23,7 +23,7 @@ from typing import Any, ClassVar, NoReturn, TypeAlias, overload
 
 from typing_extensions import deprecated
 
-from flowthings._filters import (
+from flowthings.filters import (
     AGE,
     EXISTS,
     AgeBuilder,

@@ -1,4 +1,15 @@
-"""The sync services: the one implementation of every documented call."""
+"""The sync services: the one implementation of every documented call.
+
+Owns the services behind ``api.flow``, ``api.drop(fid)``, ... (one module per
+resource family), what each call sends (``Service.spec`` and the read specs
+in `_base`), the typed query parameters (`_params`), ``find_iter``'s cursor
+(`_paging`, sans-I/O), ``create_many`` (`_bulk`) and the typed views
+(`typed`, plus the statistics view in `statistics`). It may import the SDK
+core, ``flowthings._context``, ``flowthings.http._spec``,
+``flowthings.filters``, ``flowthings.models`` (the typed views) and
+``flowthings.websocket`` (``api.websocket.connect``); never ``green`` or
+``_api``, which sit above it.
+"""
 
 from ._base import CrudService, ImmutableService, JSONObject, ReadableService, References, Service
 from ._bulk import BulkItem, BulkResult

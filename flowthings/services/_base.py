@@ -7,17 +7,18 @@ filters compiled). With `refs=True` a call returns `(body, head.references)`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 from typing_extensions import Unpack, deprecated
 
 from .._context import ServiceContext, id_segment, require_id
 from .._errors import FlowThingsError, FlowThingsNotFound
-from .._filters import Filter
 from .._modify import Modify, Params
-from ._paging import FindIterMixin
-from ._params import FindParams, ReadParams, query
+from ..filters import Filter
+from ..http._spec import RequestSpec
+from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, iterate
+from ._params import FindParams, IterParams, JSONObject, ReadParams, References, query
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -37,10 +38,6 @@ __all__ = [
     "find_params",
 ]
 
-JSONObject = dict[str, Any]
-"""A resource as returned by the platform: a plain JSON object."""
-References = dict[str, Any]
-"""`head.references` of a `refs=True` answer: id -> referenced object."""
 
 _D = TypeVar("_D")
 
@@ -108,21 +105,96 @@ class Service:
         Returns:
             The envelope's `body`, or `(body, references)` when `refs` is set.
         """
+        return self._context.execute(self.spec(method, path, data, params))
+
+    def spec(
+        self,
+        method: str,
+        path: str = "",
+        data: Any = None,
+        params: Mapping[str, Any] | Params | None = None,
+    ) -> RequestSpec:
+        """The description of a `request` (nothing is sent): what every call builds.
+
+        The typed views add a decoder to it (`RequestSpec.decoded_by`); an
+        executor sends it (`ServiceContext.execute`).
+        """
         if not isinstance(method, str) or not method:
             raise TypeError("method must be a non-empty str")
         if not isinstance(path, str):
             raise TypeError("path must be a str")
         if path and not path.startswith("/"):
             path = "/" + path
-        return self._context.request(
-            method.upper(), self._url(path), self._path + path, data, _params(params)
-        )
+        full = self._path + path
+        return RequestSpec(method.upper(), self._url(path), full, _params(params), data)
+
+    def execute(self, spec: RequestSpec) -> Any:
+        """Sends ``spec`` on this service's API: `body`, or `(body, references)` with `refs`."""
+        return self._context.execute(spec)
 
     def _url(self, path: str) -> str:
         return self._context.rest_url(self._path + path)
 
 
-class ReadableService(FindIterMixin, Service):
+# What each reading call sends, described once: the sync methods execute these
+# specs, and the typed views execute them with a decoder added.
+
+
+def read_spec(service: Service, id: str, params: Mapping[str, Any]) -> RequestSpec:
+    """``read``: ``GET {path}/{id}``."""
+    return service.spec("GET", id_segment(id), params=query(params))
+
+
+def read_many_spec(service: Service, ids: object, params: Mapping[str, Any]) -> RequestSpec:
+    """``read_many``: ``MGET {path}`` with the ids as the body.
+
+    Raises:
+        TypeError: When ``ids`` is not a list or tuple (a lone str is a
+            sequence of str, and a common mistake).
+    """
+    if not isinstance(ids, Sequence) or isinstance(ids, str | bytes):
+        raise TypeError("read_many() takes a list of ids")
+    id_list = list(cast("Sequence[object]", ids))
+    for one in id_list:
+        id_segment(one)
+    return service.spec("MGET", data=id_list, params=query(params))
+
+
+def find_many_spec(
+    service: Service, filters: tuple[Filter | str, ...], params: dict[str, Any]
+) -> RequestSpec:
+    """``find_many``: ``GET {path}`` with the filters AND-ed."""
+    return service.spec("GET", params=find_params(filters, params))
+
+
+FindKind = Literal["one", "by_id", "list"]
+
+
+def find_spec(
+    service: Service, args: tuple[Any, ...], params: dict[str, Any]
+) -> tuple[FindKind, RequestSpec]:
+    """``find``: a read by id (str), by ids (list or tuple), or a find by filters."""
+    first: object = args[0] if args else None
+    if isinstance(first, str | list | tuple):
+        if len(args) > 1:
+            raise TypeError("find() by id takes no further positional arguments")
+        if isinstance(first, str):
+            return "one", read_spec(service, first, params)
+        return "by_id", read_many_spec(service, cast("Sequence[object]", first), params)
+    return "list", find_many_spec(service, args, params)
+
+
+def by_path_spec(
+    service: Service, filters: tuple[Filter | str, ...], path: object, params: dict[str, Any]
+) -> RequestSpec:
+    """``api.drop.find(path=...)``: ``GET /drop?path=...`` with the filters AND-ed."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("path must be a flow path such as '/alice/sensors'")
+    wire = find_params(filters, params).to_dict()
+    return service.spec("GET", params={**wire, "path": path})
+
+
+class ReadableService(Service):
     """`read`, `read_or_else`, `read_many`, `find_many` and the overloaded `find`.
 
     Keyword arguments are the documented query parameters (`ReadParams`,
@@ -141,7 +213,7 @@ class ReadableService(FindIterMixin, Service):
         Examples:
             >>> api.flow.read('<flow_id>')
         """
-        return self.request("GET", id_segment(id), params=query(params))
+        return self.execute(read_spec(self, id, params))
 
     @overload
     def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[JSONObject, References] | _D: ...
@@ -182,12 +254,7 @@ class ReadableService(FindIterMixin, Service):
         Examples:
             >>> api.flow.read_many(['<flow_id_1>', '<flow_id_2>'])
         """
-        candidate: object = ids
-        if not isinstance(candidate, Sequence) or isinstance(candidate, str | bytes):
-            raise TypeError("read_many() takes a list of ids")
-        for one in ids:
-            id_segment(one)
-        return self.request("MGET", data=list(ids), params=query(params))
+        return self.execute(read_many_spec(self, ids, params))
 
     @overload
     def find_many(self, *filters: Filter | str, refs: Literal[True], **params: Unpack[FindParams]) -> tuple[list[JSONObject], References]: ...
@@ -201,7 +268,7 @@ class ReadableService(FindIterMixin, Service):
         Examples:
             >>> api.flow.find_many(mem.displayName == 'Foo', limit=10)
         """
-        return self.request("GET", params=find_params(filters, params))
+        return self.execute(find_many_spec(self, filters, params))
 
     # The first argument is positional-only: `find(id="f1")` would otherwise
     # type as a read but run as a find with an `id` query parameter.
@@ -231,15 +298,47 @@ class ReadableService(FindIterMixin, Service):
             >>> api.flow.find(['<flow_id_1>', '<flow_id_2>'])
             >>> api.flow.find(mem.displayName == 'Foo')
         """
-        first = args[0] if args else None
-        if isinstance(first, str | list | tuple):
-            if len(args) > 1:
-                raise TypeError("find() by id takes no further positional arguments")
-            if isinstance(first, str):
-                return cast(Any, self.read(first, **params))
-            return cast(Any, self.read_many(cast("list[str]", first), **params))
-        return cast(Any, self.find_many(*args, **params))
+        return self.execute(find_spec(self, args, params)[1])
 
+    def find_iter(
+        self,
+        *filters: Filter | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **params: Unpack[IterParams],
+    ) -> Iterator[JSONObject]:
+        """Streams every match, one page in memory at a time, consistent under writes.
+
+        Pages with a cursor on the sort member and the id (see
+        `flowthings.services._paging` and docs/large-data.md): every object
+        that matches and exists for the whole iteration is yielded exactly
+        once, in the requested order, even while others write.
+
+        Args:
+            *filters: Filters, AND-ed (or ``filter=``).
+            page_size: Objects per request (1 to 1000).
+            **params: Query parameters (`IterParams`): ``sort`` (default
+                ``creationDate``), ``order`` (default ``desc``), ``only`` (the
+                sort member and ``id`` are always fetched too), ``limit`` (the
+                most objects to yield in all), ``extra_params``.
+                ``start``/``skip`` and ``refs`` are refused (``TypeError``).
+
+        Examples:
+            >>> for drop in api.drop(flow_id).find_iter(mem.elems.temp > 20, order='asc'):
+            ...     print(drop['id'])
+        """
+        pager = Pager(filters, dict(params), page_size)  # argument errors now, not at next()
+        return iterate(self._find_page, pager)
+
+    def _find_page(
+        self, request: PageRequest
+    ) -> list[JSONObject] | tuple[list[JSONObject], References]:
+        # The pager built these params (refs refused), so the answer is the page,
+        # or (page, references) when refs is set in the API's own params: no
+        # overload can tell which from a dict of params.
+        return cast(
+            "list[JSONObject] | tuple[list[JSONObject], References]",
+            self.find_many(*request.filters, **request.params),
+        )
 
 class _Deletable(Service):
     def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> Any:

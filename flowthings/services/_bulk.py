@@ -15,20 +15,15 @@ the results (one `BulkItem` each) are kept.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
+from typing import Generic, TypeVar, cast
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
-    "BulkCreateMixin",
     "BulkItem",
     "BulkResult",
-    "TypedBulkCreateMixin",
     "run_bulk",
 ]
 
@@ -148,54 +143,3 @@ def run_bulk(
         for future in futures:
             future.result()
     return BulkResult(tuple(results[i] for i in sorted(results)))
-
-
-class BulkCreateMixin:
-    """Adds `create_many` to a service with ``create`` (the drops of one flow)."""
-
-    def create_many(
-        self,
-        models: Iterable[Mapping[str, Any] | BaseModel],
-        concurrency: int = DEFAULT_CONCURRENCY,
-        **params: Any,
-    ) -> BulkResult[Any]:
-        """Creates many resources, ``concurrency`` requests in flight at once.
-
-        Each input is one ``create`` (``POST``); the results come back in input
-        order, failures kept per input (see `BulkResult`), successes never
-        lost. Only POSTs that could not be sent at all are retried (a POST
-        may not be repeatable), as for ``create``.
-
-        Args:
-            models: Dicts or models; any iterable (read lazily).
-            concurrency: Requests in flight at once (1 to 64; the pooled
-                client keeps that many connections).
-            **params: Query parameters of every ``create``.
-
-        Examples:
-            >>> result = api.drop(flow_id).create_many({'elems': {'n': i}} for i in range(1000))
-            >>> result.ok, len(result.succeeded)
-        """
-        check_concurrency(concurrency)
-        create = cast(Any, self).create
-        return run_bulk(lambda model: create(model, **params), models, concurrency)
-
-
-class TypedBulkCreateMixin(Generic[_T]):
-    """Adds `create_many` (models back) to a typed view with ``create``."""
-
-    def create_many(
-        self,
-        models: Iterable[Mapping[str, Any] | BaseModel],
-        concurrency: int = DEFAULT_CONCURRENCY,
-        **params: Any,
-    ) -> BulkResult[_T]:
-        """Creates many resources (see the sync `create_many`); each value a model.
-
-        Examples:
-            >>> result = api.drop(flow_id).typed.create_many([Drop(elems={'n': 1})])
-            >>> result.succeeded[0].id
-        """
-        check_concurrency(concurrency)
-        create = cast(Any, self).create
-        return run_bulk(lambda model: create(model, **params), models, concurrency)

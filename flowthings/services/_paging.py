@@ -35,21 +35,19 @@ iteration may be missed or seen twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 from .._errors import FlowThingsError
-from .._filters import EXISTS, NOT, Filter, Member, as_filter, mem
-
-if TYPE_CHECKING:
-    from ._base import JSONObject
+from ..filters import EXISTS, NOT, Filter, Member, as_filter, mem
+from ._params import JSONObject, References, merged
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
-    "FindIterMixin",
+    "FindPage",
     "PageRequest",
-    "Pageable",
     "Pager",
     "iterate",
     "sort_value",
@@ -104,7 +102,8 @@ class Pager:
     _kind: type | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        params = dict(self.params)
+        # extra_params merged first: an offset hidden there defeats the cursor too.
+        params = merged(self.params)
         for name in _OFFSETS:
             if name in params:
                 raise TypeError(f"find_iter() pages with a cursor; {name}= is not accepted")
@@ -180,7 +179,7 @@ class Pager:
         node: Filter = member < value if self._descending else member > value
         return node
 
-    def feed(self, page: Sequence[Any]) -> list[Any]:
+    def feed(self, page: Sequence[JSONObject]) -> list[JSONObject]:
         """Take the answer to `next_request`; return the items to yield, in order."""
         if self.phase == "done":
             raise RuntimeError("the iteration is over")
@@ -203,8 +202,8 @@ class Pager:
         self.emitted += len(out)
         return out
 
-    def _feed_main(self, page: list[Any], full: bool) -> list[Any]:
-        keyed: list[Any] = []
+    def _feed_main(self, page: list[JSONObject], full: bool) -> list[JSONObject]:
+        keyed: list[JSONObject] = []
         values: list[Any] = []
         for item in page:
             value = sort_value(item, self._sort)
@@ -257,14 +256,25 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
-def _id_of(item: Any) -> str:
-    ident = item.get("id") if isinstance(item, Mapping) else None
+def _id_of(item: object) -> str:
+    ident = (_members(item) or {}).get("id")
     if not isinstance(ident, str):
         raise FlowThingsError("find_iter() needs the id of every item; the platform sent none")
     return ident
 
 
-def sort_value(item: Any, sort: str) -> Any:
+def _members(obj: object) -> Mapping[str, Any] | None:
+    """``obj`` as a JSON object (string keys), or ``None`` when it is not one."""
+    return cast("Mapping[str, Any]", obj) if isinstance(obj, Mapping) else None
+
+
+def _typed_value(obj: object) -> object:
+    """The value of a typed element (``{"type": ..., "value": ...}``), else ``obj``."""
+    members = _members(obj)
+    return members["value"] if members is not None and set(members) == {"type", "value"} else obj
+
+
+def sort_value(item: object, sort: str) -> Any:
     """The value of the dotted member ``sort`` in ``item`` (typed elements unwrapped).
 
     Like the platform, a drop's member that is not at the top level is read
@@ -272,8 +282,9 @@ def sort_value(item: Any, sort: str) -> Any:
     compare (only numbers and strings order).
     """
     value = _resolve(item, sort.split("."))
-    if value is _MISSING and isinstance(item, Mapping) and isinstance(item.get("elems"), Mapping):
-        value = _resolve(item["elems"], sort.split("."))
+    elems = (_members(item) or {}).get("elems")
+    if value is _MISSING and _members(elems) is not None:
+        value = _resolve(elems, sort.split("."))
     if value is _MISSING or value is None:
         return _MISSING
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -283,58 +294,26 @@ def sort_value(item: Any, sort: str) -> Any:
     return value
 
 
-def _resolve(obj: Any, path: list[str]) -> Any:
+def _resolve(obj: object, path: list[str]) -> object:
     for part in path:
-        if isinstance(obj, Mapping) and set(obj) == {"type", "value"} and part != "value":
-            obj = obj["value"]
-        if not isinstance(obj, Mapping) or part not in obj:
+        members = _members(obj)
+        if members is not None and part != "value":
+            members = _members(_typed_value(members))
+        if members is None or part not in members:
             return _MISSING
-        obj = obj[part]
-    if isinstance(obj, Mapping) and set(obj) == {"type", "value"}:
-        obj = obj["value"]
-    return obj
+        obj = members[part]
+    return _typed_value(obj)
 
 
-class Pageable(Protocol):
-    """What `find_iter` runs a `Pager` with: a service's ``find_many``."""
+FindPage = Callable[[PageRequest], "list[JSONObject] | tuple[list[JSONObject], References]"]
+"""Makes one `PageRequest` (a service's ``find_many``): the page, or ``(page,
+references)`` when ``refs`` is set in the API's params."""
 
-    def find_many(self, *filters: Filter | str, **params: Any) -> Any: ...
 
-
-def iterate(service: Pageable, pager: Pager) -> Iterator[JSONObject]:
-    """Run ``pager`` with ``service.find_many``: the sync executor."""
+def iterate(find: FindPage, pager: Pager) -> Iterator[JSONObject]:
+    """Run ``pager`` with ``find``: the sync executor."""
     while (request := pager.next_request()) is not None:
-        page = service.find_many(*request.filters, **request.params)
+        page = find(request)
         if isinstance(page, tuple):  # refs set in the API's params: drop the references
             page = page[0]
         yield from pager.feed(page)
-
-
-class FindIterMixin:
-    """Adds `find_iter` to a service that has ``find_many`` (every readable service)."""
-
-    def find_iter(
-        self, *filters: Filter | str, page_size: int = DEFAULT_PAGE_SIZE, **params: Any
-    ) -> Iterator[JSONObject]:
-        """Streams every match, one page in memory at a time, consistent under writes.
-
-        Pages with a cursor on the sort member and the id (see
-        `flowthings.services._paging` and docs/large-data.md): every object
-        that matches and exists for the whole iteration is yielded exactly
-        once, in the requested order, even while others write.
-
-        Args:
-            *filters: Filters, AND-ed (or ``filter=``).
-            page_size: Objects per request (1 to 1000).
-            **params: Query parameters: ``sort`` (default ``creationDate``),
-                ``order`` (default ``desc``), ``only`` (the sort member and
-                ``id`` are always fetched too), ``limit`` (the most objects
-                to yield in all), anything else ``find_many`` takes.
-                ``start``/``skip`` and ``refs`` are refused.
-
-        Examples:
-            >>> for drop in api.drop(flow_id).find_iter(mem.elems.temp > 20, order='asc'):
-            ...     print(drop['id'])
-        """
-        pager = Pager(filters, params, page_size)  # argument errors now, not at next()
-        return iterate(cast(Pageable, self), pager)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from typing_extensions import Unpack
 
 from .._context import ServiceContext, id_segment
-from .._filters import Filter
 from .._modify import Params
-from ._base import CrudService, JSONObject, References, Service, check_model, find_params
-from ._bulk import BulkCreateMixin
+from ..filters import Filter
+from ._base import (
+    CrudService,
+    JSONObject,
+    References,
+    Service,
+    by_path_spec,
+    check_model,
+)
+from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
 from ._params import FindParams, ReadParams, query
 
 if TYPE_CHECKING:
@@ -22,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["DropService", "DropServiceFactory"]
 
 
-class DropService(BulkCreateMixin, CrudService):
+class DropService(CrudService):
     """The drops of one flow (`/drop/{flowId}`), plus `delete_all` and `aggregate`.
 
     Examples:
@@ -48,6 +55,32 @@ class DropService(BulkCreateMixin, CrudService):
     def delete_all(self) -> Any:
         """Empties the flow: deletes every drop in it (`DELETE /drop/{flowId}`)."""
         return self.request("DELETE", "")
+
+    def create_many(
+        self,
+        models: Iterable[Mapping[str, Any] | BaseModel],
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **params: Unpack[ReadParams],
+    ) -> BulkResult[JSONObject]:
+        """Creates many drops, ``concurrency`` requests in flight at once.
+
+        Each input is one ``create`` (``POST``); the results come back in input
+        order, failures kept per input (see `BulkResult`), successes never
+        lost. Only POSTs that could not be sent at all are retried (a POST
+        may not be repeatable), as for ``create``. The workers share the
+        API's pooled client (see `flowthings.services._bulk`).
+
+        Args:
+            models: Dicts or models; any iterable (read lazily).
+            concurrency: Requests in flight at once (1 to 64; the pooled
+                client keeps that many connections).
+            **params: Query parameters of every ``create`` (`ReadParams`).
+
+        Examples:
+            >>> result = api.drop(flow_id).create_many({'elems': {'n': i}} for i in range(1000))
+            >>> result.ok, len(result.succeeded)
+        """
+        return run_bulk(lambda model: self.create(model, **params), models, concurrency)
 
     def aggregate(
         self,
@@ -130,10 +163,7 @@ class DropServiceFactory(Service):
         Examples:
             >>> api.drop.find(mem.elems.temp > 20, path='/alice/sensors', limit=5)
         """
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError("path must be a flow path such as '/alice/sensors'")
-        wire = find_params(filters, params).to_dict()
-        return self.request("GET", params={**wire, "path": path})
+        return self.execute(by_path_spec(self, filters, path, params))
 
     def find_in_flows(
         self, queries: Mapping[str, FindParams | Params]

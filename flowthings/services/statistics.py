@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, overload
+
+from typing_extensions import ParamSpec, Self
 
 from .._context import ServiceContext, id_segment
 from ._base import Service
 
 if TYPE_CHECKING:
-    from .typed import TypedStatisticsService
+    from pydantic import TypeAdapter
 
-__all__ = ["StatisticsLevel", "StatisticsService"]
+    from ..models import StatisticsSeries
+
+__all__ = ["StatisticsLevel", "StatisticsService", "TypedStatisticsService"]
+
+_P = ParamSpec("_P")
 
 StatisticsLevel = Literal["YEAR", "MONTH", "DAY", "HOUR", "year", "month", "day", "hour"]
 """Bucket size of a statistics series."""
@@ -38,8 +46,6 @@ class StatisticsService(Service):
     @property
     def typed(self) -> TypedStatisticsService:
         """This service answering validated `StatisticsSeries`."""
-        from .typed import TypedStatisticsService
-
         return TypedStatisticsService(self)
 
     def _series(
@@ -111,3 +117,67 @@ class StatisticsService(Service):
     trackPass = track_pass
     apiCallByIdentity = api_call_by_identity
     dropCreatedBy = drop_created_by
+
+
+# The typed view lives with the service it wraps: `StatisticsService.typed`
+# returns it, and `services.typed` re-exports it (one way: typed -> statistics).
+
+
+@functools.cache
+def _series_adapter() -> TypeAdapter[list[int]]:
+    # Built at the first typed call: `import flowthings` stays free of it.
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[int])
+
+
+class _Series(Generic[_P]):
+    """A metric of the wrapped statistics service, its answer validated as a series.
+
+    The signature is the sync method's (one source of truth), via ``ParamSpec``.
+    """
+
+    def __init__(self, metric: Callable[Concatenate[StatisticsService, _P], list[int]]) -> None:
+        self._name = metric.__name__
+        self.__doc__ = metric.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(
+        self, obj: TypedStatisticsService, owner: type[Any]
+    ) -> Callable[_P, StatisticsSeries]: ...
+    def __get__(self, obj: TypedStatisticsService | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        metric = getattr(obj.untyped, self._name)
+
+        def series(*args: _P.args, **kwargs: _P.kwargs) -> StatisticsSeries:
+            return _series_adapter().validate_python(metric(*args, **kwargs))
+
+        series.__name__ = self._name
+        series.__doc__ = self.__doc__
+        return series
+
+
+class TypedStatisticsService:
+    """The typed view of ``api.statistics``: each metric as a `StatisticsSeries`.
+
+    Each metric takes the arguments of the sync one:
+    ``(id, year=None, month=None, day=None, level=None)``.
+    """
+
+    def __init__(self, service: StatisticsService) -> None:
+        self._stats = service
+
+    @property
+    def untyped(self) -> StatisticsService:
+        """The wrapped sync service."""
+        return self._stats
+
+    flow_drop_added = _Series(StatisticsService.flow_drop_added)
+    flow_tracked = _Series(StatisticsService.flow_tracked)
+    track_hit = _Series(StatisticsService.track_hit)
+    track_pass = _Series(StatisticsService.track_pass)
+    api_call_by_identity = _Series(StatisticsService.api_call_by_identity)
+    drop_created_by = _Series(StatisticsService.drop_created_by)

@@ -22,12 +22,10 @@ fast validator does not take. The models are the same either way.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
-    Concatenate,
     Generic,
     Literal,
     TypeAlias,
@@ -36,21 +34,23 @@ from typing import (
     overload,
 )
 
-from pydantic import TypeAdapter, ValidationError
-from typing_extensions import ParamSpec, Self, Unpack
+from pydantic import ValidationError
+from typing_extensions import Unpack
 
+from .._errors import FlowThingsNotFound
 from .._modify import Modify
-from ..models import AggregateRow, Drop, Share, StatisticsSeries, Token
+from ..http._spec import Decode, RequestSpec
+from ..models import AggregateRow, Drop, Share, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
-from ._base import is_many
-from ._bulk import TypedBulkCreateMixin
-from ._paging_typed import TypedFindIterMixin
-from ._params import FindParams, ReadParams
-from .statistics import StatisticsService
+from ._base import by_path_spec, find_many_spec, find_spec, is_many, read_spec
+from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
+from ._paging import DEFAULT_PAGE_SIZE
+from ._params import FindParams, IterParams, ReadParams
+from .statistics import TypedStatisticsService
 
 if TYPE_CHECKING:
-    from .._filters import Filter
+    from ..filters import Filter
     from ..models import References
     from ._base import CrudService, ImmutableService, ReadableService, Service
     from .drop import DropService, DropServiceFactory
@@ -70,15 +70,11 @@ __all__ = [
 ModelT = TypeVar("ModelT", bound=FlowthingsModel)
 _D = TypeVar("_D")
 _T = TypeVar("_T")
-_P = ParamSpec("_P")
 
-_SERIES: TypeAdapter[list[int]] = TypeAdapter(list[int])
-_S = TypeVar("_S")
 
 _Input: TypeAlias = "ModelT | Mapping[str, Any] | Modify[ModelT] | Modify[dict[str, Any]]"
 """What a typed update takes: a model of the view's class, a dict, or an `M` of either."""
 
-_Decode = Callable[[bytes], "tuple[Any, dict[str, Any]] | None"]
 
 
 class _Decoded:
@@ -90,7 +86,7 @@ class _Decoded:
         self.value = value
 
 
-def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
+def _decoder(model: type[FlowthingsModel], many: bool) -> Decode | None:
     """The transport hook validating an answer's bytes into ``model`` s, if one exists."""
     validator = envelope_validator(model, many)
     if validator is None:
@@ -110,34 +106,6 @@ def _decoder(model: type[FlowthingsModel], many: bool) -> _Decode | None:
         )
 
     return decode
-
-
-class _DecodingTransport:
-    """The API's transport, offering every successful answer to ``decode`` first."""
-
-    def __init__(self, transport: Any, decode: _Decode) -> None:
-        self._transport = transport
-        self._decode = decode
-
-    def request(self, method: str, url: str, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        result: tuple[Any, dict[str, Any]] = self._transport.request(
-            method, url, decode=self._decode, **kwargs
-        )
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-def _decoding(service: _S, decode: _Decode | None) -> _S:
-    """A copy of ``service`` whose requests go through ``decode`` (or ``service`` itself)."""
-    if decode is None:
-        return service
-    clone: Any = copy.copy(service)  # a service: it has the API's _context
-    context: Any = copy.copy(clone._context)
-    context.transport = _DecodingTransport(context.transport, decode)
-    clone._context = context
-    return cast(_S, clone)
 
 
 def parse_model(model: type[ModelT], body: object, *, partial: bool = False) -> ModelT:
@@ -184,7 +152,7 @@ def _with_refs(
     return parse(result)
 
 
-class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
+class TypedReadService(Generic[ModelT]):
     """The reading half of a typed view: ``read``, ``read_many``, ``find_many``, ``find``.
 
     Args:
@@ -213,9 +181,10 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
         """Parse one resource as returned by the platform (see `parse_model`)."""
         return parse_model(self._model, body, partial=partial)
 
-    def _fast(self, service: _S, many: bool) -> _S:
-        """``service``, answering bodies of one (or a list of) model(s) pre-validated."""
-        return _decoding(service, _decoder(self._model, many))
+    def _fast(self, spec: RequestSpec, many: bool) -> RequestSpec:
+        """``spec``, its answer's body of one (or a list of) model(s) validated from the
+        bytes (the spec as it is when the model has no such decoder)."""
+        return spec.decoded_by(_decoder(self._model, many))
 
     def _one(self, params: Mapping[str, Any]) -> Callable[[Any], ModelT]:
         partial = "only" in params
@@ -242,8 +211,8 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     def read(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References]: ...
     def read(self, id: str, **params: Any) -> Any:
         """Read one resource by id (see the sync ``read``)."""
-        service = self._fast(self._service, many=False)
-        return _with_refs(service.read(id, **params), self._service, params, self._one(params))
+        result = self._service.execute(self._fast(read_spec(self._service, id, params), many=False))
+        return _with_refs(result, self._service, params, self._one(params))
 
     @overload
     def read_or_else(self, id: str, default: _D, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References] | _D: ...
@@ -259,9 +228,10 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     def read_or_else(self, id: str, *, refs: bool, **params: Unpack[ReadParams]) -> ModelT | tuple[ModelT, References] | None: ...
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but return ``default`` when the platform says 404."""
-        marker = object()
-        result = self._fast(self._service, many=False).read_or_else(id, marker, **params)
-        if result is marker:
+        spec = self._fast(read_spec(self._service, id, params), many=False)
+        try:
+            result = self._service.execute(spec)
+        except FlowThingsNotFound:
             return default
         return _with_refs(result, self._service, params, self._one(params))
 
@@ -283,8 +253,8 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     def find_many(self, *filters: Filter | str, refs: bool, **params: Unpack[FindParams]) -> list[ModelT] | tuple[list[ModelT], References]: ...
     def find_many(self, *filters: Filter | str, **params: Any) -> Any:
         """Find resources; several filters are AND-ed."""
-        result: Any = cast(Any, self._fast(self._service, many=True).find_many(*filters, **params))
-        return _with_refs(result, self._service, params, self._list(params))
+        spec = self._fast(find_many_spec(self._service, filters, params), many=True)
+        return _with_refs(self._service.execute(spec), self._service, params, self._list(params))
 
     @overload
     def find(self, id: str, /, *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[ModelT, References]: ...
@@ -308,17 +278,34 @@ class TypedReadService(TypedFindIterMixin[ModelT], Generic[ModelT]):
     # otherwise hold a "self" key the implementation cannot take.
     def find(self, /, *args: Any, **params: Any) -> Any:
         """Read by id (str), read many (list), or find by filters (anything else)."""
-        first = args[0] if args else None
-        service = self._service
-        if isinstance(first, str):
-            parse: Callable[[Any], Any] = self._one(params)
-            service = self._fast(service, many=False)
-        elif isinstance(first, list | tuple):
+        kind, spec = find_spec(self._service, args, params)
+        parse: Callable[[Any], Any]
+        if kind == "one":
+            parse, spec = self._one(params), self._fast(spec, many=False)
+        elif kind == "by_id":
             parse = self._by_id(params)
         else:
-            parse = self._list(params)
-            service = self._fast(service, many=True)
-        return _with_refs(service.find(*args, **params), self._service, params, parse)
+            parse, spec = self._list(params), self._fast(spec, many=True)
+        return _with_refs(self._service.execute(spec), self._service, params, parse)
+
+    def find_iter(
+        self,
+        *filters: Filter | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **params: Unpack[IterParams],
+    ) -> Iterator[ModelT]:
+        """Streams every match as a model (see the sync `find_iter` for the guarantee).
+
+        With ``only=``, models lacking required members are built without
+        validation, as ``find`` does.
+
+        Examples:
+            >>> for drop in api.drop(flow_id).typed.find_iter(order='asc'):
+            ...     print(drop.id, drop.elems)
+        """
+        items = self._service.find_iter(*filters, page_size=page_size, **params)
+        one = self._one(params)
+        return (one(item) for item in items)
 
 
 class TypedImmutableService(TypedReadService[ModelT]):
@@ -402,7 +389,7 @@ class TypedService(TypedImmutableService[ModelT]):
         return _with_refs(self._crud.save(model, **params), self._crud, params, parse)
 
 
-class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
+class TypedDropService(TypedService[Drop]):
     """The typed view of ``api.drop(flow_id)``: adds ``aggregate`` and ``delete_all``."""
 
     def __init__(self, service: DropService) -> None:
@@ -417,6 +404,20 @@ class TypedDropService(TypedBulkCreateMixin[Drop], TypedService[Drop]):
     def delete_all(self) -> Any:
         """Empty the flow (see the sync ``delete_all``); returns the platform's body."""
         return self._drops.delete_all()
+
+    def create_many(
+        self,
+        models: Iterable[Drop | Mapping[str, Any]],
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **params: Unpack[ReadParams],
+    ) -> BulkResult[Drop]:
+        """Create many drops (see the sync `create_many`); each value a `Drop`.
+
+        Examples:
+            >>> result = api.drop(flow_id).typed.create_many([Drop(elems={'n': 1})])
+            >>> result.succeeded[0].id
+        """
+        return run_bulk(lambda model: self.create(model, **params), models, concurrency)
 
     def aggregate(
         self,
@@ -466,8 +467,8 @@ class TypedDropFactory:
     def find(self, /, *filters: Filter | str, path: str, **params: Any) -> Any:
         """Find drops of the flow at ``path``."""
         partial = "only" in params
-        factory = _decoding(self._factory, _decoder(Drop, many=True))
-        result: Any = cast(Any, factory.find(*filters, path=path, **params))
+        spec = by_path_spec(self._factory, filters, path, params)
+        result = self._factory.execute(spec.decoded_by(_decoder(Drop, many=True)))
         parse = _many(lambda d: parse_model(Drop, d, partial=partial))
         return _with_refs(result, self._factory, params, parse)
 
@@ -484,58 +485,6 @@ class TypedShareService(TypedImmutableService[Share]):
 
     def __init__(self, service: ImmutableService) -> None:
         super().__init__(service, Share)
-
-
-class _Series(Generic[_P]):
-    """A metric of the wrapped statistics service, its answer validated as a series.
-
-    The signature is the sync method's (one source of truth), via ``ParamSpec``.
-    """
-
-    def __init__(self, metric: Callable[Concatenate[StatisticsService, _P], list[int]]) -> None:
-        self._name = metric.__name__
-        self.__doc__ = metric.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(
-        self, obj: TypedStatisticsService, owner: type[Any]
-    ) -> Callable[_P, StatisticsSeries]: ...
-    def __get__(self, obj: TypedStatisticsService | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        metric = getattr(obj.untyped, self._name)
-
-        def series(*args: _P.args, **kwargs: _P.kwargs) -> StatisticsSeries:
-            return _SERIES.validate_python(metric(*args, **kwargs))
-
-        series.__name__ = self._name
-        series.__doc__ = self.__doc__
-        return series
-
-
-class TypedStatisticsService:
-    """The typed view of ``api.statistics``: each metric as a `StatisticsSeries`.
-
-    Each metric takes the arguments of the sync one:
-    ``(id, year=None, month=None, day=None, level=None)``.
-    """
-
-    def __init__(self, service: StatisticsService) -> None:
-        self._stats = service
-
-    @property
-    def untyped(self) -> StatisticsService:
-        """The wrapped sync service."""
-        return self._stats
-
-    flow_drop_added = _Series(StatisticsService.flow_drop_added)
-    flow_tracked = _Series(StatisticsService.flow_tracked)
-    track_hit = _Series(StatisticsService.track_hit)
-    track_pass = _Series(StatisticsService.track_pass)
-    api_call_by_identity = _Series(StatisticsService.api_call_by_identity)
-    drop_created_by = _Series(StatisticsService.drop_created_by)
 
 
 def _only_missing(exc: ValidationError) -> bool:

@@ -9,7 +9,7 @@ from typing_extensions import Unpack
 
 from .._context import ServiceContext
 from .._errors import FlowThingsServerError
-from .._ws_callbacks import (
+from ..websocket._callbacks import (
     OnClose,
     OnDrop,
     OnError,
@@ -22,7 +22,7 @@ from .._ws_callbacks import (
 from ._base import Service
 
 if TYPE_CHECKING:
-    from .._websocket import WebSocketClient
+    from ..websocket._client import WebSocketClient
 
 __all__ = [
     "OnClose",
@@ -80,7 +80,7 @@ class WebSocketService(Service):
             >>> ws = api.websocket.connect(on_open=on_open, on_message=on_message)
             >>> ws.run()
         """
-        from .._websocket import WebSocketClient
+        from ..websocket._client import WebSocketClient
 
         options.setdefault("creds", self._context.creds)
         return WebSocketClient(

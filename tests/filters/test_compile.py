@@ -11,7 +11,7 @@ import enum
 
 import pytest
 
-from flowthings._filters import (
+from flowthings.filters import (
     AGE,
     EXISTS,
     HAS,

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from flowthings._filter_literals import quote_string, regex_body
-from flowthings._filters import MATCHES, mem
+from flowthings.filters import MATCHES, mem
+from flowthings.filters._literals import quote_string, regex_body
 
 _DECODE_ESCAPES = {
     "\\": "\\",

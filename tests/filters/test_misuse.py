@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from flowthings._filters import (
+from flowthings.filters import (
     AGE,
     EXISTS,
     HAS,

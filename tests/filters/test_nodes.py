@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from flowthings._filters import (
+from flowthings.filters import (
     AGE,
     EXISTS,
     NOT,

@@ -17,7 +17,7 @@ import pytest
 
 import flowthings
 from flowthings import API, FlowThingsError, FlowThingsNotFound, FlowThingsServerError, Token, mem
-from flowthings._green import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView, _services
+from flowthings.green._api import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView, _services
 from flowthings.models import Flow
 from flowthings.services import DropService, DropServiceFactory, FlowService
 

@@ -65,6 +65,10 @@ def test_pager_requests_follow_the_cursor() -> None:
         pytest.param({"refs": True}, TypeError, id="refs"),
         pytest.param({"order": "up"}, ValueError, id="order"),
         pytest.param({"limit": -1}, ValueError, id="limit"),
+        # The escape hatch cannot smuggle an offset past the cursor either.
+        pytest.param({"extra_params": {"start": 10}}, TypeError, id="extra-start"),
+        pytest.param({"extra_params": {"order": "up"}}, ValueError, id="extra-order"),
+        pytest.param({"limit": 1, "extra_params": {"limit": 2}}, TypeError, id="extra-twice"),
     ],
 )
 def test_find_iter_refuses_bad_arguments_before_any_request(
@@ -218,3 +222,13 @@ def test_the_platform_reads_only_the_creation_date_range_a_filter_implies(
     from flowthings.local.query.bounds import date_bounds
 
     assert date_bounds(text) == bounds
+
+
+def test_extra_params_reach_every_page(
+    flowthings_platform: LocalPlatform, flowthings_api: API, flow_id: str
+) -> None:
+    bulk_fill(flowthings_platform, flowthings_api, flow_id, ({"i": i} for i in range(7)))
+    drops = flowthings_api.drop(flow_id).find_iter(
+        page_size=3, order="asc", extra_params={"sort": "elems.i", "hints": 0}
+    )
+    assert [d["elems"]["i"] for d in drops] == list(range(7))

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowthings import EXISTS, NOT, mem
-from flowthings._filter_literals import quote_string
-from flowthings._filter_member import Member
-from flowthings._filter_nodes import Filter, RegexLiteral
+from flowthings.filters._literals import quote_string
+from flowthings.filters._member import Member
+from flowthings.filters._nodes import Filter, RegexLiteral
 from flowthings.local.query.parser import parse_filter
 
 Elems = dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flowthings._filters import AGE, EXISTS, Filter, Member, mem
+from flowthings.filters import AGE, EXISTS, Filter, Member, mem
 from flowthings.models import (
     ApiTask,
     Device,

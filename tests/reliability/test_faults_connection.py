@@ -110,10 +110,10 @@ def test_refused_post_succeeds_when_the_server_comes_back(
 
     def resume_then_sleep(seconds: float) -> None:  # the server is back before the retry
         fault_server.resume()
-        monkeypatch.setattr("flowthings._transport._sleep", sleep)
+        monkeypatch.setattr("flowthings.http._transport._sleep", sleep)
         sleep(seconds)
 
-    monkeypatch.setattr("flowthings._transport._sleep", resume_then_sleep)
+    monkeypatch.setattr("flowthings.http._transport._sleep", resume_then_sleep)
     assert fa.api.flow.create({"path": "/acct/x"}) == {"id": "f1"}
     assert len(fa.attempts) == 2
     assert [r.method for r in fault_server.requests] == ["POST"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import flowthings
 from flowthings import FlowThingsRateLimited, FlowThingsServerError
-from flowthings._transport import RetryPolicy
+from flowthings.http._transport import RetryPolicy
 
 from . import _fault_server as fs
 from .conftest import FaultApi, assert_recovers
@@ -65,7 +65,7 @@ def test_default_cap_is_max_retry_wait_default(
     """With the shipped defaults a `Retry-After: 3600` waits `max_retry_wait` (30 s), no more."""
     assert flowthings.defaults.max_retry_wait == flowthings.Defaults().max_retry_wait == 30.0
     waits: list[float] = []
-    monkeypatch.setattr("flowthings._transport._sleep", waits.append)
+    monkeypatch.setattr("flowthings.http._transport._sleep", waits.append)
     fa = fault_api()
     fault_server.script(*(fs.rate_limited("3600") for _ in range(3)))
     with pytest.raises(FlowThingsRateLimited) as info:
@@ -95,7 +95,7 @@ def test_post_429(
     retry_post: bool,
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("flowthings._transport._sleep", waits.append)
+    monkeypatch.setattr("flowthings.http._transport._sleep", waits.append)
     fa = fault_api(retry_post=retry_post)
     fault_server.script(*(fs.rate_limited("7") for _ in range(3 if retry_post else 1)))
     with pytest.raises(FlowThingsRateLimited):

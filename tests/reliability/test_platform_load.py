@@ -33,8 +33,8 @@ from typing import Any
 import pytest
 
 from flowthings import API
-from flowthings._websocket import FlowThingsConnectionLost, WebSocketClient
 from flowthings.local.testing import LocalPlatform, local_platform
+from flowthings.websocket._client import FlowThingsConnectionLost, WebSocketClient
 
 from ._drops import all_drops, plain
 

@@ -32,7 +32,7 @@ from .conftest import BASE, CREDS, Wire, envelope
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Records retry waits instead of sleeping."""
     waits: list[float] = []
-    monkeypatch.setattr("flowthings._transport._sleep", waits.append)
+    monkeypatch.setattr("flowthings.http._transport._sleep", waits.append)
     return waits
 
 

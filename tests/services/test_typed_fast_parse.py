@@ -185,16 +185,24 @@ def test_other_models_and_plain_services_are_untouched(router: respx.MockRouter,
     assert typed_module._decoder(Flow, True) is None
 
 
-def test_the_copy_shares_the_api_credentials_and_client(router: respx.MockRouter, api: API) -> None:
+def test_the_decoder_travels_with_the_call_not_a_copied_service(
+    router: respx.MockRouter, api: API
+) -> None:
     route = router.get("/drop/f1").mock(return_value=reply(DROPS))
     api.creds = Token("acc", "other-token")
-    api.drop("f1").typed.find(limit=3)
-    assert route.calls.last.request.headers["X-Auth-Token"] == "other-token"
     service = api.drop("f1")
-    clone = typed_module._decoding(service, typed_module._decoder(Drop, True))
-    assert clone is not service
-    assert clone._context.transport.client is api.http_client
-    assert service._context.transport is not clone._context.transport  # the API's is not wrapped
+    context, transport = service._context, service._context.transport
+    drops = service.typed.find(limit=3)
+    assert all(type(d) is Drop for d in drops)
+    assert route.calls.last.request.headers["X-Auth-Token"] == "other-token"
+    # one request path: the view added a decoder to the spec; nothing was copied or wrapped
+    assert service._context is context
+    assert context.transport is transport
+    spec = service.spec("GET", params={"limit": 3})
+    decoder = typed_module._decoder(Drop, True)
+    assert spec.decoded_by(decoder).decode is decoder
+    assert spec.decoded_by(None) is spec
+    assert spec.decode is None
 
 
 def test_transport_decode_hook(api: API) -> None:

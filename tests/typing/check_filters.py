@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import assert_type
 
-from flowthings._filters import (
+from flowthings._modify import M, Modify, P, Params
+from flowthings.filters import (
     AGE,
     EXISTS,
     HAS,
@@ -37,7 +38,6 @@ from flowthings._filters import (
     compile_filter,
     mem,
 )
-from flowthings._modify import M, Modify, P, Params
 
 
 class Flow(BaseModel):

@@ -10,7 +10,7 @@ from typing import Any
 from typing_extensions import assert_type
 
 from flowthings import API, M, WebSocketClient
-from flowthings._green import GreenThread, GreenThunk
+from flowthings.green._api import GreenThread, GreenThunk
 from flowthings.models import AggregateRow, Drop, Flow, StatisticsSeries, Token
 from flowthings.services import DropService, FlowService, JSONObject, References
 

@@ -5,6 +5,7 @@ Never executed as tests: ``test_mypy.py`` runs mypy on this file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from typing_extensions import assert_type
@@ -12,6 +13,7 @@ from typing_extensions import assert_type
 from flowthings import API, M, P, Token, mem
 from flowthings.models import AggregateRow, Drop, Flow, References, Share, Track
 from flowthings.models import Token as TokenModel
+from flowthings.services._bulk import BulkItem, BulkResult
 from flowthings.services.typed import (
     TypedDropFactory,
     TypedDropService,
@@ -114,3 +116,18 @@ def params_and_collections(api: API, flag: bool, flows: list[Flow], ids: tuple[s
     assert_type(typed.update(M({"id": "f1"}, anything=1)), Flow)
     assert_type(typed.find(ids), dict[str, Flow])
     assert_type(typed.save(tuple(flows)), dict[str, Flow])
+
+
+def large_data(api: API, drops: list[Drop]) -> None:
+    """``find_iter`` and ``create_many`` take the typed parameters too (issue 16)."""
+    flows = api.flow.find_iter(mem.path == "/a/b", page_size=500, sort="path", order="asc")
+    assert_type(flows, Iterator[JSON])
+    assert_type(api.flow.find_iter(limit=10, only=["id"], extra_params={"x": 1}), Iterator[JSON])
+    assert_type(api.flow.typed.find_iter(filter=mem.path == "/a/b"), Iterator[Flow])
+    assert_type(api.drop("f1").typed.find_iter(order="desc"), Iterator[Drop])
+    created = api.drop("f1").create_many([{"elems": {"n": 1}}], concurrency=4, hints=0)
+    assert_type(created, BulkResult[JSON])
+    assert_type(created.succeeded, list[JSON])
+    typed_created = api.drop("f1").typed.create_many(drops, extra_params={"x": 1})
+    assert_type(typed_created, BulkResult[Drop])
+    assert_type(typed_created.failed, list[BulkItem[Drop]])

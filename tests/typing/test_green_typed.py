@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowthings import API, Token
-from flowthings._green_views import AsyncView
+from flowthings.green._views import AsyncView
 
 from .gen_green import CLASSES, TARGET, render
 

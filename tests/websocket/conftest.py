@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from flowthings import API, Token
-from flowthings._websocket import WebSocketClient
 from flowthings.local.core.platform import Platform
 from flowthings.local.http.server import bind, make_server
 from flowthings.local.realtime.ws import WebSocketSettings, websocket_routes
+from flowthings.websocket._client import WebSocketClient
 
 ACCOUNT = "alice"
 TOKEN = "A" * 32
@@ -27,11 +27,7 @@ class WsServer:
     def __init__(self, settings: WebSocketSettings) -> None:
         self.settings = settings
         self.platform = Platform()
-        try:
-            self.platform.create_account(ACCOUNT, TOKEN)
-        except BaseException:
-            self.platform.close()
-            raise
+        self.platform.create_account(ACCOUNT, TOKEN)
         self.port = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from flowthings import API, FlowThingsNotFound
-from flowthings._websocket import (
+from flowthings.models import Drop
+from flowthings.websocket._client import (
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
     FlowThingsRequestTimeout,
     WebSocketClient,
 )
-from flowthings.models import Drop
 
 from .conftest import WAIT, Recorder, WsServer, connect, flow
 

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from flowthings import API, FlowThingsError
-from flowthings._websocket import (
+from flowthings.websocket._client import (
     FlowThingsConnectionLost,
     FlowThingsRequestTimeout,
     WebSocketClient,
 )
-from flowthings._ws_requests import RequestTable
+from flowthings.websocket._requests import RequestTable
 
 from .conftest import WAIT, Recorder, WsServer, connect, flow
 

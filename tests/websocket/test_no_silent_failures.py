@@ -19,7 +19,7 @@ from flowthings import (
     FlowThingsException,
     FlowThingsNotConnected,
 )
-from flowthings._websocket import WebSocketClient
+from flowthings.websocket._client import WebSocketClient
 
 from .conftest import WAIT, Recorder, WsServer, connect, flow
 

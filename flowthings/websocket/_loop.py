@@ -1,6 +1,6 @@
 """The connection loop of the WebSocket client: connect, serve, reconnect, tick.
 
-:class:`ConnectionLoop` is a mixin of :class:`~flowthings._websocket.WebSocketClient`
+:class:`ConnectionLoop` is a mixin of :class:`~flowthings.websocket._client.WebSocketClient`
 holding everything that runs on the client's two threads:
 
 * the **reader** (the thread that called ``run()``): :meth:`ConnectionLoop._run`
@@ -29,10 +29,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
-from ._ws_callbacks import OnOpen, OnReconnect
-from ._ws_dispatch import Dispatcher
-from ._ws_requests import (
+from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
+from ._callbacks import OnOpen, OnReconnect
+from ._dispatch import Dispatcher
+from ._requests import (
     Callback,
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
@@ -40,11 +40,11 @@ from ._ws_requests import (
     Sender,
     subscription_message,
 )
-from ._ws_socket import Closed, HandshakeError, Socket, SocketError
+from ._socket import Closed, HandshakeError, Socket, SocketError
 
 if TYPE_CHECKING:
-    from ._config import Token
-    from ._websocket import WebSocketClient
+    from .._config import Token
+    from ._client import WebSocketClient
 
 __all__ = ["ConnectionLoop", "connect_error"]
 

@@ -75,11 +75,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ._errors import FlowThingsError, FlowThingsException
-from ._ws_callbacks import OnClose, OnDrop, OnError, OnMessage, OnOpen, OnReconnect
-from ._ws_drops import DropIterator, DropStreams
-from ._ws_loop import ConnectionLoop
-from ._ws_requests import (
+from .._errors import FlowThingsError, FlowThingsException
+from ._callbacks import OnClose, OnDrop, OnError, OnMessage, OnOpen, OnReconnect
+from ._drops import DropIterator, DropStreams
+from ._loop import ConnectionLoop
+from ._requests import (
     Callback,
     DropRequests,
     ErrorCallback,
@@ -89,10 +89,10 @@ from ._ws_requests import (
     RequestTable,
     subscription_message,
 )
-from ._ws_socket import Socket, SocketError
+from ._socket import Socket, SocketError
 
 if TYPE_CHECKING:
-    from ._config import Token
+    from .._config import Token
 
 __all__ = [
     "FlowThingsConnectionLost",

@@ -1,6 +1,6 @@
 """Incoming frames and callbacks of the WebSocket client.
 
-:class:`Dispatcher` is a mixin of :class:`~flowthings._websocket.WebSocketClient`:
+:class:`Dispatcher` is a mixin of :class:`~flowthings.websocket._client.WebSocketClient`:
 it turns one received text frame into a reply (settling the request's future
 and calling its ``callback``) or a push (``on_message``, ``on_drop`` and the
 ``drops()`` iterators), and it is the one place where user callbacks are
@@ -20,14 +20,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import FlowThingsException
-from ._ws_callbacks import OnDrop, OnMessage
-from ._ws_drops import DropStreams, to_drop
-from ._ws_requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
+from .._errors import FlowThingsException
+from ._callbacks import OnDrop, OnMessage
+from ._drops import DropStreams, to_drop
+from ._requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
 
 if TYPE_CHECKING:
-    from ._config import Token
-    from ._websocket import WebSocketClient
+    from .._config import Token
+    from ._client import WebSocketClient
 
 __all__ = ["Dispatcher"]
 

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, NoReturn, TypeAlias, get_args
 
-from flowthings._filter_literals import check_flags, check_name, quote_string, regex_body
-from flowthings._filter_values import (
+from flowthings.filters._literals import check_flags, check_name, quote_string, regex_body
+from flowthings.filters._values import (
     OPERANDS,
     SCALARS,
     BooleanLiteral,

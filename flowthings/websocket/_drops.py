@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from .models import Drop
+    from ..models import Drop
 
 __all__ = ["DropIterator", "DropStreams", "to_drop"]
 
@@ -47,7 +47,7 @@ class _Gap:
 
 def to_drop(value: Any) -> Drop:
     """Validate a pushed drop dict as a ``Drop`` model (imported lazily)."""
-    from .models import Drop
+    from ..models import Drop
 
     return Drop.model_validate(value)
 

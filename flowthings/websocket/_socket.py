@@ -1,7 +1,7 @@
 """A small typed adapter over websocket-client's ``WebSocket``.
 
 websocket-client ships no type information, so everything the WebSocket client
-(``_websocket.py``) needs from it goes through :class:`Socket`: connect, send a
+(``_client.py``) needs from it goes through :class:`Socket`: connect, send a
 text frame, receive the next text or close frame, and close. The socket is
 created with ``enable_multithread=True`` (websocket-client then locks sends and
 receives separately), which lets one reader thread block in :meth:`Socket.recv`

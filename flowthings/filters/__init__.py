@@ -1,7 +1,13 @@
 """Filter builders: ``mem``, ``AGE``, ``EXISTS``, ``HAS``, ``MATCHES``, ``NOT``.
 
+The filter language package owns the expression tree and its one compiler:
+this module (the builders, and the names the rest of the SDK imports),
+`_nodes` (nodes and `compile_filter`), `_member` (member paths), `_values`
+(literal operands) and `_literals` (quoting, escaping, checks). It imports
+nothing else of the SDK; `_modify`, the services and the models import it.
+
 Python expressions build an immutable expression tree (the nodes live in
-`flowthings._filter_nodes`); ``str(tree)`` compiles it to the platform
+`flowthings.filters._nodes`); ``str(tree)`` compiles it to the platform
 filter string with `compile_filter`.
 
 Examples:
@@ -48,7 +54,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import ClassVar
 
-from flowthings._filter_member import (
+from flowthings.filters._member import (
     LiteralValue,
     Member,
     MemberFactory,
@@ -58,7 +64,7 @@ from flowthings._filter_member import (
     number,
     path_of,
 )
-from flowthings._filter_nodes import (
+from flowthings.filters._nodes import (
     Age,
     And,
     Compare,
@@ -81,7 +87,7 @@ from flowthings._filter_nodes import (
     as_filter,
     compile_filter,
 )
-from flowthings._filter_values import (
+from flowthings.filters._values import (
     BooleanLiteral,
     DateLiteral,
     MemberPath,

@@ -1,7 +1,7 @@
 """Member paths as Python expressions: `Member` and `mem`.
 
 Operators on a `Member` build filter nodes (see
-`flowthings._filter_nodes`); Python values are converted to literal nodes
+`flowthings.filters._nodes`); Python values are converted to literal nodes
 here, which is where unsupported operand types are refused.
 """
 
@@ -11,8 +11,8 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import Any, ClassVar, NoReturn, TypeAlias, TypeVar, cast
 
-from flowthings._filter_literals import check_finite, datetime_to_ms, parse_path
-from flowthings._filter_nodes import (
+from flowthings.filters._literals import check_finite, datetime_to_ms, parse_path
+from flowthings.filters._nodes import (
     Compare,
     ListMatch,
     ListOp,
@@ -23,7 +23,7 @@ from flowthings._filter_nodes import (
     Within,
     compile_filter,
 )
-from flowthings._filter_values import (
+from flowthings.filters._values import (
     BooleanLiteral,
     DateLiteral,
     MemberPath,

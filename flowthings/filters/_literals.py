@@ -1,7 +1,7 @@
 """Lexical rules of the Flow Filter Language, as the SDK writes them.
 
 Pure validation and escaping helpers shared by the filter nodes
-(`flowthings._filter_nodes`) and the builders (`flowthings._filters`).
+(`flowthings.filters._nodes`) and the builders (`flowthings.filters`).
 These rules are shared with the local platform's parser; changing one of them
 changes the wire format.
 

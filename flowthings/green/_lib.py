@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ._errors import FlowThingsError
+from .._errors import FlowThingsError
 
 if TYPE_CHECKING:
     from eventlet.greenpool import GreenPool as EventletPool

@@ -1,7 +1,10 @@
-"""The only module that talks HTTP.
+"""The sync executor of `RequestSpec` s: the only module that sends HTTP.
 
-One `httpx.Client` per `API` (keep-alive, connection pooling), JSON in and
-out, the flowthings envelope, error mapping, timeouts, retries and logs.
+One `httpx.Client` per `API` (keep-alive, connection pooling), timeouts,
+retries with backoff, same-origin redirects and logs. Building the request
+(JSON body, query, headers) and reading the answer (the flowthings envelope,
+error mapping) are the pure functions of `flowthings.http._spec`; this module
+only does the I/O between them.
 
 Credentials never leave the configured origin: requests are sent with
 ``follow_redirects=False`` whatever client is injected, and redirects are
@@ -9,38 +12,34 @@ followed here only when that client asked for it (``follow_redirects=True``)
 and only to the same scheme, host and port; a redirect to another origin is a
 `FlowThingsConnectionError` and nothing is sent there (httpx itself strips
 only ``Authorization``, not ``X-Auth-Token``).
-
-Wire compatibility with 1.0.5 (which used `requests`): bodies are
-`json.dumps(data)` with the default separators, query values are encoded the
-way `requests` encoded them (`None` dropped, lists repeated, `str()` of
-everything else, so `True` is sent as `True`), and the same four headers are
-sent on every request.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 import httpx
-from pydantic import BaseModel
 
-from ._config import Token, defaults
-from ._errors import (
-    FlowThingsConnectionError,
-    FlowThingsServerError,
-    FlowThingsTimeout,
-    exception_for_status,
+from .._config import Token, defaults
+from .._errors import FlowThingsConnectionError, FlowThingsServerError, FlowThingsTimeout
+from .._version import __version__
+from ._spec import (
+    Decode,
+    HttpRequest,
+    RequestSpec,
+    build_request,
+    encode_params,
+    interpret,
+    signed_headers,
+    to_json,
 )
-from ._version import __version__
 
 __all__ = ["RetryPolicy", "Transport", "encode_params", "to_json"]
 
@@ -50,7 +49,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "MGET", "PUT", "MPUT",
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Failures that happen before a byte of the request is sent: safe to retry for any method.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_SNIPPET_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -98,65 +96,6 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def to_json(data: Any) -> bytes:
-    """The JSON body of a request: `json.dumps(data)` with 1.0.5's separators.
-
-    Pydantic models (at any depth) are dumped by alias with unset fields left
-    out, so a model built from a few fields sends only those fields; other
-    mappings are sent as objects. The encoder walks the data once: plain
-    dicts and lists never reach the `default` hook.
-    """
-    return json.dumps(data, default=_json_default).encode()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    if isinstance(value, Mapping):
-        return dict(cast("Mapping[str, Any]", value))
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def encode_params(params: Mapping[str, Any]) -> list[tuple[str, str | int | float | bool | None]]:
-    """Encodes query parameters exactly as `requests` (and so 1.0.5) did."""
-    items: list[tuple[str, str | int | float | bool | None]] = []
-    for key, value in params.items():
-        if value is None:
-            continue
-        values: Iterable[Any] = (
-            cast("Iterable[Any]", value) if isinstance(value, list | tuple) else (value,)
-        )
-        items.extend((str(key), str(v)) for v in values if v is not None)
-    return items
-
-
-@lru_cache(maxsize=256)
-def _parsed_url(url: str) -> httpx.URL:
-    # httpx parses a str URL on every request, which costs about as much as
-    # all of the SDK's own work; most calls repeat a URL (`/flow`, `/drop/{id}`),
-    # and an `httpx.URL` is immutable and passed through unparsed.
-    return httpx.URL(url)
-
-
-def _signed_headers(creds: Token) -> httpx.Headers:
-    # Sent on every request, GETs included, exactly as 1.0.5 did. httpx copies
-    # the headers it is given, so one instance serves every request signed with
-    # `creds`; an `httpx.Headers` (rather than a dict) is encoded once, here.
-    return httpx.Headers(
-        {
-            "Accept": "*/*",
-            "Content-Type": 'application/json; charset="UTF-8"',
-            "X-Auth-Token": creds.token,
-            "X-Auth-Account": creds.account,
-        }
-    )
-
-
-def _snippet(content: bytes) -> str:
-    text = content[:_SNIPPET_CHARS].decode("utf-8", errors="replace").strip()
-    return " ".join(text.split())
-
-
 class Transport:
     """Sends requests for one `API` over one pooled `httpx.Client`.
 
@@ -191,6 +130,18 @@ class Transport:
         if self._owns_client:
             self._client.close()
 
+    def execute(
+        self, spec: RequestSpec, params: Mapping[str, Any] | None, creds: Token
+    ) -> tuple[Any, dict[str, Any]]:
+        """Sends ``spec`` with the merged query ``params``; returns ``(body, references)``.
+
+        Raises:
+            FlowThingsException: A subclass chosen by the status, with the
+                platform's `errors`; `FlowThingsConnectionError` when no
+                answer came.
+        """
+        return self.send(build_request(spec, params or {}, creds, self._headers(creds)))
+
     def request(
         self,
         method: str,
@@ -200,23 +151,20 @@ class Transport:
         log_path: str,
         data: Any = None,
         params: Mapping[str, Any] | None = None,
-        decode: Callable[[bytes], tuple[Any, dict[str, Any]] | None] | None = None,
+        decode: Decode | None = None,
     ) -> tuple[Any, dict[str, Any]]:
-        """Sends one request and returns `(body, head.references)`.
+        """Sends one request and returns `(body, head.references)` (`execute` of a spec).
 
         `decode`, when given, is offered the bytes of a successful answer
         first (the typed views validate models straight from them); when it
         returns `None` the answer is parsed as usual.
-
-        Raises:
-            FlowThingsException: A subclass chosen by the status, with the
-                platform's `errors`; `FlowThingsConnectionError` when no
-                answer came.
         """
-        content = to_json(data) if data is not None else None
-        target = _parsed_url(url)
-        headers = self._headers(creds)
-        query = encode_params(params) if params else None
+        return self.execute(RequestSpec(method, url, log_path, None, data, decode), params, creds)
+
+    def send(self, request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+        """The I/O of one request: send, follow same-origin redirects, retry, sleep;
+        then `interpret` the answer."""
+        method, log_path, creds, target = request.method, request.path, request.creds, request.url
         policy = self._retry_policy()
         retryable = policy.allows(method)
         timeout = self._resolve_timeout()
@@ -227,9 +175,9 @@ class Transport:
                 response = self._client.request(
                     method,
                     target,
-                    content=content,
-                    params=query,
-                    headers=headers,
+                    content=request.content,
+                    params=request.query,
+                    headers=request.headers,
                     timeout=timeout,
                     follow_redirects=False,  # followed below, same origin only
                 )
@@ -261,11 +209,7 @@ class Transport:
                 "%s %s -> %d in %.1f ms (retries=%d)",
                 method, log_path, response.status_code, elapsed, attempt,
             )
-        if decode is not None and 200 <= response.status_code < 400:
-            decoded = decode(response.content)
-            if decoded is not None:
-                return decoded
-        return _parse_envelope(response, creds, method, log_path)
+        return interpret(request, response.status_code, response.content)
 
     def _same_origin_redirects(self, response: httpx.Response) -> httpx.Response:
         """Follow redirects the way the client asked, but only within the origin.
@@ -295,7 +239,7 @@ class Transport:
         signed = self._signed
         if signed is None or signed[0] is not creds:
             # One tuple, assigned at once: a thread never pairs old creds with new headers.
-            signed = self._signed = (creds, _signed_headers(creds))
+            signed = self._signed = (creds, signed_headers(creds))
         return signed[1]
 
     def _resolve_timeout(self) -> float | httpx.Timeout:
@@ -405,36 +349,3 @@ def _connection_hint(exc: httpx.TransportError, url: httpx.URL) -> str:
             "and secure= right?"
         )
     return ""
-
-
-def _parse_envelope(
-    response: httpx.Response, creds: Token, method: str, log_path: str
-) -> tuple[Any, dict[str, Any]]:
-    status = response.status_code
-    content = response.content
-    try:
-        loaded: object = json.loads(content)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack allows
-        loaded = None
-    envelope = cast("dict[str, Any]", loaded) if isinstance(loaded, dict) else None
-    head_value: object = envelope.get("head") if envelope is not None else None
-    if envelope is None or not isinstance(head_value, dict):
-        cls = exception_for_status(status) if status >= 400 else FlowThingsServerError
-        detail = _snippet(content) or "<empty body>"
-        message = f"HTTP {status}: not a flowthings envelope: {detail}"
-        raise cls(errors=[message], creds=creds, method=method, path=log_path, status=status)
-    head = cast("dict[str, Any]", head_value)
-    if 200 <= status < 400:
-        references: object = head.get("references")
-        return envelope.get("body"), (
-            cast("dict[str, Any]", references) if isinstance(references, dict) else {}
-        )
-    head_status = head.get("status")
-    if isinstance(head_status, bool) or not isinstance(head_status, int) or head_status < 400:
-        head_status = status
-    errors = head.get("errors")
-    error_list = [str(e) for e in cast("list[object]", errors)] if isinstance(errors, list) else []
-    raise exception_for_status(head_status)(
-        errors=error_list, creds=creds, method=method, path=log_path, status=head_status
-    )
-

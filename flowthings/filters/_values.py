@@ -2,7 +2,7 @@
 
 Each is a small frozen dataclass that validates its fields on construction,
 so a value node built by hand can never change the structure of a compiled
-filter.  They are rendered by `flowthings._filter_nodes.compile_filter`.
+filter.  They are rendered by `flowthings.filters._nodes.compile_filter`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from flowthings._filter_literals import (
+from flowthings.filters._literals import (
     KEYWORDS,
     LITERAL_WORDS,
     check_finite,
@@ -144,7 +144,7 @@ class DateLiteral:
 
 @dataclass(frozen=True, slots=True)
 class RegexLiteral:
-    """A regex, rendered ``/pattern/flags`` (see `flowthings._filter_literals`).
+    """A regex, rendered ``/pattern/flags`` (see `flowthings.filters._literals`).
 
     Raises:
         ValueError: If the pattern does not compile, contains a control

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 if TYPE_CHECKING:
-    from ._config import Token
-    from ._websocket import WebSocketClient
-    from .models import Drop
+    from .._config import Token
+    from ..models import Drop
+    from ._client import WebSocketClient
 
 __all__ = [
     "OnClose",

@@ -18,16 +18,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._errors import (
+from .._errors import (
     FlowThingsConnectionError,
     FlowThingsException,
     FlowThingsTimeout,
     exception_for_status,
 )
-from ._ws_callbacks import OnError, OnReply
+from ._callbacks import OnError, OnReply
 
 if TYPE_CHECKING:
-    from ._config import Token
+    from .._config import Token
 
 __all__ = [
     "Callback",

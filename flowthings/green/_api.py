@@ -57,7 +57,7 @@ it wraps, with the answer wrapped: `async_api.flow.typed.read(id)` is a
 `GreenThread[Flow]`, `lazy_api.drop(fid).find(limit=10)` a
 `GreenThunk[list[dict[str, Any]]]`, overloads (`refs=True`), typed query
 parameters and deprecations included. These mirrors are generated from the
-services (`flowthings/_green_typed.pyi`, by `tests/typing/gen_green.py`; a
+services (`flowthings/green/_typed.pyi`, by `tests/typing/gen_green.py`; a
 test keeps them in step); at run time the views stay one generic proxy.
 `view.call(FlowService.read, id)` and `async_api.spawn(api.flow.read, id)`
 remain as the typed door to any callable.
@@ -68,15 +68,31 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
-from ._errors import FlowThingsException
-from ._green_lib import DEFAULT_POOL_SIZE, GreenLib, GreenPool, GreenThread, resolve_lib
-from ._green_thunk import GreenThunk
-from ._green_views import AsyncView, LazyView
-from .services import Service
+from .._errors import FlowThingsException
+from ..services import Service
+from ._lib import DEFAULT_POOL_SIZE, GreenLib, GreenPool, GreenThread, resolve_lib
+from ._thunk import GreenThunk
+from ._views import AsyncView, LazyView
 
 if TYPE_CHECKING:
-    from ._api import API
-    from ._green_typed import (  # pyright: ignore[reportMissingModuleSource]  # a stub only
+    from .._api import API
+    from .._modify import Params
+    from ..services import (
+        ApiTaskService,
+        DeviceService,
+        DropServiceFactory,
+        FlowService,
+        GroupService,
+        IdentityService,
+        MqttTaskService,
+        RssTaskService,
+        ShareService,
+        StatisticsService,
+        TokenService,
+        TrackService,
+        WebSocketService,
+    )
+    from ._typed import (  # pyright: ignore[reportMissingModuleSource]  # a stub only
         AsyncApiTaskService,
         AsyncDeviceService,
         AsyncDropServiceFactory,
@@ -105,22 +121,6 @@ if TYPE_CHECKING:
         LazyTokenService,
         LazyTrackService,
         LazyWebSocketService,
-    )
-    from ._modify import Params
-    from .services import (
-        ApiTaskService,
-        DeviceService,
-        DropServiceFactory,
-        FlowService,
-        GroupService,
-        IdentityService,
-        MqttTaskService,
-        RssTaskService,
-        ShareService,
-        StatisticsService,
-        TokenService,
-        TrackService,
-        WebSocketService,
     )
 
 T = TypeVar("T")

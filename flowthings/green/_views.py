@@ -8,13 +8,10 @@ there is no second copy of any service.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
-from ._green_lib import GreenThread
-from ._green_thunk import GreenThunk
-
-if TYPE_CHECKING:
-    from ._green import AsyncAPI, LazyAPI
+from ._lib import GreenThread
+from ._thunk import GreenThunk
 
 __all__ = ["AsyncView", "LazyView"]
 
@@ -30,6 +27,16 @@ class _HasTyped(Protocol[R_co]):
 
     @property
     def typed(self) -> R_co: ...
+
+
+# What a view needs of its owner, so that this module does not name `AsyncAPI` /
+# `LazyAPI` (they import the views: the layers point one way, types included).
+class _AsyncOwner(Protocol):
+    def spawn(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]: ...
+
+
+class _LazyOwner(Protocol):
+    def spawn(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> GreenThunk[T]: ...
 
 
 class _View(Generic[S_co]):
@@ -104,7 +111,7 @@ class AsyncView(_View[S_co]):
         Returns:
             The queued green thread; its result type follows `method`'s.
         """
-        owner: AsyncAPI = self._owner
+        owner: _AsyncOwner = self._owner
         return owner.spawn(method, self._service, *args, **kwargs)
 
     def __call__(
@@ -145,7 +152,7 @@ class LazyView(_View[S_co]):
         Returns:
             A `GreenThunk` whose `unwrap()` type follows `method`'s result.
         """
-        owner: LazyAPI = self._owner
+        owner: _LazyOwner = self._owner
         return owner.spawn(method, self._service, *args, **kwargs)
 
     def __call__(self: LazyView[Callable[P, R]], *args: P.args, **kwargs: P.kwargs) -> LazyView[R]:
