@@ -50,11 +50,15 @@ EXPECTED_ROWS = [
     "gevent api.async_() vs raw httpx in a green pool, small batch",
     "gevent api.async_() speed-up, large batch, 20 ms latency",
     "gevent api.async_() vs raw httpx in a green pool, large batch",
-    "push throughput: SDK WebSocketClient",
-    "push latency (POST start to push): SDK WebSocketClient",
+    "push throughput, 8 REST writers: SDK WebSocketClient",
+    "push throughput, drops created over a WebSocket: SDK WebSocketClient",
+    "push throughput, drops created over a WebSocket: raw subscriber",
+    "push latency p50 at a sustained rate (WebSocket writer): SDK WebSocketClient",
+    "push latency p99 at a sustained rate (WebSocket writer): SDK WebSocketClient",
+    "push latency (POST start to push), one write at a time: SDK WebSocketClient",
     "drop write rate: platform (raw httpx POST)",
     "drop write rate: SDK api.drop(fid).create",
-    "query: selective filter (elems.temp > 39.99), full scan",
+    "query: selective filter (elems.temp > 39.99)",
     "query: sort by elems.n, limit 20",
     "create_many(concurrency=8) speed-up, loopback (same process)",
     "create_many(concurrency=8) speed-up, 20 ms simulated latency",
@@ -65,6 +69,8 @@ TARGETS = {
     "api.drop(fid).find(limit=100)": "≤ 1.10",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)": "≤ 2",
     "model building: answer bytes to list[Drop], /v4.0 (plain elements)": "≤ 2",
+    "query: selective filter (elems.temp > 39.99)": "≤ 0.25",
+    "query: sort by elems.n, limit 20": "≤ 0.25",
 }
 
 
