@@ -69,8 +69,6 @@ TARGETS = {
     "api.drop(fid).find(limit=100)": "≤ 1.10",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)": "≤ 2",
     "model building: answer bytes to list[Drop], /v4.0 (plain elements)": "≤ 2",
-    "query: selective filter (elems.temp > 39.99)": "≤ 0.25",
-    "query: sort by elems.n, limit 20": "≤ 0.25",
 }
 
 
