@@ -182,7 +182,9 @@ def query_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         took = median_seconds(fn, repeat)
         rows.append(
             Row(GROUP, name, n, took * 1e3, decode * 1e3, "ms",
-                f"`json.loads` of the {len(docs)} stored documents", target="<= 0.25")
+                f"`json.loads` of the {len(docs)} stored documents",
+                # the goal is set for 100,000 drops; a small flow is all fixed HTTP cost
+                target="<= 0.25" if n >= 100_000 else "")
         )  # fmt: skip
     return rows
 

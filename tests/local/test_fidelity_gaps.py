@@ -79,3 +79,27 @@ def test_aggregation_sort_on_a_member_that_is_no_output_orders_nothing(client: C
     body["sorts"] = ["wind", "-$count"]  # later entries still apply
     rows = client.body("POST", f"/drop/{flow['id']}/aggregate", body)
     assert [(r["town"], r["$count"]) for r in rows] == [("a", 2), ("b", 1), ("c", 1)]
+
+
+def test_only_the_identity_itself_sees_its_shares_and_expired_ones_are_left_out() -> None:
+    from flowthings.local._identity import with_memberships
+    from flowthings.local._store import AccountRow, Store
+
+    store = Store()
+    try:
+        store.add_account(AccountRow("bob", "t" * 32, "ib"), 1)
+        me = {"id": "ia", "name": "alice", "creationDate": 1}
+        store.insert("bob", "group", {"id": "g1", "memberIds": ["ia"], "creationDate": 1})
+        paths = {"/bob/x": {"read": True}}
+        live = {"id": "s1", "issuedTo": "ia", "paths": paths, "creationDate": 1}
+        gone = {"id": "s2", "issuedTo": "ia", "paths": paths, "creationDate": 1, "duration": 5}
+        store.insert("bob", "share", live)
+        store.insert("bob", "share", gone)
+        own = with_memberships(store, me, 1000, own=True)
+        assert own["groupIds"] == ["g1"]
+        assert own["shares"] == {"s1": {"paths": paths}}
+        other = with_memberships(store, me, 1000, own=False)
+        assert other["groupIds"] == ["g1"]
+        assert "shares" not in other
+    finally:
+        store.close()

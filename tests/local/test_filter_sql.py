@@ -224,3 +224,20 @@ def test_member_paths_cover_typed_wrappers_and_drop_members() -> None:
     assert ("location",) in location
     assert ("elems", "location") in location
     assert member_paths(["a", "b", "c", "d", "e"]) is None  # too many: no restriction
+
+
+@pytest.mark.parametrize(
+    "sort", ["a[0]", "a b", "é", "$", 'x"', "x'y", "a\x00", "x\\y", "elems", "x..y", "x.y", "'); --"]
+)
+def test_any_sort_name_answers_like_the_evaluator(sort: str) -> None:
+    drops = [
+        {"elems": {"a[0]": 1, "a b": "q", "é": 3, "$": 2, "x": {"y": 1}, "'); --": 1}},
+        {"elems": {"a[0]": 2, "a b": "p", "é": 1, "$": 1, "'); --": 0}},
+    ]
+    store = _store(drops)
+    try:
+        for order in ("asc", "desc"):
+            got, expected = _both(store, {"sort": sort, "order": order})
+            assert got == expected
+    finally:
+        store.close()

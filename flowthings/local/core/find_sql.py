@@ -27,6 +27,7 @@ segment return ``None``: the caller scans everything as before.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 from flowthings.local.query.bounds import date_bounds
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["find_candidates", "find_drops"]
 
+_UNSAFE: Final = re.compile(r"[\x00-\x1f\"'\\]")
 _UNKNOWN: Final = 9
 _FIRST_BATCH: Final = 256
 _WIDEN: Final = 1e-9
@@ -75,8 +77,8 @@ def _sort_path(sort: str) -> tuple[str, ...] | None:
     segments = sort.split(".")
     if not all(segments) or "value" in segments:
         return None
-    if any('"' in s or "'" in s or "\\" in s for s in segments):
-        return None
+    if any(_UNSAFE.search(s) for s in segments):
+        return None  # quotes would end the JSON label or the SQL string; NUL ends SQL text
     if segments[0] == "elems":
         return tuple(segments)
     if segments[0] in DROP_TOP_LEVEL:
