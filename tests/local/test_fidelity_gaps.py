@@ -82,8 +82,8 @@ def test_aggregation_sort_on_a_member_that_is_no_output_orders_nothing(client: C
 
 
 def test_only_the_identity_itself_sees_its_shares_and_expired_ones_are_left_out() -> None:
-    from flowthings.local._identity import with_memberships
-    from flowthings.local._store import AccountRow, Store
+    from flowthings.local.core.identity import with_memberships
+    from flowthings.local.storage.store import AccountRow, Store
 
     store = Store()
     try:
