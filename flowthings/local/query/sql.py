@@ -15,7 +15,8 @@ and fragile.  A superset only has to be *right in one direction*:
 * a member ``x`` of a drop may resolve through several JSON paths
   (``elems.x``, ``x`` for drop members, typed wrappers ``{"type", "value"}``
   at any level, a skipped ``value`` segment); the leaf tests all of them,
-  ORed (at most :data:`MAX_PATHS`, else no restriction);
+  ORed (at most :data:`MAX_PATHS`, else no restriction), and keeps any row
+  holding an object at one of them (a typed wrapper, possibly nested);
 * numbers are compared against bounds widened by a relative 1e-9, so a float
   the database parses one ulp away from Python still passes;
 * ``==`` with a string also keeps any object (drop references equal their ids);
@@ -148,8 +149,10 @@ def member_paths(segments: list[str]) -> list[tuple[str, ...]] | None:
     """Every JSON path through which a drop member may resolve (``None``: too many).
 
     A first segment that is not a drop member, or a drop member the drop may
-    lack, is looked up in ``elems``; between any two segments and at the end a
-    typed wrapper may add a ``value`` level; a ``value`` segment may be skipped.
+    lack, is looked up in ``elems``; between any two segments a typed wrapper
+    may add a ``value`` level; a ``value`` segment may be skipped. The value
+    found may itself be a typed wrapper (unwrapped through any number of
+    container wrappers): every leaf also keeps a row holding an object there.
     """
     if not segments or any('"' in s or "'" in s or "\\" in s for s in segments):
         return None
@@ -172,7 +175,7 @@ def member_paths(segments: list[str]) -> list[tuple[str, ...]] | None:
             partial = grown
             if len(partial) > MAX_PATHS:
                 return None
-        out.extend(q for p in partial for q in (p, (*p, "value")))  # plain() unwraps
+        out.extend(partial)
     unique = list(dict.fromkeys(out))
     return unique if len(unique) <= MAX_PATHS else None
 
@@ -275,9 +278,11 @@ class _Builder:
         if kind == "number":
             low, high = _bounds(float(value))
             if op == "==":
-                return _any(paths, lambda p: f"{self.d.extract(p)} BETWEEN ? AND ?", (low, high))
+                return _any(
+                    self.d, paths, lambda p: f"{self.d.extract(p)} BETWEEN ? AND ?", (low, high)
+                )
             bound = high if op in ("<", "<=") else low
-            return _any(paths, lambda p: f"{self.d.extract(p)} {op} ?", (bound,))
+            return _any(self.d, paths, lambda p: f"{self.d.extract(p)} {op} ?", (bound,))
         if kind == "string":
             if "\x00" in value:
                 return None
@@ -287,16 +292,17 @@ class _Builder:
             if op == "==":
                 # a drop reference (an object) equals a string naming its flow or drop
                 leaf = _any(
+                    self.d,
                     paths,
                     lambda p: f"({self.d.extract(p)} = ? OR {self.d.type_of(p)} = 'object')",
                     (value,),
                 )
             else:
-                leaf = _any(paths, lambda p: f"{self.d.extract(p)} {op} ?", (value,))
+                leaf = _any(self.d, paths, lambda p: f"{self.d.extract(p)} {op} ?", (value,))
             return Prefilter(f"({leaf.sql} OR {nul})", leaf.params, False)
         if op == "==":  # bool
             name = "true" if value else "false"
-            return _any(paths, lambda p: self.d.is_type(p, (name,)), ())
+            return _any(self.d, paths, lambda p: self.d.is_type(p, (name,)), ())
         return None  # booleans are not ordered
 
     def _in_(self, children: list[Any]) -> Prefilter | None:
@@ -318,13 +324,13 @@ class _Builder:
         if paths is None:
             return None
         kinds = ("integer", "real", "text", "true", "false", "object", "array")
-        return _any(paths, lambda p: self.d.is_type(p, kinds), ())
+        return _any(self.d, paths, lambda p: self.d.is_type(p, kinds), ())
 
     def _contains(self, children: list[Any]) -> Prefilter | None:
         paths = member_paths([str(s) for s in children[0].children])
         if paths is None:
             return None
-        return _any(paths, lambda p: self.d.is_type(p, ("array",)), ())
+        return _any(self.d, paths, lambda p: self.d.is_type(p, ("array",)), ())
 
     def _age(self, children: list[Any]) -> Prefilter | None:
         rest = children[1:]
@@ -344,6 +350,10 @@ def _join(parts: list[Prefilter], glue: str, exact: bool) -> Prefilter:
     return Prefilter(sql, tuple(x for p in parts for x in p.params), exact)
 
 
-def _any(paths: list[tuple[str, ...]], leaf: Any, params: tuple[Any, ...]) -> Prefilter:
-    sql = " OR ".join(leaf(p) for p in paths)
+def _any(
+    d: Dialect, paths: list[tuple[str, ...]], leaf: Any, params: tuple[Any, ...]
+) -> Prefilter:
+    # An object where the member resolves may be a typed wrapper, which plain()
+    # unwraps to its payload (through any number of container wrappers): kept.
+    sql = " OR ".join(f"({leaf(p)} OR {d.is_type(p, ('object',))})" for p in paths)
     return Prefilter(f"({sql})", params * len(paths), False)
