@@ -37,7 +37,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -51,7 +51,7 @@ from flowthings.local.base.envelope import (
 from flowthings.local.core.calls import NO_BODY, Call
 from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
-from flowthings.local.core.validate import parse_document
+from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
 __all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
 
@@ -88,16 +88,28 @@ async def _read_body(request: Request) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
-        try:
-            d = zlib.decompressobj(wbits=31)
-            raw = d.decompress(raw, MAX_BODY + 1)
-        except (zlib.error, gzip.BadGzipFile):
-            raise bad_request("The request body is not valid gzip.") from None
-        if len(raw) > MAX_BODY:
-            raise bad_request(_TOO_LARGE)
+        raw = await run_in_threadpool(_gunzip, raw)
+    if len(raw) > OFF_LOOP_DOCUMENT:
+        # big bodies: decode, parse and validate off the event loop (~1 s per MiB of tiny items)
+        return await run_in_threadpool(_parse_body, raw)
+    return _parse_body(raw)
+
+
+def _parse_body(raw: bytes) -> Any:
     if not raw.strip():
         return NO_BODY
     return parse_document(raw)
+
+
+def _gunzip(raw: bytes) -> bytes:
+    try:
+        d = zlib.decompressobj(wbits=31)
+        raw = d.decompress(raw, MAX_BODY + 1)
+    except (zlib.error, gzip.BadGzipFile):
+        raise bad_request("The request body is not valid gzip.") from None
+    if len(raw) > MAX_BODY:
+        raise bad_request(_TOO_LARGE)
+    return raw
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
@@ -171,6 +183,8 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
             else:
                 result = dispatch(platform, call)
             return json_response(result.status, result.body, references=result.references)
+        except ClientDisconnect:  # the client left (or the server cut a refused body short)
+            return Response(status_code=400)
         except PlatformError as exc:
             response = json_response(exc.status, errors=exc.errors)
             if exc.retry_after is not None:

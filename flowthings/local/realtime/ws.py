@@ -83,7 +83,7 @@ from flowthings.local.base.envelope import PlatformError, bad_request, envelope,
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
-from flowthings.local.core.validate import parse_document
+from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 from flowthings.local.query.params import render_drop
 from flowthings.local.realtime.pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
 
@@ -331,7 +331,10 @@ class _Connection:
         msg_id: Any = None
         try:
             # the REST body check, so a frame's value is refused exactly as a body would be
-            msg = parse_document(text, "The frame")
+            if len(text) > OFF_LOOP_DOCUMENT:  # ~1 s per MiB of tiny items: not on the loop
+                msg = await run_in_threadpool(parse_document, text, "The frame")
+            else:
+                msg = parse_document(text, "The frame")
             if not isinstance(msg, dict):
                 raise bad_request("Frame must be a JSON object.")
             msg_id = msg.get("msgId")
