@@ -41,6 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from flowthings.local.base.encode import encode_envelope, is_large
 from flowthings.local.base.envelope import (
     ERR_INTERNAL,
     PlatformError,
@@ -141,6 +142,12 @@ def _may_block(platform: Platform, call: Call) -> bool:
     return len(seg) > 2 or platform.store.has_kind(call.account, "track")
 
 
+def _answer(platform: Platform, call: Call) -> tuple[int, bytes]:
+    # a call that already left the loop is encoded in the same worker thread
+    result = dispatch(platform, call)
+    return result.status, encode_envelope(result.status, result.body, result.references)
+
+
 def _url_path(scope: Any) -> str:
     # what ``request.url.path`` gives, without building (and parsing) a whole URL
     path: str = scope["path"]
@@ -179,10 +186,17 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
             body = await _read_body(request)
             call = _call(request, body)
             if _may_block(platform, call):
-                result = await run_in_threadpool(dispatch, platform, call)
+                status, raw = await run_in_threadpool(_answer, platform, call)
             else:
                 result = dispatch(platform, call)
-            return json_response(result.status, result.body, references=result.references)
+                status = result.status
+                if is_large(result.body):  # many documents: encode off the loop
+                    raw = await run_in_threadpool(
+                        encode_envelope, status, result.body, result.references
+                    )
+                else:
+                    raw = encode_envelope(status, result.body, result.references)
+            return Response(raw, status, media_type="application/json")
         except ClientDisconnect:  # the client left (or the server cut a refused body short)
             return Response(status_code=400)
         except PlatformError as exc:

@@ -79,6 +79,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from flowthings.local.base.encode import encode_answer, is_large
 from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
@@ -240,6 +241,19 @@ def websocket_routes(
     ]
 
 
+async def _encode_reply(reply: dict[str, Any]) -> str:
+    """The frame text of ``reply``: many documents are encoded off the loop, and an
+    answer over ``MAX_RESPONSE`` becomes a 400 reply (same ``msgId``)."""
+    try:
+        if is_large(reply.get("body")):
+            return await run_in_threadpool(encode_answer, reply, compact=False)
+        return encode_answer(reply, compact=False)
+    except PlatformError as exc:
+        refused = envelope(exc.status, errors=exc.errors)
+        refused["head"]["msgId"] = reply["head"].get("msgId")
+        return json.dumps(refused)
+
+
 async def _refuse(websocket: WebSocket) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         err = not_found("Unknown or expired WebSocket session.")
@@ -325,7 +339,7 @@ class _Connection:
                 # frames queued behind a slow request were not read meanwhile
                 self.last_seen = time.monotonic()
                 if reply is not None:
-                    self.outbox.put(json.dumps(reply))
+                    self.outbox.put(await _encode_reply(reply))
 
     async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
