@@ -108,7 +108,8 @@ class _DeadlineH11(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         if isinstance(self.conn, _ChunkCountingConnection) and self.conn.chunks > MAX_BODY_CHUNKS:
             msg = f"The request body arrives in more than {MAX_BODY_CHUNKS} chunks."
-        if self.conn.our_state is not h11.SEND_RESPONSE:  # the app answered already: just close
+        if self.conn.our_state in (h11.SEND_BODY, h11.DONE, h11.MUST_CLOSE, h11.CLOSED):
+            # the app answered (or is answering) already: just close
             self.transport.close()
             return
         super().send_400_response(msg)
