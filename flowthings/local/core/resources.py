@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from flowthings.local.base.envelope import bad_request
 from flowthings.local.core.permissions import (
@@ -310,8 +310,20 @@ def check_many(body: Any) -> dict[str, Any]:
     return body
 
 
+STORE_KEYS: Final = ("path",)
+"""Members the store binds into a column of its own (besides the server-set
+``id``/``creationDate``): SQLite takes only strings there, so any other JSON
+type (list, object, 65-bit int) must be a 400 for *every* kind, not only for
+kinds whose validator checks the member."""
+
+
 def validate(kind: Kind, obj: dict[str, Any], account: str) -> None:
     """Raise a 400 listing every problem of ``obj`` as a ``kind`` object."""
     errors = kind.validate(obj, account) if kind.validate else []
+    for key in STORE_KEYS:
+        v = obj.get(key)
+        message = f"'{key}' must be a string."
+        if v is not None and not isinstance(v, str) and message not in errors:
+            errors.append(message)
     if errors:
         raise bad_request(*errors)

@@ -30,7 +30,13 @@ from typing import Any, Final
 
 from flowthings.local.base.envelope import MAX_DEPTH, bad_request
 
-__all__ = ["MAX_DOCUMENT", "MAX_INT_DIGITS", "parse_document", "validate_document"]
+__all__ = [
+    "MAX_DOCUMENT",
+    "MAX_INT_DIGITS",
+    "OFF_LOOP_DOCUMENT",
+    "parse_document",
+    "validate_document",
+]
 
 MAX_DOCUMENT: Final = 1024 * 1024
 """Largest document (compact UTF-8 JSON, bytes), equal to the REST body limit."""
@@ -38,6 +44,12 @@ MAX_DOCUMENT: Final = 1024 * 1024
 MAX_INT_DIGITS: Final = 4300
 """Longest integer (decimal digits): Python's int/str conversion limit, so
 every stored integer can be encoded again."""
+
+OFF_LOOP_DOCUMENT: Final = 64 * 1024
+"""JSON text longer than this (bytes or chars) is parsed and validated in a
+worker thread by the transports (REST bodies, WebSocket frames): a 1 MiB
+document of tiny items costs about a second of CPU, which on the event loop
+would stall every tenant (and, for REST, before authentication)."""
 
 # ints below this many bits are surely short enough (a cheap pre-check)
 _SAFE_INT_BITS: Final = int(MAX_INT_DIGITS * math.log2(10))

@@ -37,10 +37,11 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from flowthings.local.base.encode import encode_envelope, is_large
 from flowthings.local.base.envelope import (
     ERR_INTERNAL,
     PlatformError,
@@ -51,7 +52,7 @@ from flowthings.local.base.envelope import (
 from flowthings.local.core.calls import NO_BODY, Call
 from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
-from flowthings.local.core.validate import parse_document
+from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
 __all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
 
@@ -88,16 +89,28 @@ async def _read_body(request: Request) -> Any:
         chunks.append(chunk)
     raw = b"".join(chunks)
     if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
-        try:
-            d = zlib.decompressobj(wbits=31)
-            raw = d.decompress(raw, MAX_BODY + 1)
-        except (zlib.error, gzip.BadGzipFile):
-            raise bad_request("The request body is not valid gzip.") from None
-        if len(raw) > MAX_BODY:
-            raise bad_request(_TOO_LARGE)
+        raw = await run_in_threadpool(_gunzip, raw)
+    if len(raw) > OFF_LOOP_DOCUMENT:
+        # big bodies: decode, parse and validate off the event loop (~1 s per MiB of tiny items)
+        return await run_in_threadpool(_parse_body, raw)
+    return _parse_body(raw)
+
+
+def _parse_body(raw: bytes) -> Any:
     if not raw.strip():
         return NO_BODY
     return parse_document(raw)
+
+
+def _gunzip(raw: bytes) -> bytes:
+    try:
+        d = zlib.decompressobj(wbits=31)
+        raw = d.decompress(raw, MAX_BODY + 1)
+    except (zlib.error, gzip.BadGzipFile):
+        raise bad_request("The request body is not valid gzip.") from None
+    if len(raw) > MAX_BODY:
+        raise bad_request(_TOO_LARGE)
+    return raw
 
 
 def _may_block(platform: Platform, call: Call) -> bool:
@@ -127,6 +140,12 @@ def _may_block(platform: Platform, call: Call) -> bool:
     if seg[:1] != ["drop"]:
         return False
     return len(seg) > 2 or platform.store.has_kind(call.account, "track")
+
+
+def _answer(platform: Platform, call: Call) -> tuple[int, bytes]:
+    # a call that already left the loop is encoded in the same worker thread
+    result = dispatch(platform, call)
+    return result.status, encode_envelope(result.status, result.body, result.references)
 
 
 def _url_path(scope: Any) -> str:
@@ -167,10 +186,19 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
             body = await _read_body(request)
             call = _call(request, body)
             if _may_block(platform, call):
-                result = await run_in_threadpool(dispatch, platform, call)
+                status, raw = await run_in_threadpool(_answer, platform, call)
             else:
                 result = dispatch(platform, call)
-            return json_response(result.status, result.body, references=result.references)
+                status = result.status
+                if is_large(result.body):  # many documents: encode off the loop
+                    raw = await run_in_threadpool(
+                        encode_envelope, status, result.body, result.references
+                    )
+                else:
+                    raw = encode_envelope(status, result.body, result.references)
+            return Response(raw, status, media_type="application/json")
+        except ClientDisconnect:  # the client left (or the server cut a refused body short)
+            return Response(status_code=400)
         except PlatformError as exc:
             response = json_response(exc.status, errors=exc.errors)
             if exc.retry_after is not None:

@@ -17,8 +17,18 @@ Connection limits (an idle or slow client must not hold a connection forever):
 * **Keep-alive**: an idle connection between requests is closed after
   uvicorn's ``timeout_keep_alive`` (5 s); headers are bounded by h11's
   16 KiB incomplete-event limit.
+* **Body chunks**: a request body may arrive in at most
+  :data:`MAX_BODY_CHUNKS` pieces (h11 ``Data`` events, i.e. chunks of a
+  chunked body); beyond that the request is a 400 and the connection closes.
+  Each piece costs parser time on the event loop whatever its size, so a
+  body sent in 1-byte chunks would otherwise stall every tenant for seconds.
 * **WebSocket frames** over ``2 * MAX_DOCUMENT`` (2 MiB) close the socket
-  (1009); smaller ones over the document limit get a 400 reply.
+  (1009); smaller ones over the document limit get a 400 reply. A message
+  may come in at most :data:`MAX_WS_FRAGMENTS` frames, all within
+  ``request_timeout`` seconds of its first one (else the socket closes with
+  1008): like body chunks, each fragment costs event-loop time. Incoming
+  bytes are parsed in slices of :data:`_WS_SLICE`, so the cap also applies
+  within one big network read.
 """
 
 from __future__ import annotations
@@ -32,15 +42,54 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
 
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import MAX_DOCUMENT
 from flowthings.local.http.app import create_app
 
-__all__ = ["REQUEST_TIMEOUT", "ServerThread", "bind", "make_server"]
+__all__ = [
+    "MAX_BODY_CHUNKS",
+    "MAX_WS_FRAGMENTS",
+    "REQUEST_TIMEOUT",
+    "ServerThread",
+    "bind",
+    "make_server",
+]
 
 REQUEST_TIMEOUT = 10.0
 """Seconds a client has to send a whole request (line, headers and body)."""
+
+MAX_BODY_CHUNKS = 4096
+"""Most pieces (chunks) one request body may arrive in: a 1 MiB body in
+256-byte chunks still fits; 1-byte chunks are refused after a few ms."""
+
+MAX_WS_FRAGMENTS = 1024
+"""Most frames one WebSocket message may be fragmented into."""
+
+_H11_HEADERS = 16 * 1024  # h11's (and uvicorn's) default incomplete-event limit
+_WS_SLICE = 16 * 1024  # bytes handed to the WebSocket parser at a time
+
+
+class _TooManyChunks(h11.RemoteProtocolError):
+    pass
+
+
+class _ChunkCountingConnection(h11.Connection):
+    """h11 connection counting the body pieces of the current request."""
+
+    chunks = 0
+
+    def next_event(self) -> Any:
+        event = super().next_event()
+        if type(event) is h11.Data:
+            self.chunks += 1
+            if self.chunks > MAX_BODY_CHUNKS:
+                raise _TooManyChunks(f"The request body arrives in more than {MAX_BODY_CHUNKS} chunks.")
+        elif type(event) is h11.Request:
+            self.chunks = 0
+        return event
 
 
 class _DeadlineH11(H11Protocol):
@@ -50,8 +99,20 @@ class _DeadlineH11(H11Protocol):
     _deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # uvicorn's own connection, with the body pieces counted (same size limit)
+        limit = self.config.h11_max_incomplete_event_size
+        self.conn = _ChunkCountingConnection(h11.SERVER, _H11_HEADERS if limit is None else limit)
         super().connection_made(transport)
         self._arm()  # a connection that never sends a byte is bounded too
+
+    def send_400_response(self, msg: str) -> None:
+        if isinstance(self.conn, _ChunkCountingConnection) and self.conn.chunks > MAX_BODY_CHUNKS:
+            msg = f"The request body arrives in more than {MAX_BODY_CHUNKS} chunks."
+        if self.conn.our_state in (h11.SEND_BODY, h11.DONE, h11.MUST_CLOSE, h11.CLOSED):
+            # the app answered (or is answering) already: just close
+            self.transport.close()
+            return
+        super().send_400_response(msg)
 
     def data_received(self, data: bytes) -> None:
         if self._deadline is None and self.conn.their_state is h11.IDLE:
@@ -81,6 +142,49 @@ class _DeadlineH11(H11Protocol):
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class _BoundedWebSocket(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol with a bound on message fragments."""
+
+    request_timeout = REQUEST_TIMEOUT
+    _fragments = 0
+    _started = 0.0
+
+    def data_received(self, data: bytes) -> None:
+        # slices: a 256 KiB read of 7-byte frames must not be parsed in one go
+        for start in range(0, len(data), _WS_SLICE):
+            if self.transport.is_closing():
+                return
+            super().data_received(data[start : start + _WS_SLICE])
+
+    def handle_text(self, event: Frame) -> None:
+        self._first_fragment()
+        super().handle_text(event)
+
+    def handle_bytes(self, event: Frame) -> None:
+        self._first_fragment()
+        super().handle_bytes(event)
+
+    def handle_cont(self, event: Frame) -> None:
+        if self.close_sent or self.transport.is_closing():
+            return
+        self._fragments += 1
+        if self._fragments > MAX_WS_FRAGMENTS:
+            self._refuse(f"message in more than {MAX_WS_FRAGMENTS} fragments")
+        elif self.loop.time() - self._started > self.request_timeout:
+            self._refuse(f"message not complete within {self.request_timeout:g} s")
+        else:
+            super().handle_cont(event)
+
+    def _first_fragment(self) -> None:
+        self._fragments = 1
+        self._started = self.loop.time()
+
+    def _refuse(self, reason: str) -> None:
+        self.frames = []
+        self.conn.fail(1008, reason)
+        self.handle_parser_exception()
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -114,11 +218,14 @@ def make_server(
         **app_kw: Passed to ``create_app``.
     """
     protocol = type("DeadlineH11", (_DeadlineH11,), {"request_timeout": request_timeout})
+    ws_protocol = type(
+        "BoundedWebSocket", (_BoundedWebSocket,), {"request_timeout": request_timeout}
+    )
     config = uvicorn.Config(
         create_app(platform, **app_kw),
         http=protocol,
         ws_max_size=2 * MAX_DOCUMENT,
-        ws="websockets-sansio",
+        ws=ws_protocol,
         lifespan="off",
         log_level=log_level,
         access_log=False,

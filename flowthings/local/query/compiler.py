@@ -126,6 +126,19 @@ def _number(token: Token) -> int | float:
     return value
 
 
+def _float(token: Token) -> float:
+    """A number literal the filter computes with as a float (a distance, a
+    latitude): an integer beyond the float range (over 309 digits) is the same
+    "out of range" 400 as ``1e400``, not an ``OverflowError`` (a 500)."""
+    value = _number(token)
+    try:
+        return float(value)
+    except OverflowError:
+        text = str(token)
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise _error(f"number {shown!r} is out of range", token) from None
+
+
 _REGEX_ESCAPED_SLASH: Final = re.compile(r"\\(.)|(/)", re.DOTALL)
 
 
@@ -322,7 +335,7 @@ class _Compiler:
     def _rule_within(self, children: list[Any], depth: int) -> Predicate:
         path = self._member(children[0])
         amount_token, unit_token, point = children[2], children[3], children[5]
-        amount = _number(amount_token)
+        amount = _float(amount_token)
         if amount < 0:
             raise _error("WITHIN distance must not be negative", amount_token)
         limit_m = amount * _UNITS_M[str(unit_token).lower()]
@@ -334,7 +347,7 @@ class _Compiler:
                 raise _error(str(exc), token) from None
             return self._within(path, limit_m, center)
         lat_token, lon_token = point.children
-        center = (float(_number(lat_token)), float(_number(lon_token)))
+        center = (_float(lat_token), _float(lon_token))
         if not -90 <= center[0] <= 90:
             raise _error("latitude must be between -90 and 90", lat_token)
         if not -180 <= center[1] <= 180:

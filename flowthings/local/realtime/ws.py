@@ -79,11 +79,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from flowthings.local.base.encode import encode_answer, is_large
 from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.platform import Platform
-from flowthings.local.core.validate import parse_document
+from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 from flowthings.local.query.params import render_drop
 from flowthings.local.realtime.pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
 
@@ -240,6 +241,19 @@ def websocket_routes(
     ]
 
 
+async def _encode_reply(reply: dict[str, Any]) -> str:
+    """The frame text of ``reply``: many documents are encoded off the loop, and an
+    answer over ``MAX_RESPONSE`` becomes a 400 reply (same ``msgId``)."""
+    try:
+        if is_large(reply.get("body")):
+            return await run_in_threadpool(encode_answer, reply, compact=False)
+        return encode_answer(reply, compact=False)
+    except PlatformError as exc:
+        refused = envelope(exc.status, errors=exc.errors)
+        refused["head"]["msgId"] = reply["head"].get("msgId")
+        return json.dumps(refused)
+
+
 async def _refuse(websocket: WebSocket) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         err = not_found("Unknown or expired WebSocket session.")
@@ -325,13 +339,16 @@ class _Connection:
                 # frames queued behind a slow request were not read meanwhile
                 self.last_seen = time.monotonic()
                 if reply is not None:
-                    self.outbox.put(json.dumps(reply))
+                    self.outbox.put(await _encode_reply(reply))
 
     async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
         try:
             # the REST body check, so a frame's value is refused exactly as a body would be
-            msg = parse_document(text, "The frame")
+            if len(text) > OFF_LOOP_DOCUMENT:  # ~1 s per MiB of tiny items: not on the loop
+                msg = await run_in_threadpool(parse_document, text, "The frame")
+            else:
+                msg = parse_document(text, "The frame")
             if not isinstance(msg, dict):
                 raise bad_request("Frame must be a JSON object.")
             msg_id = msg.get("msgId")

@@ -124,6 +124,13 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def _path_column(obj: dict[str, Any]) -> str | None:
+    # the core refuses a non-string ``path`` (core.resources.validate); this keeps
+    # a list/object/65-bit int from ever reaching SQLite (a 500) should a caller skip it
+    path = obj.get("path")
+    return path if isinstance(path, str) else None
+
+
 @dataclass(frozen=True)
 class AccountRow:
     """One account: its name, master token and identity id."""
@@ -274,7 +281,7 @@ class Store:
                     account,
                     kind,
                     flow_id,
-                    obj.get("path"),
+                    _path_column(obj),
                     obj["creationDate"],
                     _dumps(obj),
                 ),
@@ -314,7 +321,7 @@ class Store:
     def insert_drops(self, account: str, flow_id: str, drops: Iterable[dict[str, Any]]) -> None:
         """Bulk-insert drops (no validation, no eviction, no events; for fixtures)."""
         rows = (
-            (d["id"], account, "drop", flow_id, d.get("path"), d["creationDate"], _dumps(d))
+            (d["id"], account, "drop", flow_id, _path_column(d), d["creationDate"], _dumps(d))
             for d in drops
         )
         with self.transaction():
@@ -331,7 +338,7 @@ class Store:
         with self.lock:
             self._conn.execute(
                 "UPDATE objects SET data = ?, path = ? WHERE id = ?",
-                (_dumps(obj), obj.get("path"), obj["id"]),
+                (_dumps(obj), _path_column(obj), obj["id"]),
             )
 
     def repath_drops(self, flow_id: str, path: str) -> None:

@@ -1,0 +1,189 @@
+"""Red-team F0, F0b, F0c: what a client sends cannot hold the event loop for long.
+
+* a big JSON body or WebSocket frame of tiny items is parsed and validated in a
+  worker thread (about a second of CPU per MiB), also before authentication;
+* a request body in more than ``MAX_BODY_CHUNKS`` pieces (1-byte chunks) is a
+  400 and the connection closes;
+* a WebSocket message in more than ``MAX_WS_FRAGMENTS`` frames closes the
+  socket with 1008.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import websocket
+from websocket import ABNF
+
+from flowthings.local.http.server import MAX_BODY_CHUNKS, MAX_WS_FRAGMENTS
+
+from ._latency import assert_not_stalled, latencies
+from .conftest import TIMEOUT, World
+
+# ~1 MiB of tiny items: the costliest document per byte to parse and validate
+TINY_ITEMS = b"[" + b",".join([b"{}"] * 340_000) + b"]"
+
+
+@pytest.fixture
+def w(world: World) -> World:
+    return world
+
+
+def _carol_latencies(w: World) -> list[float]:
+    """The bystander's GET latencies (her own flows, her master token)."""
+    with httpx.Client(
+        base_url=f"{w.lp.base_url}/v0.1/{w.carol.account}",
+        headers={"X-Auth-Token": w.carol.token},
+        timeout=30,
+    ) as carol:
+        return latencies(carol)
+
+
+def _hammer(stop: threading.Event, send: Callable[[], None]) -> Iterator[threading.Thread]:
+    def run() -> None:
+        while not stop.is_set():
+            send()
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    return iter(threads)
+
+
+def test_big_anonymous_bodies_do_not_stall_other_tenants(w: World) -> None:
+    stop = threading.Event()
+    anon = httpx.Client(base_url=w.lp.base_url, timeout=30)
+    statuses: list[int] = []
+
+    def send() -> None:
+        statuses.append(anon.post("/v0.1/nobody/flow", content=TINY_ITEMS).status_code)
+
+    threads = list(_hammer(stop, send))
+    try:
+        time.sleep(0.3)
+        measured = _carol_latencies(w)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+        anon.close()
+    assert statuses
+    assert set(statuses) <= {401, 403, 404}, statuses
+    assert_not_stalled(measured)
+
+
+def test_big_websocket_frames_do_not_stall_other_tenants(w: World) -> None:
+    stop = threading.Event()
+    sockets = [w.bob.socket(), w.bob.socket()]
+    frame = '{"type":"nope","x":' + TINY_ITEMS.decode() + "}"
+    replies: list[int] = []
+
+    def sender(ws: websocket.WebSocket) -> None:
+        while not stop.is_set():
+            ws.send(frame)
+            ws.settimeout(30)
+            replies.append(json.loads(ws.recv())["head"]["status"])
+
+    threads = [
+        threading.Thread(target=sender, args=(s.ws,), daemon=True) for s in sockets
+    ]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.3)
+        measured = _carol_latencies(w)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+        for s in sockets:
+            s.close()
+    assert replies
+    assert set(replies) == {400}, replies
+    assert_not_stalled(measured)
+
+
+def _raw_post(w: World, body_wire: bytes, headers: bytes) -> bytes:
+    host, port = w.lp.host.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        s.sendall(b"POST /v0.1/nobody/flow HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+        s.sendall(body_wire)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+            if b"\r\n\r\n" in out and len(out) > 200:
+                break
+    return out
+
+
+def test_a_body_in_one_byte_chunks_is_refused_quickly(w: World) -> None:
+    # just over the cap, and no final chunk: without the cap the server would wait for
+    # more (the 10 s deadline); the server reads it all, so its close is not a reset
+    body = b"[" + b"1," * (MAX_BODY_CHUNKS // 2 + 50)
+    wire = b"".join(b"1\r\n" + bytes([c]) + b"\r\n" for c in body)
+    start = time.monotonic()
+    answer = _raw_post(w, wire, b"Transfer-Encoding: chunked\r\n")
+    elapsed = time.monotonic() - start
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert f"more than {MAX_BODY_CHUNKS} chunks".encode() in answer, answer[:300]
+    assert elapsed < 3.0, elapsed
+
+
+def test_a_body_in_few_chunks_is_fine(w: World) -> None:
+    body = json.dumps({"path": w.path("chunky")}).encode()
+    pieces = [body[i : i + 4] for i in range(0, len(body), 4)]
+    r = w.alice.http.post(
+        f"/v0.1/{w.alice.account}/flow",
+        content=iter(pieces),  # a generator body: chunked transfer encoding
+        headers={"X-Auth-Token": w.alice.token},
+    )
+    assert r.status_code == 201, r.text
+
+
+def _fragments(message: bytes, size: int) -> bytes:
+    pieces = [message[i : i + size] for i in range(0, len(message), size)]
+    frames = [
+        ABNF(
+            int(i == len(pieces) - 1),
+            0,
+            0,
+            0,
+            ABNF.OPCODE_TEXT if i == 0 else ABNF.OPCODE_CONT,
+            1,
+            piece,
+        ).format()
+        for i, piece in enumerate(pieces)
+    ]
+    return b"".join(frames)
+
+
+def test_a_websocket_message_in_too_many_fragments_closes_the_socket(w: World) -> None:
+    ws = w.bob.socket()
+    try:
+        msg = b'{"type":"heartbeat","x":"' + b"a" * (MAX_WS_FRAGMENTS * 4) + b'"}'
+        ws.ws.sock.sendall(_fragments(msg, 1))
+        ws.ws.settimeout(TIMEOUT)
+        opcode, data = ws.ws.recv_data(control_frame=True)
+        assert opcode == ABNF.OPCODE_CLOSE, (opcode, data)
+        assert struct.unpack("!H", data[:2])[0] == 1008, data
+    finally:
+        ws.close()
+
+
+def test_a_websocket_message_in_a_few_fragments_is_answered(w: World) -> None:
+    ws = w.bob.socket()
+    try:
+        msg = json.dumps({"msgId": "f", "type": "findmany", "object": "flow"}).encode()
+        ws.ws.sock.sendall(_fragments(msg, 2))
+        reply = ws.recv()
+        assert reply["head"]["msgId"] == "f", reply
+        assert reply["head"]["status"] == 200, reply
+    finally:
+        ws.close()
