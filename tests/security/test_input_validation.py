@@ -162,8 +162,19 @@ def w(world: World) -> World:
 
 
 def _send_then_recv(ws: Socket, text: str) -> None:
+    """Send ``text``; raise when the server closes the socket instead of answering.
+
+    The close may come as an error while sending or reading (the server
+    dropped the connection) or as a clean close frame, which websocket-client
+    hands back as data rather than raising: then its code must be 1009.
+    """
     ws.send(text)
-    ws.recv()
+    ws.ws.settimeout(10)
+    opcode, data = ws.ws.recv_data()
+    if opcode == websocket.ABNF.OPCODE_CLOSE:
+        code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+        assert code in (1009, None), f"closed with {code}, not 1009 (message too big)"
+        raise ConnectionResetError(f"closed by the server ({code})")
 
 
 def test_a_giant_ws_frame_closes_only_that_socket(w: World) -> None:
