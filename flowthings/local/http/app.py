@@ -10,7 +10,10 @@ Choices:
   request — except ``POST /track/simulate``, aggregations and drop writes
   to an account that has tracks, which may run track JavaScript (up to
   200 ms per track) or scan big flows and so run in the threadpool
-  (``_may_block``). Drop listeners still see writes
+  (``_may_block``), and calls whose body is over 64 KiB (parsed, validated,
+  stored and rendered off the loop). Answers of many documents are encoded
+  in a worker thread, and no answer exceeds ``MAX_RESPONSE`` (16 MiB; see
+  :mod:`flowthings.local.base.encode`). Drop listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
 * Bodies over 1 MiB and anything :func:`~flowthings.local.core.validate.parse_document`
   refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
