@@ -79,6 +79,35 @@ def test_big_anonymous_bodies_do_not_stall_other_tenants(w: World) -> None:
     assert_not_stalled(measured)
 
 
+def test_big_authenticated_drop_writes_do_not_stall_other_tenants(w: World) -> None:
+    # an account without tracks: small drop writes stay on the loop, big ones must not
+    fid = w.flows["private"]["id"]
+    stop = threading.Event()
+    statuses: list[int] = []
+    body = b'{"elems": {"a": ' + TINY_ITEMS[:-7] + b"]}}"
+    owner = httpx.Client(
+        base_url=f"{w.lp.base_url}/v0.1/{w.alice.account}",
+        headers={"X-Auth-Token": w.alice.token},
+        timeout=60,
+    )
+
+    def send() -> None:
+        statuses.append(owner.post(f"/drop/{fid}", content=body).status_code)
+
+    threads = list(_hammer(stop, send))
+    try:
+        time.sleep(0.3)
+        measured = _carol_latencies(w)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+        owner.close()
+    assert statuses
+    assert set(statuses) == {201}, statuses
+    assert_not_stalled(measured)
+
+
 def test_big_websocket_frames_do_not_stall_other_tenants(w: World) -> None:
     stop = threading.Event()
     sockets = [w.bob.socket(), w.bob.socket()]

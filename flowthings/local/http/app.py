@@ -10,7 +10,10 @@ Choices:
   request — except ``POST /track/simulate``, aggregations and drop writes
   to an account that has tracks, which may run track JavaScript (up to
   200 ms per track) or scan big flows and so run in the threadpool
-  (``_may_block``). Drop listeners still see writes
+  (``_may_block``), and calls whose body is over 64 KiB (parsed, validated,
+  stored and rendered off the loop). Answers of many documents are encoded
+  in a worker thread, and no answer exceeds ``MAX_RESPONSE`` (16 MiB; see
+  :mod:`flowthings.local.base.encode`). Drop listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
 * Bodies over 1 MiB and anything :func:`~flowthings.local.core.validate.parse_document`
   refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
@@ -76,7 +79,9 @@ def json_response(
     return Response(raw.encode(), status, media_type="application/json")
 
 
-async def _read_body(request: Request) -> Any:
+async def _read_body(request: Request) -> tuple[Any, bool]:
+    """The decoded body, and whether it is big (then the call runs off the loop too:
+    a drop write validates and renders it again)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise bad_request(_TOO_LARGE)
@@ -92,8 +97,8 @@ async def _read_body(request: Request) -> Any:
         raw = await run_in_threadpool(_gunzip, raw)
     if len(raw) > OFF_LOOP_DOCUMENT:
         # big bodies: decode, parse and validate off the event loop (~1 s per MiB of tiny items)
-        return await run_in_threadpool(_parse_body, raw)
-    return _parse_body(raw)
+        return await run_in_threadpool(_parse_body, raw), True
+    return _parse_body(raw), False
 
 
 def _parse_body(raw: bytes) -> Any:
@@ -183,9 +188,9 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
 
     async def rest(request: Request) -> Response:
         try:
-            body = await _read_body(request)
+            body, big = await _read_body(request)
             call = _call(request, body)
-            if _may_block(platform, call):
+            if big or _may_block(platform, call):
                 status, raw = await run_in_threadpool(_answer, platform, call)
             else:
                 result = dispatch(platform, call)
