@@ -175,10 +175,32 @@ class DropOperations:
         return new
 
     def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
-        """Apply ``{dropId: changes}`` atomically."""
+        """Apply ``{dropId: changes}`` atomically (any failure changes nothing).
+
+        Merging, validating and gating every drop against the flow's filter
+        (regexes, scans of big drops) runs first, without the store lock that
+        every tenant needs; one short transaction then re-reads each drop and
+        stores the prepared version, or merges and gates again a drop that was
+        written in between.
+        """
         body = check_many(body)
+        kind = KINDS["drop"]
+        prepared: list[tuple[str, Any, Obj, Obj]] = []
+        for drop_id, changes in body.items():
+            old = self._drop(p, account, flow, drop_id, "drop_write")
+            new = self._merge(p, account, kind, old, changes)
+            self.gate(flow, new)
+            prepared.append((drop_id, changes, old, new))
+        out: dict[str, Obj] = {}
         with self.store.transaction():
-            return {i: self.update_drop(p, account, flow, i, ch) for i, ch in body.items()}
+            for drop_id, changes, old, new in prepared:
+                current = self._drop(p, account, flow, drop_id, "drop_write")
+                if current != old:
+                    new = self._merge(p, account, kind, current, changes)
+                    self.gate(flow, new)
+                self.store.replace(new)
+                out[drop_id] = new
+        return out
 
     def delete_drop(self, p: Principal, account: str, flow: Obj, drop_id: str) -> Obj:
         """Delete one drop; return it."""
