@@ -167,12 +167,7 @@ class DropOperations:
 
     def update_drop(self, p: Principal, account: str, flow: Obj, drop_id: str, changes: Any) -> Obj:
         """Merge ``changes`` into a drop (the flow filter still applies)."""
-        with self.store.transaction():
-            old = self._drop(p, account, flow, drop_id, "drop_write")
-            new = self._merge(p, account, KINDS["drop"], old, changes)
-            self.gate(flow, new)
-            self.store.replace(new)
-        return new
+        return self._update_drops(p, account, flow, {drop_id: changes})[drop_id]
 
     def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
         """Apply ``{dropId: changes}`` atomically (any failure changes nothing).
@@ -183,7 +178,11 @@ class DropOperations:
         stores the prepared version, or merges and gates again a drop that was
         written in between.
         """
-        body = check_many(body)
+        return self._update_drops(p, account, flow, check_many(body))
+
+    def _update_drops(
+        self, p: Principal, account: str, flow: Obj, body: dict[str, Any]
+    ) -> dict[str, Obj]:
         kind = KINDS["drop"]
         prepared: list[tuple[str, Any, Obj, Obj]] = []
         for drop_id, changes in body.items():

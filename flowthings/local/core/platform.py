@@ -390,14 +390,9 @@ class Platform(DropOperations):
 
     def update(self, p: Principal, account: str, segment: str, oid: str, changes: Any) -> Obj:
         """Merge ``changes`` (top-level) into an object; return the full object."""
-        kind = KINDS[segment]
-        if kind.immutable:
+        if KINDS[segment].immutable:
             raise method_not_allowed()
-        with self.store.transaction():
-            old = self._get(account, segment, oid)
-            new = self._merge(p, account, kind, old, changes)
-            self._apply(account, segment, old, new)
-        return new
+        return self._update_all(p, account, segment, {oid: changes})[oid]
 
     def _apply(self, account: str, segment: str, old: Obj, new: Obj) -> None:
         """Store a merged update (the caller holds a transaction)."""
@@ -428,10 +423,15 @@ class Platform(DropOperations):
         merged again inside the transaction, so the result is the same as
         applying the whole batch at that instant.
         """
-        kind = KINDS[segment]
-        if kind.immutable:
+        if KINDS[segment].immutable:
             raise method_not_allowed()
-        body = check_many(body)
+        return self._update_all(p, account, segment, check_many(body))
+
+    def _update_all(
+        self, p: Principal, account: str, segment: str, body: dict[str, Any]
+    ) -> dict[str, Obj]:
+        # prepare without the lock, then one short transaction (see update_many)
+        kind = KINDS[segment]
         prepared: list[tuple[str, Any, Obj, Obj]] = []
         for oid, changes in body.items():
             old = self._get(account, segment, oid)
