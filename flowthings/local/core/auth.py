@@ -32,11 +32,15 @@ Access (:func:`can`, action on a path in the URL's account)
       that a token principal may read its own Token object.
 
 Shares are looked up lazily (only when a principal addresses another
-account) and cached for the lifetime of the principal, i.e. one request.
+account), cached for the lifetime of the principal (one request) and, across
+requests, per (account, identity) until a token, share, group or identity of
+that account is written (see :func:`_shares_grant`).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -94,10 +98,36 @@ def authenticate(store: Store, token: str | None, auth_account: str | None = Non
     return Principal(account, issuer if isinstance(issuer, str) else "", master=False, token=obj)
 
 
+_CACHE_MAX = 10_000
+_cache_lock = threading.Lock()
+# store -> (sharer account, recipient account, identity) -> (access stamp, grant)
+_grant_cache: weakref.WeakKeyDictionary[Store, dict[tuple[str, str, str], tuple[Any, Grant]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _shares_grant(store: Store, p: Principal, account: str) -> Grant:
-    """The grant of master principal ``p`` in another ``account`` (its shares there)."""
+    """The grant of master principal ``p`` in another ``account`` (its shares there).
+
+    Resolving it scans every group and share of ``account``, so it is cached
+    per (account, identity) across requests and WebSocket re-checks, next to
+    the account's :meth:`~flowthings.local.storage.store.Store.access_stamp`
+    read *before* the scan: any write of a token, share, group or identity of
+    ``account`` (or a rollback) makes the next call scan again. Expiry is not
+    part of the cache: :meth:`Grant.allows` and :func:`can` compare the
+    shares' expiry with the clock on every decision.
+    """
     grant = p._grants.get(account)
-    if grant is None:
+    if grant is not None:
+        return grant
+    key = (account, p.account, p.identity_id)
+    stamp = store.access_stamp(account)
+    with _cache_lock:
+        per_store = _grant_cache.setdefault(store, {})
+        hit = per_store.get(key)
+    if hit is not None and hit[0] == stamp:
+        grant = hit[1]
+    else:
         groups = [
             g["id"]
             for g in store.scan(account, "group")
@@ -108,7 +138,11 @@ def _shares_grant(store: Store, p: Principal, account: str) -> Grant:
             (s, account) for s in store.scan(account, "share") if s.get("issuedTo") in targets
         ]
         grant = Grant.master(p.account, identity_id=p.identity_id, group_ids=groups, shares=shares)
-        p._grants[account] = grant
+        with _cache_lock:
+            if len(per_store) >= _CACHE_MAX:
+                per_store.clear()  # crude bound; entries are cheap to rebuild
+            per_store[key] = (stamp, grant)
+    p._grants[account] = grant
     return grant
 
 

@@ -167,18 +167,39 @@ class DropOperations:
 
     def update_drop(self, p: Principal, account: str, flow: Obj, drop_id: str, changes: Any) -> Obj:
         """Merge ``changes`` into a drop (the flow filter still applies)."""
-        with self.store.transaction():
-            old = self._drop(p, account, flow, drop_id, "drop_write")
-            new = self._merge(p, account, KINDS["drop"], old, changes)
-            self.gate(flow, new)
-            self.store.replace(new)
-        return new
+        return self._update_drops(p, account, flow, {drop_id: changes})[drop_id]
 
     def update_drops(self, p: Principal, account: str, flow: Obj, body: Any) -> dict[str, Obj]:
-        """Apply ``{dropId: changes}`` atomically."""
-        body = check_many(body)
+        """Apply ``{dropId: changes}`` atomically (any failure changes nothing).
+
+        Merging, validating and gating every drop against the flow's filter
+        (regexes, scans of big drops) runs first, without the store lock that
+        every tenant needs; one short transaction then re-reads each drop and
+        stores the prepared version, or merges and gates again a drop that was
+        written in between.
+        """
+        return self._update_drops(p, account, flow, check_many(body))
+
+    def _update_drops(
+        self, p: Principal, account: str, flow: Obj, body: dict[str, Any]
+    ) -> dict[str, Obj]:
+        kind = KINDS["drop"]
+        prepared: list[tuple[str, Any, Obj, Obj]] = []
+        for drop_id, changes in body.items():
+            old = self._drop(p, account, flow, drop_id, "drop_write")
+            new = self._merge(p, account, kind, old, changes)
+            self.gate(flow, new)
+            prepared.append((drop_id, changes, old, new))
+        out: dict[str, Obj] = {}
         with self.store.transaction():
-            return {i: self.update_drop(p, account, flow, i, ch) for i, ch in body.items()}
+            for drop_id, changes, old, new in prepared:
+                current = self._drop(p, account, flow, drop_id, "drop_write")
+                if current != old:
+                    new = self._merge(p, account, kind, current, changes)
+                    self.gate(flow, new)
+                self.store.replace(new)
+                out[drop_id] = new
+        return out
 
     def delete_drop(self, p: Principal, account: str, flow: Obj, drop_id: str) -> Obj:
         """Delete one drop; return it."""

@@ -390,19 +390,18 @@ class Platform(DropOperations):
 
     def update(self, p: Principal, account: str, segment: str, oid: str, changes: Any) -> Obj:
         """Merge ``changes`` (top-level) into an object; return the full object."""
-        kind = KINDS[segment]
-        if kind.immutable:
+        if KINDS[segment].immutable:
             raise method_not_allowed()
-        with self.store.transaction():
-            old = self._get(account, segment, oid)
-            new = self._merge(p, account, kind, old, changes)
-            if segment == "flow" and new["path"] != old["path"]:
-                if self.store.flow_by_path(account, new["path"]) is not None:
-                    raise bad_request(f"A flow with path '{new['path']}' already exists.")
-                self.store.repath_drops(oid, new["path"])
-            self.store.replace(new)
-            self._object_changed(account, segment, old, new)
-        return new
+        return self._update_all(p, account, segment, {oid: changes})[oid]
+
+    def _apply(self, account: str, segment: str, old: Obj, new: Obj) -> None:
+        """Store a merged update (the caller holds a transaction)."""
+        if segment == "flow" and new["path"] != old["path"]:
+            if self.store.flow_by_path(account, new["path"]) is not None:
+                raise bad_request(f"A flow with path '{new['path']}' already exists.")
+            self.store.repath_drops(old["id"], new["path"])
+        self.store.replace(new)
+        self._object_changed(account, segment, old, new)
 
     def _object_changed(self, account: str, kind: str, old: Obj, new: Obj | None) -> None:
         """Tell the object listeners (under the store lock: same lock order as drop
@@ -415,12 +414,40 @@ class Platform(DropOperations):
                     log.exception("object listener %r failed", listener)
 
     def update_many(self, p: Principal, account: str, segment: str, body: Any) -> dict[str, Obj]:
-        """Apply ``{id: changes}`` atomically: any failure changes nothing."""
+        """Apply ``{id: changes}`` atomically: any failure changes nothing.
+
+        The costly part (merging, validating, compiling filters) runs first,
+        without holding the store lock that every tenant's requests need;
+        then one short transaction re-reads every object and stores the
+        prepared versions. An object written by someone else in between is
+        merged again inside the transaction, so the result is the same as
+        applying the whole batch at that instant.
+        """
         if KINDS[segment].immutable:
             raise method_not_allowed()
-        body = check_many(body)
+        return self._update_all(p, account, segment, check_many(body))
+
+    def _update_all(
+        self, p: Principal, account: str, segment: str, body: dict[str, Any]
+    ) -> dict[str, Obj]:
+        # prepare without the lock, then one short transaction (see update_many)
+        kind = KINDS[segment]
+        prepared: list[tuple[str, Any, Obj, Obj]] = []
+        for oid, changes in body.items():
+            old = self._get(account, segment, oid)
+            prepared.append((oid, changes, old, self._merge(p, account, kind, old, changes)))
+        out: dict[str, Obj] = {}
         with self.store.transaction():
-            return {oid: self.update(p, account, segment, oid, ch) for oid, ch in body.items()}
+            for oid, changes, old, new in prepared:
+                current = self._get(account, segment, oid)
+                if current != old:  # changed since it was prepared: merge again
+                    old, new = current, self._merge(p, account, kind, current, changes)
+                else:  # rights may have changed meanwhile (cheap: grants are cached)
+                    self.authorize_write(p, account, old, segment)
+                    self.authorize_write(p, account, new, segment)
+                self._apply(account, segment, old, new)
+                out[oid] = new
+        return out
 
     def delete(self, p: Principal, account: str, segment: str, oid: str) -> Obj:
         """Delete an object; return it (a flow takes its drops along)."""

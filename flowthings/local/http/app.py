@@ -7,13 +7,15 @@ Choices:
 
 * The core runs synchronously on the event loop thread (SQLite calls are
   short and serialized by the store lock anyway), avoiding a thread hop per
-  request — except ``POST /track/simulate``, aggregations and drop writes
-  to an account that has tracks, which may run track JavaScript (up to
-  200 ms per track) or scan big flows and so run in the threadpool
-  (``_may_block``), and calls whose body is over 64 KiB (parsed, validated,
-  stored and rendered off the loop). Answers of many documents are encoded
-  in a worker thread, and no answer exceeds ``MAX_RESPONSE`` (16 MiB; see
-  :mod:`flowthings.local.base.encode`). Drop listeners still see writes
+  request — except ``POST /track/simulate``, aggregations, drop writes
+  to an account that has tracks or to a flow that has a filter, drop
+  updates and bodies carrying a ``filter``, which may run track JavaScript
+  (up to 200 ms per track), regexes (up to 1 s) or scan big flows and so
+  run in the threadpool (``_may_block``), and calls whose body is over
+  64 KiB (parsed, validated, stored and rendered off the loop). Answers of
+  many documents are encoded in a worker thread, and no answer exceeds
+  ``MAX_RESPONSE`` (16 MiB; see :mod:`flowthings.local.base.encode`). Drop
+  listeners still see writes
   in commit order: the store lock orders them, whatever thread writes.
 * Bodies over 1 MiB and anything :func:`~flowthings.local.core.validate.parse_document`
   refuses (malformed JSON, ``NaN``/``Infinity``, numbers out of the float
@@ -128,6 +130,10 @@ def _may_block(platform: Platform, call: Call) -> bool:
     a find per flow) and finds that evaluate a ``filter`` or ``sort`` on
     every object leave the loop too, so one tenant's big query cannot stall
     the others' requests (the GIL is handed back every few milliseconds).
+    So do drop writes that a flow filter gates (a POST to a flow that has a
+    ``filter``, every drop PUT) and bodies carrying a ``filter`` to compile:
+    a filter's regexes may use their whole 1 s budget, which on the loop
+    would be every tenant's time.
     """
     seg = call.segments
     if call.method in ("MGET", "MPUT"):
@@ -138,13 +144,30 @@ def _may_block(platform: Platform, call: Call) -> bool:
         if "=~" in flt or "MATCHES" in flt:
             return True
         return bool(seg) and len(seg) <= 2 and any(k in call.params for k in ("filter", "sort"))
-    if call.method != "POST":
+    if call.method not in ("POST", "PUT"):
         return False
-    if seg[:2] == ["track", "simulate"]:
-        return True
+    if isinstance(call.body, dict) and "filter" in call.body:
+        return True  # a flow's or track's new filter is compiled (lark: ms per KB)
     if seg[:1] != ["drop"]:
-        return False
-    return len(seg) > 2 or platform.store.has_kind(call.account, "track")
+        return call.method == "POST" and seg[:2] == ["track", "simulate"]
+    if call.method == "PUT":
+        return len(seg) > 1  # an updated drop is gated against its flow's filter
+    if len(seg) > 2 or platform.store.has_kind(call.account, "track"):
+        return True
+    return _gated(platform, call)
+
+
+def _gated(platform: Platform, call: Call) -> bool:
+    """Whether a drop POST goes to a flow with a filter (evaluated on the drop:
+    regexes may take up to their 1 s budget, so that must not be the loop's time).
+    One indexed read; a flow without a filter keeps the write on the loop."""
+    seg = call.segments
+    if len(seg) > 1:
+        flow = platform.store.get(call.account, "flow", seg[1])
+    else:
+        path = call.body.get("path") if isinstance(call.body, dict) else None
+        flow = platform.store.flow_by_path(call.account, path) if isinstance(path, str) else None
+    return flow is not None and bool(flow.get("filter"))
 
 
 def _answer(platform: Platform, call: Call) -> tuple[int, bytes]:

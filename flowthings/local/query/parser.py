@@ -107,7 +107,7 @@ from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from flowthings.local.query.compiler import CompileError, Predicate, compile_tree, where
-from flowthings.local.query.regex import RegexCostError
+from flowthings.local.query.regex import RegexCostError, check_filter_deadline
 
 __all__ = ["MAX_FILTER_LENGTH", "CompiledFilter", "FilterSyntaxError", "parse_filter"]
 
@@ -161,13 +161,15 @@ class CompiledFilter:
             including when the object is not a mapping or has odd values.
 
         Raises:
-            RegexCostError: A regex of the filter is too costly for this data
-                (see :mod:`flowthings.local.query.regex`); a 400.
+            RegexCostError: A regex of the filter is too costly for this data,
+                or the request's filter time is spent (see
+                :mod:`flowthings.local.query.regex`); a 400.
         """
         candidate: object = obj  # callers may hand over anything decoded from JSON
         try:
             if not isinstance(candidate, Mapping):
                 return False
+            check_filter_deadline()  # a cheap clock read per object, not per clause
             if now_ms is None:
                 now_ms = time.time_ns() // 1_000_000 if self._uses_age else 0
             return bool(self._predicate(obj, now_ms, bool(drop)))

@@ -42,11 +42,13 @@ __all__ = [
     "MAX_PATTERN_LENGTH",
     "MAX_PROGRAM_SIZE",
     "MAX_SEARCH_COST",
+    "REQUEST_FILTER_SECONDS",
     "REQUEST_REGEX_SECONDS",
     "FilterRegex",
     "RegexCostError",
     "RegexError",
     "compile_regex",
+    "check_filter_deadline",
     "regex_budget",
 ]
 
@@ -114,11 +116,31 @@ class RegexCostError(PlatformError):
         super().__init__(400, message)
 
 
+REQUEST_FILTER_SECONDS: Final = 10.0
+"""Most wall time one request may spend evaluating filters (finds, aggregation
+``rules``, every flow of a multi-flow ``MGET``, drop gates): past it the next
+evaluation raises :class:`RegexCostError` (a 400). Only non-regex work can get
+there (regexes have their own, smaller budget); without it a big filter times a
+big flow, times many rules, ran for minutes in a worker thread."""
+
 _BUDGET: ContextVar[list[float] | None] = ContextVar("flowthings_regex_budget", default=None)
+_DEADLINE: ContextVar[float | None] = ContextVar("flowthings_filter_deadline", default=None)
+
+
+def check_filter_deadline() -> None:
+    """Raise a 400 once the current request's filter time is spent (see
+    :data:`REQUEST_FILTER_SECONDS`); a no-op outside :func:`regex_budget`."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise RegexCostError(
+            f"evaluating the request's filters took more than {REQUEST_FILTER_SECONDS:g} s;"
+            " narrow the query (fewer drops, rules or flows, or a simpler filter)"
+        )
 
 
 def regex_budget(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Decorate a request handler: its filter regexes share one time budget.
+    """Decorate a request handler: its filter regexes share one time budget,
+    and all its filter evaluations one deadline (:func:`check_filter_deadline`).
 
     Outside such a call (library use, tests) only :data:`MAX_SEARCH_COST` applies.
     """
@@ -126,9 +148,11 @@ def regex_budget(func: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         token = _BUDGET.set([REQUEST_REGEX_SECONDS])
+        deadline = _DEADLINE.set(time.monotonic() + REQUEST_FILTER_SECONDS)
         try:
             return func(*args, **kwargs)
         finally:
+            _DEADLINE.reset(deadline)
             _BUDGET.reset(token)
 
     return wrapper

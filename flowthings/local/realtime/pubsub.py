@@ -26,8 +26,10 @@ Choices (documented here because they are the wire-visible behaviour):
 * **Access is re-checked against the flow's current path.** A subscription
   may carry a ``check(path)`` (tokens and shares; the owner's does not): it
   runs before every push with the path the flow has *now*, and when the flow
-  is moved (:meth:`PubSubHub.flow_changed`) or a token/share/group changes
-  (:meth:`PubSubHub.recheck`). When it fails, or when the flow is deleted,
+  is moved (:meth:`PubSubHub.flow_changed`) or a token/share/group of the
+  flow's account changes (:meth:`PubSubHub.recheck`, scoped to that account).
+  The checks are cheap: share grants are cached per (account, identity) until
+  the account's tokens/shares/groups change (``core/auth.py``). When it fails, or when the flow is deleted,
   the subscription ends and the connection gets one **end frame**
   (:func:`end_frame`): ``{"type": "unsubscribed", "resource": flowId,
   "head": {..., "status": 403 or 404, "errors": [why], "msgId": null},
@@ -174,9 +176,15 @@ class PubSubHub:
         self._lock = threading.Lock()
         self._subs: dict[str, dict[Outbox, Check | None]] = {}
         self._paths: dict[str, str] = {}  # flow id -> its current path
+        self._accounts: dict[str, str] = {}  # flow id -> its account (scopes recheck)
 
     def subscribe(
-        self, flow_id: str, outbox: Outbox, check: Check | None = None, path: str = ""
+        self,
+        flow_id: str,
+        outbox: Outbox,
+        check: Check | None = None,
+        path: str = "",
+        account: str = "",
     ) -> bool:
         """Subscribe a connection to a flow (idempotent).
 
@@ -185,6 +193,9 @@ class PubSubHub:
         it returns false the subscription ends with an :func:`end_frame`: a
         revoked or expired token / share, or a flow moved out of its scope,
         stops receiving drops.
+
+        ``account`` is the flow's account: :meth:`recheck` of that account
+        re-checks this subscription.
 
         Returns:
             Whether the subscription was registered: a closed outbox (its
@@ -196,6 +207,7 @@ class PubSubHub:
                 return False
             self._subs.setdefault(flow_id, {})[outbox] = check
             self._paths[flow_id] = path or self._paths.get(flow_id, "")
+            self._accounts[flow_id] = account or self._accounts.get(flow_id, "")
             return True
 
     def unsubscribe(self, flow_id: str, outbox: Outbox) -> bool:
@@ -218,6 +230,7 @@ class PubSubHub:
         if not subs:
             del self._subs[flow_id]
             self._paths.pop(flow_id, None)
+            self._accounts.pop(flow_id, None)
 
     def drop_connection(self, outbox: Outbox) -> None:
         """Remove a connection from every flow it was subscribed to.
@@ -276,11 +289,17 @@ class PubSubHub:
                 self._remove(flow_id, outbox)
                 outbox.put(end_frame(flow_id, 404, DELETED))
 
-    def recheck(self) -> None:
-        """Re-check every subscription (a token, share or group changed)."""
+    def recheck(self, account: str | None = None) -> None:
+        """Re-check the subscriptions to ``account``'s flows (every one if ``None``).
+
+        Called when a token, share or group of ``account`` changed: only that
+        account's grants can have shrunk, so other tenants' subscriptions are
+        not touched (a change in one account must not cost every tenant).
+        """
         with self._lock:
             for flow_id in list(self._subs):
-                self._recheck_locked(flow_id, self._paths.get(flow_id, ""))
+                if account is None or self._accounts.get(flow_id) in (account, ""):
+                    self._recheck_locked(flow_id, self._paths.get(flow_id, ""))
 
     def listener(self) -> Callable[..., None]:
         """The callable to register in the core's ``drop_listeners``."""

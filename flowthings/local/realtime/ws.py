@@ -190,8 +190,10 @@ def hub_for(platform: Platform, version: str = "0.1") -> PubSubHub:
             def changed(account: str, kind: str, old: dict[str, Any], new: Any) -> None:
                 if kind == "flow":
                     hub.flow_changed(old["id"], None if new is None else new["path"])
-                elif kind in ("token", "share", "group"):
-                    hub.recheck()  # access may have shrunk: end what it no longer allows
+                elif kind in ("token", "share", "group", "identity"):
+                    # access in this account may have shrunk: end what it no
+                    # longer allows (other accounts' grants did not change)
+                    hub.recheck(account)
 
             platform.drop_listeners.append(listener)
             platform.object_listeners.append(changed)
@@ -401,7 +403,7 @@ class _Connection:
             check = None
             if not (principal.master and principal.account == account):
                 check = self._still_allowed(account)
-            self.hub.subscribe(flow["id"], self.outbox, check, flow["path"])
+            self.hub.subscribe(flow["id"], self.outbox, check, flow["path"], account)
         else:
             self.hub.unsubscribe(flow["id"], self.outbox)
         return 200, {}

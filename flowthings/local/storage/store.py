@@ -41,7 +41,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AccountRow", "Store", "open_connections"]
+__all__ = ["ACCESS_KINDS", "AccountRow", "Store", "open_connections"]
+
+ACCESS_KINDS = frozenset({"token", "share", "group", "identity"})
+"""Kinds whose objects decide who may do what (see :meth:`Store.access_stamp`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -168,6 +171,10 @@ class Store:
         # has_kind answers (every drop write asks whether its account has tracks);
         # set on insert, dropped on any delete or rollback
         self._kinds: dict[tuple[str, str], bool] = {}
+        # access stamps (see access_stamp): bumped on every write of a kind that
+        # decides access, per account; the epoch moves on any rollback
+        self._epoch = 0
+        self._access: dict[str, int] = {}
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -207,6 +214,7 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 self._counts.clear()
                 self._kinds.clear()
+                self._epoch += 1  # what was read inside the transaction may be gone
                 raise
             else:
                 self._conn.execute("COMMIT")
@@ -289,6 +297,7 @@ class Store:
             if kind == "drop" and flow_id in self._counts:
                 self._counts[flow_id] += 1
             self._kinds[(account, kind)] = True
+            self._touch(account, kind)
 
     def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
         """Return ``(account, token)`` of the Token object whose ``tokenString`` is given."""
@@ -336,10 +345,12 @@ class Store:
     def replace(self, obj: dict[str, Any]) -> None:
         """Overwrite the stored document of ``obj["id"]``."""
         with self.lock:
-            self._conn.execute(
-                "UPDATE objects SET data = ?, path = ? WHERE id = ?",
+            row = self._conn.execute(
+                "UPDATE objects SET data = ?, path = ? WHERE id = ? RETURNING account, kind",
                 (_dumps(obj), _path_column(obj), obj["id"]),
-            )
+            ).fetchone()
+            if row:
+                self._touch(row[0], row[1])
 
     def repath_drops(self, flow_id: str, path: str) -> None:
         """Set ``path`` on every drop of ``flow_id`` (after a flow's path changed)."""
@@ -354,11 +365,30 @@ class Store:
         """Delete one object by id."""
         with self.lock:
             row = self._conn.execute(
-                "DELETE FROM objects WHERE id = ? RETURNING kind, flow_id", (object_id,)
+                "DELETE FROM objects WHERE id = ? RETURNING kind, flow_id, account", (object_id,)
             ).fetchone()
             if row and row[0] == "drop" and row[1] in self._counts:
                 self._counts[row[1]] -= 1
+            if row:
+                self._touch(row[2], row[0])
             self._kinds.clear()
+
+    def _touch(self, account: str, kind: str) -> None:
+        # caller holds the lock
+        if kind in ACCESS_KINDS:
+            self._access[account] = self._access.get(account, 0) + 1
+
+    def access_stamp(self, account: str) -> tuple[int, int]:
+        """A value that changes whenever what decides access in ``account`` may have.
+
+        It moves on every insert, update or delete of a token, share, group or
+        identity of ``account`` (:data:`ACCESS_KINDS`), and for every account on
+        any rollback. Callers cache what they derive from those objects (the
+        grants of share recipients) next to the stamp they read *before*
+        reading the objects, and recompute when it differs.
+        """
+        with self.lock:
+            return (self._epoch, self._access.get(account, 0))
 
     def delete_drops(self, flow_id: str) -> int:
         """Delete every drop of ``flow_id``; return how many were deleted."""
