@@ -147,3 +147,22 @@ def test_an_injected_client_stays_open_an_owned_one_is_closed() -> None:
         return closed
 
     assert asyncio.run(main()) == (False, True)
+
+
+def test_create_many_keeps_failures_per_input_and_checks_arguments_at_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if b'"bad"' in request.content:
+            return httpx.Response(400, json={"head": {"status": 400, "errors": ["bad"]}, "body": None})
+        return httpx.Response(200, json={"head": {"status": 200}, "body": {"id": "d"}})
+
+    async def main() -> None:
+        async with _api(handler) as api:
+            with pytest.raises(ValueError, match="concurrency"):
+                api.drop("f").create_many([], concurrency=0)  # before anything is awaited
+            result = await api.drop("f").create_many(
+                [{"elems": {"n": 1}}, {"elems": {"n": "bad"}}, {"elems": {"n": 3}}], concurrency=2
+            )
+            assert [item.ok for item in result] == [True, False, True]
+            assert result.succeeded == [{"id": "d"}, {"id": "d"}]
+
+    asyncio.run(main())
