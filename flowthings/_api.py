@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,48 @@ def _check_creds(creds: object) -> Token:
     if isinstance(account, str) and isinstance(token, str):
         return Token(account, token)
     raise TypeError("creds must be a flowthings.Token(account, token)")
+
+
+def api_options(
+    async_lib: ModuleType | DefaultType | None,
+    secure: bool | DefaultType,
+    params: Mapping[str, Any] | Params | DefaultType,
+    host: str | DefaultType,
+    ws_host: str | DefaultType,
+    version: str | DefaultType,
+    timeout: float | httpx.Timeout | DefaultType,
+    max_retries: int | DefaultType,
+    retry_post: bool,
+) -> ApiOptions:
+    """The checked options of an `API` (sync or asyncio: the same constructor)."""
+    host, ws_host, secure = split_host_urls(host, ws_host, secure)
+    if isinstance(params, Params):
+        params = params.to_dict()
+    if max_retries is not DEFAULT and (isinstance(max_retries, bool) or max_retries < 0):
+        raise ValueError("max_retries must be an int >= 0")
+    return ApiOptions(
+        async_lib=async_lib,
+        secure=secure,
+        params=params,
+        host=host,
+        ws_host=ws_host,
+        version=version,
+        timeout=timeout,
+        max_retries=max_retries,
+        retry_post=retry_post,
+    )
+
+
+def timeout_of(options: ApiOptions, own_client: bool) -> Callable[[], float | httpx.Timeout | None]:
+    """The timeout in force per request; ``None``: the caller's own client's."""
+
+    def current_timeout() -> float | httpx.Timeout | None:
+        if options.timeout is DEFAULT:
+            # A caller's own client keeps its own timeout unless one was given.
+            return None if own_client else defaults.timeout
+        return options.timeout
+
+    return current_timeout
 
 
 class API:
@@ -89,30 +131,10 @@ class API:
         retry_post: bool = False,
         http_client: httpx.Client | None = None,
     ) -> None:
-        host, ws_host, secure = split_host_urls(host, ws_host, secure)
-        if isinstance(params, Params):
-            params = params.to_dict()
-        if max_retries is not DEFAULT and (isinstance(max_retries, bool) or max_retries < 0):
-            raise ValueError("max_retries must be an int >= 0")
-        self._options = ApiOptions(
-            async_lib=async_lib,
-            secure=secure,
-            params=params,
-            host=host,
-            ws_host=ws_host,
-            version=version,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_post=retry_post,
+        self._options = options = api_options(
+            async_lib, secure, params, host, ws_host, version, timeout, max_retries, retry_post
         )
-        options = self._options
-
-        def current_timeout() -> float | httpx.Timeout | None:
-            if options.timeout is DEFAULT:
-                # A caller's own client keeps its own timeout unless one was given.
-                return None if http_client is not None else defaults.timeout
-            return options.timeout
-
+        current_timeout = timeout_of(options, own_client=http_client is not None)
         transport = Transport(http_client, current_timeout, options.retry_policy)
         self._context = ServiceContext(options, _check_creds(creds), transport)
         context = self._context

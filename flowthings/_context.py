@@ -69,6 +69,9 @@ def _rest_prefix(scheme: str, host: str, version: str, account: str) -> str:
 class ServiceContext:
     """Shared, mutable state of one API: credentials can be swapped at any time."""
 
+    asynchronous = False
+    """Whether `execute` returns awaitables (the asyncio client's context)."""
+
     def __init__(self, options: ApiOptions, creds: Token, transport: Transport) -> None:
         self.options = options
         self.creds = creds

@@ -31,6 +31,8 @@ EXPECTED_ROWS = [
     "api.drop(fid).find(limit=100), vs 1.0.5-style",
     "api.flow.read(id), client side only (no network, no server)",
     "api.drop(fid).find(limit=100), client side only (no network, no server)",
+    "asyncio api.flow.read(id), client side only (no network, no server)",
+    "asyncio api.drop(fid).find(limit=100), client side only (no network, no server)",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)",
     "floor: bare pydantic models (1 per drop + 1 per typed element), /v0.1 (the least pydantic can do)",
     "floor: bare pydantic models (1 per drop + 1 per typed element), /v4.0 (the least pydantic can do)",

@@ -16,13 +16,10 @@ only ``Authorization``, not ``X-Auth-Token``).
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,6 +27,7 @@ import httpx
 from .._config import Token, defaults
 from .._errors import FlowThingsConnectionError, FlowThingsServerError, FlowThingsTimeout
 from .._version import __version__
+from ._retry import NOT_SENT_ERRORS, RetryPolicy, retry_wait
 from ._spec import (
     Decode,
     HttpRequest,
@@ -41,60 +39,9 @@ from ._spec import (
     to_json,
 )
 
-__all__ = ["RetryPolicy", "Transport", "encode_params", "to_json"]
+__all__ = ["NOT_SENT_ERRORS", "RetryPolicy", "Transport", "encode_params", "to_json"]
 
 logger = logging.getLogger("flowthings")
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "MGET", "PUT", "MPUT", "DELETE"})
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# Failures that happen before a byte of the request is sent: safe to retry for any method.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How a request is retried. Resolved per request from the API's settings (frozen, shared)."""
-
-    max_retries: int
-    backoff: float
-    max_wait: float
-    retry_post: bool
-
-    def allows(self, method: str) -> bool:
-        """True when `method` may be retried once the request was sent.
-
-        A failure before anything was sent (`NOT_SENT_ERRORS`) is retried for
-        every method, POST included, up to `max_retries`.
-        """
-        return self.max_retries > 0 and (method in IDEMPOTENT_METHODS or self.retry_post)
-
-    def wait(self, attempt: int, response: httpx.Response | None) -> float:
-        """Seconds to wait before retry number `attempt` (1-based).
-
-        Honours `Retry-After` (seconds or an HTTP date) when the server sent
-        one; otherwise exponential backoff with full jitter.
-        """
-        retry_after = _retry_after_seconds(response) if response is not None else None
-        if retry_after is not None:
-            return min(retry_after, self.max_wait)
-        cap = min(self.max_wait, self.backoff * (2 ** (attempt - 1)))
-        return random.uniform(0, cap)
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
 
 class Transport:
     """Sends requests for one `API` over one pooled `httpx.Client`.
@@ -166,7 +113,6 @@ class Transport:
         then `interpret` the answer."""
         method, log_path, creds, target = request.method, request.path, request.creds, request.url
         policy = self._retry_policy()
-        retryable = policy.allows(method)
         timeout = self._resolve_timeout()
         attempt = 0
         started = time.perf_counter()
@@ -183,9 +129,11 @@ class Transport:
                 )
                 response = self._same_origin_redirects(response)
             except httpx.TransportError as exc:
-                if attempt < policy.max_retries and (retryable or isinstance(exc, NOT_SENT_ERRORS)):
+                wait = retry_wait(policy, method, attempt, error=exc)
+                if wait is not None:
                     attempt += 1
-                    self._sleep_before_retry(method, log_path, attempt, policy, None, exc)
+                    _log_retry(method, log_path, attempt, wait, None, exc)
+                    _sleep(wait)
                     continue
                 raise _connection_error(exc, creds, method, log_path, target) from exc
             except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
@@ -198,9 +146,11 @@ class Transport:
                 raise FlowThingsConnectionError(
                     errors=[message], creds=creds, method=method, path=log_path
                 ) from exc
-            if retryable and response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
+            wait = retry_wait(policy, method, attempt, response=response)
+            if wait is not None:
                 attempt += 1
-                self._sleep_before_retry(method, log_path, attempt, policy, response, None)
+                _log_retry(method, log_path, attempt, wait, response, None)
+                _sleep(wait)
                 continue
             break
         if logger.isEnabledFor(logging.DEBUG):
@@ -252,19 +202,17 @@ class Transport:
             return defaults.timeout
         return timeout
 
-    @staticmethod
-    def _sleep_before_retry(
-        method: str,
-        log_path: str,
-        attempt: int,
-        policy: RetryPolicy,
-        response: httpx.Response | None,
-        error: Exception | None,
-    ) -> None:
-        wait = policy.wait(attempt, response)
-        reason = f"status {response.status_code}" if response is not None else repr(error)
-        logger.debug("%s %s: retry %d in %.2f s after %s", method, log_path, attempt, wait, reason)
-        _sleep(wait)
+
+def _log_retry(
+    method: str,
+    log_path: str,
+    attempt: int,
+    wait: float,
+    response: httpx.Response | None,
+    error: Exception | None,
+) -> None:
+    reason = f"status {response.status_code}" if response is not None else repr(error)
+    logger.debug("%s %s: retry %d in %.2f s after %s", method, log_path, attempt, wait, reason)
 
 
 class CrossOriginRedirect(httpx.RequestError):

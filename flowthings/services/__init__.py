@@ -1,4 +1,8 @@
-"""The sync services: the one implementation of every documented call.
+"""The services: the one implementation of every documented call, sync and asyncio.
+
+Bound to the sync `API`'s context a call returns its answer; bound to
+`flowthings.asyncio.API`'s it returns an awaitable of the same answer (the
+steps after an answer go through `_results`).
 
 Owns the services behind ``api.flow``, ``api.drop(fid)``, ... (one module per
 resource family), what each call sends (``Service.spec`` and the read specs

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overloa
 from typing_extensions import Unpack, deprecated
 
 from .._context import ServiceContext, id_segment, require_id
-from .._errors import FlowThingsError, FlowThingsNotFound
+from .._errors import FlowThingsError
 from .._modify import Modify, Params
 from ..filters import Filter
 from ..http._spec import RequestSpec
-from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, iterate
+from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, aiterate, iterate
 from ._params import FindParams, IterParams, JSONObject, ReadParams, References, query
+from ._results import or_else
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -74,6 +75,11 @@ class Service:
     def path(self) -> str:
         """The service path under `/v{version}/{account}`, e.g. `/flow`."""
         return self._path
+
+    @property
+    def asynchronous(self) -> bool:
+        """Whether calls return awaitables (a service of `flowthings.asyncio.API`)."""
+        return self._context.asynchronous
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path or '/'}>"
@@ -233,10 +239,7 @@ class ReadableService(Service):
         Examples:
             >>> api.flow.read_or_else('<flow_id>', None)
         """
-        try:
-            return cast(Any, self.read(id, **params))
-        except FlowThingsNotFound:
-            return default
+        return or_else(lambda: cast(Any, self.read(id, **params)), default)
 
     @overload
     def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, JSONObject], References]: ...
@@ -327,6 +330,8 @@ class ReadableService(Service):
             ...     print(drop['id'])
         """
         pager = Pager(filters, dict(params), page_size)  # argument errors now, not at next()
+        if self.asynchronous:  # the asyncio client: `async for` over the same pager
+            return cast("Iterator[JSONObject]", aiterate(self._find_page, pager))
         return iterate(self._find_page, pager)
 
     def _find_page(

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -143,3 +143,30 @@ def run_bulk(
         for future in futures:
             future.result()
     return BulkResult(tuple(results[i] for i in sorted(results)))
+
+
+async def arun_bulk(
+    call: Callable[[_I], Any], inputs: Iterable[_I], concurrency: int = DEFAULT_CONCURRENCY
+) -> BulkResult[Any]:
+    """`run_bulk` for the asyncio client: ``call`` returns awaitables, run as tasks."""
+    from ._results import arun_bulk_calls
+
+    concurrency = check_concurrency(concurrency)
+    rows = await arun_bulk_calls(call, inputs, concurrency)
+    return BulkResult(
+        tuple(
+            BulkItem(index, error=error) if error is not None else BulkItem(index, value=value)
+            for index, value, error in rows
+        )
+    )
+
+
+def bulk(
+    asynchronous: bool, call: Callable[[_I], Any], inputs: Iterable[_I], concurrency: int
+) -> Any:
+    """``call`` on every input, ``concurrency`` at once, as a `BulkResult`: worker
+    threads for the sync client, an awaitable of tasks for the asyncio one."""
+    concurrency = check_concurrency(concurrency)  # argument errors now, awaited or not
+    if asynchronous:
+        return arun_bulk(call, inputs, concurrency)
+    return run_bulk(call, inputs, concurrency)

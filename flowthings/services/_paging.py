@@ -35,7 +35,7 @@ iteration may be missed or seen twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -308,6 +308,16 @@ def _resolve(obj: object, path: list[str]) -> object:
 FindPage = Callable[[PageRequest], "list[JSONObject] | tuple[list[JSONObject], References]"]
 """Makes one `PageRequest` (a service's ``find_many``): the page, or ``(page,
 references)`` when ``refs`` is set in the API's params."""
+
+
+async def aiterate(find: Callable[[PageRequest], Any], pager: Pager) -> AsyncIterator[JSONObject]:
+    """Run ``pager`` with an awaitable ``find``: the asyncio executor."""
+    while (request := pager.next_request()) is not None:
+        answer: object = await find(request)
+        if isinstance(answer, tuple):  # refs set in the API's params: drop the references
+            answer = cast("tuple[list[JSONObject], References]", answer)[0]
+        for item in pager.feed(cast("list[JSONObject]", answer)):
+            yield item
 
 
 def iterate(find: FindPage, pager: Pager) -> Iterator[JSONObject]:

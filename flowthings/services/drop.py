@@ -18,7 +18,7 @@ from ._base import (
     by_path_spec,
     check_model,
 )
-from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
+from ._bulk import DEFAULT_CONCURRENCY, BulkResult, bulk
 from ._params import FindParams, ReadParams, query
 
 if TYPE_CHECKING:
@@ -80,7 +80,10 @@ class DropService(CrudService):
             >>> result = api.drop(flow_id).create_many({'elems': {'n': i}} for i in range(1000))
             >>> result.ok, len(result.succeeded)
         """
-        return run_bulk(lambda model: self.create(model, **params), models, concurrency)
+        result: BulkResult[JSONObject] = bulk(
+            self.asynchronous, lambda model: self.create(model, **params), models, concurrency
+        )
+        return result
 
     def aggregate(
         self,

@@ -10,6 +10,7 @@ from typing_extensions import ParamSpec, Self
 
 from .._context import ServiceContext, id_segment
 from ._base import Service
+from ._results import then
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -153,7 +154,8 @@ class _Series(Generic[_P]):
         metric = getattr(obj.untyped, self._name)
 
         def series(*args: _P.args, **kwargs: _P.kwargs) -> StatisticsSeries:
-            return _series_adapter().validate_python(metric(*args, **kwargs))
+            series: StatisticsSeries = then(metric(*args, **kwargs), _series_adapter().validate_python)
+            return series
 
         series.__name__ = self._name
         series.__doc__ = self.__doc__

@@ -37,16 +37,16 @@ from typing import (
 from pydantic import ValidationError
 from typing_extensions import Unpack
 
-from .._errors import FlowThingsNotFound
 from .._modify import Modify
 from ..http._spec import Decode, RequestSpec
 from ..models import AggregateRow, Drop, Share, Token
 from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
 from ._base import by_path_spec, find_many_spec, find_spec, is_many, read_spec
-from ._bulk import DEFAULT_CONCURRENCY, BulkResult, run_bulk
+from ._bulk import DEFAULT_CONCURRENCY, BulkResult, bulk
 from ._paging import DEFAULT_PAGE_SIZE
 from ._params import FindParams, IterParams, ReadParams
+from ._results import map_items, or_else, then
 from .statistics import TypedStatisticsService
 
 if TYPE_CHECKING:
@@ -147,9 +147,8 @@ def _with_refs(
     """Parse a sync answer: ``(body, references)`` when ``refs`` is true, per call
     or in the ``API``'s (or the defaults') params, exactly as the sync call decided."""
     if source.wants_refs(params):
-        body, references = result
-        return parse(body), references
-    return parse(result)
+        return then(result, lambda answer: (parse(answer[0]), answer[1]))
+    return then(result, parse)
 
 
 class TypedReadService(Generic[ModelT]):
@@ -229,11 +228,10 @@ class TypedReadService(Generic[ModelT]):
     def read_or_else(self, id: str, default: Any = None, **params: Any) -> Any:
         """Like `read`, but return ``default`` when the platform says 404."""
         spec = self._fast(read_spec(self._service, id, params), many=False)
-        try:
-            result = self._service.execute(spec)
-        except FlowThingsNotFound:
-            return default
-        return _with_refs(result, self._service, params, self._one(params))
+        return or_else(
+            lambda: _with_refs(self._service.execute(spec), self._service, params, self._one(params)),
+            default,
+        )
 
     @overload
     def read_many(self, ids: list[str] | tuple[str, ...], *, refs: Literal[True], **params: Unpack[ReadParams]) -> tuple[dict[str, ModelT], References]: ...
@@ -304,8 +302,7 @@ class TypedReadService(Generic[ModelT]):
             ...     print(drop.id, drop.elems)
         """
         items = self._service.find_iter(*filters, page_size=page_size, **params)
-        one = self._one(params)
-        return (one(item) for item in items)
+        return cast("Iterator[ModelT]", map_items(items, self._one(params)))
 
 
 class TypedImmutableService(TypedReadService[ModelT]):
@@ -328,10 +325,15 @@ class TypedImmutableService(TypedReadService[ModelT]):
 
     def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> ModelT | None:
         """Delete a resource by id; return the deleted resource when the platform sends it."""
-        body = self._writer.delete(id, data, **params)
-        if self._writer.wants_refs(params):
-            body = body[0]
-        return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None  # pyright: ignore[reportUnknownArgumentType]
+        refs = self._writer.wants_refs(params)
+
+        def parse(body: Any) -> ModelT | None:
+            if refs:
+                body = body[0]
+            return self.parse(body, partial=True) if isinstance(body, Mapping) and body else None  # pyright: ignore[reportUnknownArgumentType]
+
+        result: ModelT | None = then(self._writer.delete(id, data, **params), parse)
+        return result
 
 
 class TypedService(TypedImmutableService[ModelT]):
@@ -417,7 +419,10 @@ class TypedDropService(TypedService[Drop]):
             >>> result = api.drop(flow_id).typed.create_many([Drop(elems={'n': 1})])
             >>> result.succeeded[0].id
         """
-        return run_bulk(lambda model: self.create(model, **params), models, concurrency)
+        result: BulkResult[Drop] = bulk(
+            self._drops.asynchronous, lambda model: self.create(model, **params), models, concurrency
+        )
+        return result
 
     def aggregate(
         self,
@@ -429,7 +434,10 @@ class TypedDropService(TypedService[Drop]):
     ) -> list[AggregateRow]:
         """Aggregate the flow's drops (see the sync ``aggregate``); one row per group."""
         rows = self._drops.aggregate(outputs, group_by, filter, rules, sorts)
-        return [AggregateRow.model_validate(row) for row in rows]
+        result: list[AggregateRow] = then(
+            rows, lambda answer: [AggregateRow.model_validate(row) for row in answer]
+        )
+        return result
 
 
 class TypedDropFactory:

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 EXPECTED = [
     "aggregation.py",
+    "async_dashboard.py",
     "filtered_query.py",
     "lazy_fanout.py",
     "live_subscription.py",
@@ -226,3 +227,14 @@ def test_standalone_from_inside_examples(script: str, banner: str, summary: str)
     out = _run(script, _clean_env(), cwd=EXAMPLES)
     assert out.startswith(f"FLOWTHINGS_HOST is not set: starting {banner}\n")
     assert summary in out
+
+
+def test_async_dashboard(run: Run, api: API, creds: Token) -> None:
+    out = run("async_dashboard.py")
+    assert "wrote 12 readings to 3 flows concurrently\n" in out
+    assert "kitchen  n=4 latest=22.0 avg=21.50 warm minutes=[2]\n" in out
+    assert "bedroom  n=3 latest=18.0 avg=17.83 warm minutes=[]\n" in out
+    assert "office   n=5 latest=24.5 avg=24.10 warm minutes=[1, 2, 3, 4]\n" in out
+    for room, count in (("kitchen", 4), ("bedroom", 3), ("office", 5)):
+        flow = _flow(api, f"/{creds.account}/dashboard/{room}")
+        assert len(api.drop(str(flow["id"])).find(limit=100)) == count
