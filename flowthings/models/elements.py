@@ -25,6 +25,8 @@ from pydantic import (
     Discriminator,
     Field,
     JsonValue,
+    StrictFloat,
+    StrictInt,
     Tag,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -190,7 +192,9 @@ class FloatElement(BaseElement):
     """A floating point number."""
 
     type: Literal["float"] = "float"
-    value: float = Field(strict=True)
+    # ``int`` first: an integral value stays an exact int (a float would round
+    # any integer beyond 2**53), so the element round-trips unchanged
+    value: StrictInt | StrictFloat
 
 
 class StringElement(BaseElement):
