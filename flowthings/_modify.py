@@ -20,11 +20,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar as DefaultTypeVar
-from typing_extensions import Unpack
+from typing_extensions import Unpack, overload  # registers overloads on 3.10 too (get_overloads)
 
 from flowthings.filters._nodes import Filter, FilterLike, as_filter, compile_filter
 
