@@ -146,6 +146,7 @@ assert pkg.parent == pathlib.Path(sysconfig.get_paths()["purelib"]), pkg
 assert flowthings.__version__ == md.version("flowthings")
 assert (pkg / "py.typed").is_file()
 assert (pkg / "local" / "query" / "grammar.lark").is_file()
+assert (pkg / "local" / "query" / "zipcodes.LICENSE.txt").is_file()  # the ZIP data's MIT notice
 from flowthings.local.query.zipcodes import lookup  # the bundled ZIP table is in the wheel
 
 lat, lon = lookup("10001")

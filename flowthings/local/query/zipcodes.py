@@ -2,7 +2,8 @@
 
 The table ships inside the package (``zipcodes.csv.gz``: 42,789 five-digit
 codes with their latitude and longitude, derived from the MIT-licensed
-``zipcodes`` package), so a lookup never touches the network.  It is read
+``zipcodes`` package; its license is in ``zipcodes.LICENSE.txt`` beside it),
+so a lookup never touches the network.  It is read
 once, on the first ZIP filter, and kept for the life of the process (~1 MB).
 
 Accepted spellings: five digits (``02134``), ZIP+4 (``02134-1234``; the
