@@ -175,7 +175,9 @@ def _fast_union(union: dict[str, Any], element_refs: set[str]) -> dict[str, Any]
         return None
     fast = core_schema.union_schema(
         [
-            core_schema.tagged_union_schema(known, discriminator="type"),
+            # ``Any``: pydantic-core's annotation of ``choices`` changed across the
+            # supported releases (dict[Hashable, CoreSchema] vs Mapping values)
+            core_schema.tagged_union_schema(cast(Any, known), discriminator="type"),
             core_schema.definition_reference_schema(other_ref + _WIRE),
             core_schema.any_schema(),
         ],

@@ -229,7 +229,6 @@ def test_fixtures_reach_a_project_through_the_entry_point(tmp_path: Path) -> Non
             sys.executable,
             "-m",
             "pytest",
-            "-q",
             "-p",
             "no:cacheprovider",
             "-p",
