@@ -22,19 +22,20 @@ from typing import Any
 
 import httpx
 
-from .._config import Token, defaults
+from .._config import Token
 from .._errors import FlowThingsConnectionError, FlowThingsServerError
-from .._version import __version__
 from ._retry import RetryPolicy, retry_wait
-from ._spec import HttpRequest, RequestSpec, build_request, interpret, signed_headers
+from ._spec import HttpRequest, RequestSpec, build_request, interpret
 from ._transport import (
     CrossOriginRedirect,
+    SignedHeaderCache,
     _connection_error,  # pyright: ignore[reportPrivateUsage]
-    _import_httpcore_safely,  # pyright: ignore[reportPrivateUsage]
     _log_retry,  # pyright: ignore[reportPrivateUsage]
     _origin,  # pyright: ignore[reportPrivateUsage]
     _origin_text,  # pyright: ignore[reportPrivateUsage]
     logger,
+    pooled_client_options,
+    resolve_timeout,
 )
 
 __all__ = ["AsyncTransport"]
@@ -60,7 +61,7 @@ class AsyncTransport:
         self._client = client if client is not None else _new_client()
         self._timeout = timeout
         self._retry_policy = retry_policy
-        self._signed: tuple[Token, httpx.Headers] | None = None
+        self._headers = SignedHeaderCache()
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -146,28 +147,12 @@ class AsyncTransport:
             response = await self._client.send(nxt, follow_redirects=False)
         return response
 
-    def _headers(self, creds: Token) -> httpx.Headers:
-        signed = self._signed
-        if signed is None or signed[0] is not creds:
-            signed = self._signed = (creds, signed_headers(creds))
-        return signed[1]
-
     def _resolve_timeout(self) -> float | httpx.Timeout:
-        timeout = self._timeout()
-        if timeout is None:
-            client_timeout = self._client.timeout
-            if client_timeout.read is not None or client_timeout.connect is not None:
-                return client_timeout
-            return defaults.timeout
-        return timeout
+        return resolve_timeout(self._timeout(), self._client.timeout)
 
 
 def _new_client() -> httpx.AsyncClient:
-    _import_httpcore_safely()
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        headers={"User-Agent": f"flowthings-python/{__version__}"},
-    )
+    return httpx.AsyncClient(**pooled_client_options())
 
 
 async def _sleep(seconds: float) -> None:

@@ -65,7 +65,7 @@ class Transport:
         self._client = client if client is not None else _new_client()
         self._timeout = timeout
         self._retry_policy = retry_policy
-        self._signed: tuple[Token, httpx.Headers] | None = None
+        self._headers = SignedHeaderCache()
 
     @property
     def client(self) -> httpx.Client:
@@ -184,23 +184,48 @@ class Transport:
             response = self._client.send(nxt, follow_redirects=False)
         return response
 
-    def _headers(self, creds: Token) -> httpx.Headers:
-        """The four 1.0.5 headers, built once per credentials (they can be swapped)."""
+    def _resolve_timeout(self) -> float | httpx.Timeout:
+        return resolve_timeout(self._timeout(), self._client.timeout)
+
+
+class SignedHeaderCache:
+    """The four 1.0.5 headers, built once per credentials (they can be swapped).
+
+    Shared by the sync and asyncio transports; call it with the credentials.
+    """
+
+    def __init__(self) -> None:
+        self._signed: tuple[Token, httpx.Headers] | None = None
+
+    def __call__(self, creds: Token) -> httpx.Headers:
         signed = self._signed
         if signed is None or signed[0] is not creds:
             # One tuple, assigned at once: a thread never pairs old creds with new headers.
             signed = self._signed = (creds, signed_headers(creds))
         return signed[1]
 
-    def _resolve_timeout(self) -> float | httpx.Timeout:
-        timeout = self._timeout()
-        if timeout is None:
-            # A caller-provided client without any timeout still gets one.
-            client_timeout = self._client.timeout
-            if client_timeout.read is not None or client_timeout.connect is not None:
-                return client_timeout
-            return defaults.timeout
-        return timeout
+
+def resolve_timeout(
+    configured: float | httpx.Timeout | None, client_timeout: httpx.Timeout
+) -> float | httpx.Timeout:
+    """The timeout of one request: the configured one, else the client's, else the default.
+
+    A caller-provided client without any timeout still gets one.
+    """
+    if configured is None:
+        if client_timeout.read is not None or client_timeout.connect is not None:
+            return client_timeout
+        return defaults.timeout
+    return configured
+
+
+def pooled_client_options() -> dict[str, Any]:
+    """Pool limits and headers of the client a transport creates (sync or asyncio)."""
+    _import_httpcore_safely()
+    return {
+        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        "headers": {"User-Agent": f"flowthings-python/{__version__}"},
+    }
 
 
 def _log_retry(
@@ -244,11 +269,7 @@ def _import_httpcore_safely() -> None:
 
 
 def _new_client() -> httpx.Client:
-    _import_httpcore_safely()
-    return httpx.Client(
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        headers={"User-Agent": f"flowthings-python/{__version__}"},
-    )
+    return httpx.Client(**pooled_client_options())
 
 
 def _sleep(seconds: float) -> None:
