@@ -1,21 +1,55 @@
-"""Latency checks shared by the fairness tests: "other tenants are not stalled"."""
+"""Latency checks shared by the fairness tests: "other tenants are not stalled".
+
+The bystander's requests are sent from another process, as another tenant's
+machine would send them: the question is whether the *server* answers them
+promptly. A bystander client inside the test process would share its GIL with
+the attacker's client threads (and with an in-process server's threads), and
+measure its own waits for the GIL along with the server's.
+"""
 
 from __future__ import annotations
 
-import time
+import json
+import subprocess
+import sys
 
 import httpx
 
+# warm up one connection, then time ``n`` GETs; print the sorted latencies as JSON
+_BYSTANDER = """
+import json, sys, time
+import httpx
+job = json.load(sys.stdin)
+with httpx.Client(headers=job["headers"], timeout=60) as http:
+    assert http.get(job["url"]).status_code == 200
+    out = []
+    for _ in range(job["n"]):
+        start = time.monotonic()
+        status = http.get(job["url"]).status_code
+        out.append(time.monotonic() - start)
+        assert status == 200, status
+        time.sleep(0.02)
+print(json.dumps(sorted(out)))
+"""
+
 
 def latencies(http: httpx.Client, n: int = 15, path: str = "/flow") -> list[float]:
-    """Latencies of ``n`` simple GETs of ``path`` (sorted)."""
-    out = []
-    for _ in range(n):
-        start = time.monotonic()
-        assert http.get(path).status_code == 200
-        out.append(time.monotonic() - start)
-        time.sleep(0.02)
-    return sorted(out)
+    """Latencies of ``n`` GETs of ``path`` (sorted), sent as ``http`` would send them
+    (its base URL and ``X-`` headers) by a client in another process."""
+    url = str(http.build_request("GET", path).url)
+    headers = {k: v for k, v in http.headers.items() if k.lower().startswith("x-")}
+    job = json.dumps({"url": url, "headers": headers, "n": n})
+    done = subprocess.run(
+        [sys.executable, "-c", _BYSTANDER],
+        input=job,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    measured: list[float] = json.loads(done.stdout)
+    return measured
 
 
 def assert_not_stalled(measured: list[float]) -> None:

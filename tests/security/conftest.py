@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -30,6 +30,16 @@ import websocket
 from flowthings.local.testing import LocalPlatform
 
 TIMEOUT = 10.0
+
+
+class Served(Protocol):
+    """Where a platform listens: the in-process ``LocalPlatform`` or a ``serve`` process."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def host(self) -> str: ...
 
 
 @dataclass
@@ -77,7 +87,7 @@ class Socket:
 class Actor:
     """Someone sending requests: a token, the account it signs for, and a client."""
 
-    lp: LocalPlatform
+    lp: Served
     account: str
     token: str
     http: httpx.Client = field(init=False)
@@ -134,7 +144,7 @@ class Actor:
 class World:
     """A fresh multi-tenant setup (see the module docstring)."""
 
-    lp: LocalPlatform
+    lp: Served
     alice: Actor
     bob: Actor
     carol: Actor
@@ -161,10 +171,8 @@ def _actor(lp: LocalPlatform) -> Actor:
     return Actor(lp, creds.account, creds.token)
 
 
-@pytest.fixture
-def world(flowthings_platform: LocalPlatform) -> Iterator[World]:
-    lp = flowthings_platform
-    alice, bob, carol = _actor(lp), _actor(lp), _actor(lp)
+def build_world(lp: Served, alice: Actor, bob: Actor, carol: Actor) -> World:
+    """Give alice her flows, a write share to bob and a narrow token (see the module docstring)."""
     a = alice.account
     flows = {
         name: alice.ok("POST", "/flow", {"path": f"/{a}/{name}"})
@@ -188,9 +196,20 @@ def world(flowthings_platform: LocalPlatform) -> Iterator[World]:
     )
     token = alice.ok("POST", "/token", {"paths": {f"/{a}/shared": {"dropRead": True}}})
     narrow = Actor(lp, a, token["tokenString"])
-    w = World(lp, alice, bob, carol, narrow, flows, share, token)
+    return World(lp, alice, bob, carol, narrow, flows, share, token)
+
+
+def close_world(w: World) -> None:
+    """Close every actor's HTTP client."""
+    for actor in (w.alice, w.bob, w.carol, w.narrow, *w._extra):
+        actor.close()
+
+
+@pytest.fixture
+def world(flowthings_platform: LocalPlatform) -> Iterator[World]:
+    lp = flowthings_platform
+    w = build_world(lp, _actor(lp), _actor(lp), _actor(lp))
     try:
         yield w
     finally:
-        for actor in (alice, bob, carol, narrow, *w._extra):
-            actor.close()
+        close_world(w)

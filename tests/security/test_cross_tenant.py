@@ -13,7 +13,18 @@ import pytest
 
 from .conftest import Actor, World
 
-KINDS = ("flow", "track", "group", "identity", "device", "api-task", "mqtt", "rss", "token", "share")
+KINDS = (
+    "flow",
+    "track",
+    "group",
+    "identity",
+    "device",
+    "api-task",
+    "mqtt",
+    "rss",
+    "token",
+    "share",
+)
 
 
 def _routes(w: World) -> list[tuple[str, str, Any]]:

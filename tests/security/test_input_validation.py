@@ -258,5 +258,7 @@ def test_integers_the_server_computes_with_are_64_bit(w: World, kind: str, templ
     assert r.status == 400
     assert "64-bit" in r.errors[0] or "must be an integer" in r.errors[0]
     assert w.alice.call("GET", f"/{kind}").status == 200
-    assert w.alice.call("POST", f"/{kind}", raw=raw.replace("BIG", str(2**62)).encode()).status == 201
+    assert (
+        w.alice.call("POST", f"/{kind}", raw=raw.replace("BIG", str(2**62)).encode()).status == 201
+    )
     assert w.alice.call("GET", f"/{kind}").status == 200

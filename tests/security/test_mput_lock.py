@@ -82,9 +82,7 @@ def test_mput_of_drops_lets_others_in(w: World, monkeypatch: pytest.MonkeyPatch)
 
 def test_mput_stays_all_or_nothing(w: World) -> None:
     a, b = (w.alice.ok("POST", "/flow", {"path": w.path(n)}) for n in ("aa", "bb"))
-    r = w.alice.call(
-        "MPUT", "/flow", {a["id"]: {"description": "new"}, b["id"]: {"filter": "((("}}
-    )
+    r = w.alice.call("MPUT", "/flow", {a["id"]: {"description": "new"}, b["id"]: {"filter": "((("}})
     assert r.status == 400
     assert w.alice.ok("GET", f"/flow/{a['id']}").get("description") != "new"
     # a path clash found in the write section also rolls everything back

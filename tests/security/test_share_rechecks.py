@@ -115,7 +115,9 @@ def test_group_grants_follow_membership_changes(world: World) -> None:
     assert w.bob.call("GET", f"/drop/{fid}", account=w.alice.account).status == 403
     group = w.alice.ok("POST", "/group", {"displayName": "g", "memberIds": [bob_identity]})
     w.alice.ok(
-        "POST", "/share", {"issuedTo": group["id"], "paths": {w.path("private"): {"dropRead": True}}}
+        "POST",
+        "/share",
+        {"issuedTo": group["id"], "paths": {w.path("private"): {"dropRead": True}}},
     )
     # the cached grant of bob in alice's account is rebuilt after the new share
     assert w.bob.call("GET", f"/drop/{fid}", account=w.alice.account).status == 200

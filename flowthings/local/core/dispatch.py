@@ -36,11 +36,10 @@ from flowthings.local.core.resources import KINDS
 from flowthings.local.query.params import Query, parse_query, project, render_drop
 from flowthings.local.query.regex import regex_budget
 
-__all__ = ["VERSIONS", "dispatch"]
+__all__ = ["VERSIONS", "dispatch", "principal_of"]
 
 #: Accepted values of the ``/v{version}`` URL segment.
 VERSIONS = frozenset({"0.1", "4.0"})
-
 
 
 def _present(
@@ -212,6 +211,20 @@ def _extension(platform: Platform, call: Call) -> Handler | None:
     return None
 
 
+def principal_of(platform: Platform, call: Call) -> Principal:
+    """The authenticated caller of ``call``, from its route and headers only.
+
+    Needs no body, so transports can refuse a stranger before parsing one.
+
+    Raises:
+        PlatformError: 404 for a path outside ``/v{version}/{account}/...``,
+            403 for credentials that do not authenticate.
+    """
+    if call.version not in VERSIONS or not call.segments:
+        raise not_found()
+    return platform.authenticate(call.token, call.auth_account)
+
+
 @regex_budget  # one time budget for the filter regexes of the whole request
 def dispatch(platform: Platform, call: Call) -> Result:
     """Authenticate, count the call, route it and return its :class:`Result`.
@@ -219,9 +232,7 @@ def dispatch(platform: Platform, call: Call) -> Result:
     Raises:
         PlatformError: the request failed (status 400/403/404/405).
     """
-    if call.version not in VERSIONS or not call.segments:
-        raise not_found()
-    p = platform.authenticate(call.token, call.auth_account)
+    p = principal_of(platform, call)
     platform.record_event(p.account, "apiCallByIdentity", p.identity_id)
     ext = _extension(platform, call)
     if ext is not None:

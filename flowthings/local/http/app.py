@@ -11,8 +11,12 @@ Choices:
   to an account that has tracks or to a flow that has a filter, drop
   updates and bodies carrying a ``filter``, which may run track JavaScript
   (up to 200 ms per track), regexes (up to 1 s) or scan big flows and so
-  run in the threadpool (``_may_block``), and calls whose body is over
-  64 KiB (parsed, validated, stored and rendered off the loop). Answers of
+  run in the threadpool (``_may_block``). Calls whose body is over 64 KiB
+  or gzipped are authenticated from their headers first (a stranger's big
+  body is never parsed), then decompressed, parsed, validated, stored and
+  rendered in the platform's heavy lane
+  (:mod:`flowthings.local.core.heavy_lane`: two at a time, one per account,
+  accounts in turn, a 429 past 16 waiting). Answers of
   many documents are encoded in a worker thread, and no answer exceeds
   ``MAX_RESPONSE`` (16 MiB; see :mod:`flowthings.local.base.encode`). Drop
   listeners still see writes
@@ -32,6 +36,7 @@ Choices:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import logging
@@ -55,7 +60,8 @@ from flowthings.local.base.envelope import (
     not_found,
 )
 from flowthings.local.core.calls import NO_BODY, Call
-from flowthings.local.core.dispatch import dispatch
+from flowthings.local.core.dispatch import dispatch, principal_of
+from flowthings.local.core.heavy_lane import lane_of
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
@@ -81,9 +87,8 @@ def json_response(
     return Response(raw.encode(), status, media_type="application/json")
 
 
-async def _read_body(request: Request) -> tuple[Any, bool]:
-    """The decoded body, and whether it is big (then the call runs off the loop too:
-    a drop write validates and renders it again)."""
+async def _read_raw(request: Request) -> bytes:
+    """The request body's bytes as sent (at most ``MAX_BODY``; nothing parsed yet)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise bad_request(_TOO_LARGE)
@@ -94,13 +99,17 @@ async def _read_body(request: Request) -> tuple[Any, bool]:
         if size > MAX_BODY:
             raise bad_request(_TOO_LARGE)
         chunks.append(chunk)
-    raw = b"".join(chunks)
-    if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
-        raw = await run_in_threadpool(_gunzip, raw)
-    if len(raw) > OFF_LOOP_DOCUMENT:
-        # big bodies: decode, parse and validate off the event loop (~1 s per MiB of tiny items)
-        return await run_in_threadpool(_parse_body, raw), True
-    return _parse_body(raw), False
+    return b"".join(chunks)
+
+
+def _is_gzip(request: Request, raw: bytes) -> bool:
+    return bool(raw) and request.headers.get("content-encoding", "").lower() == "gzip"
+
+
+def _answer_heavy(platform: Platform, call: Call, raw: bytes, gzipped: bool) -> tuple[int, bytes]:
+    """Decompress, parse, validate, run and encode a big call (in the heavy lane)."""
+    body = _parse_body(_gunzip(raw) if gzipped else raw)
+    return _answer(platform, dataclasses.replace(call, body=body))
 
 
 def _parse_body(raw: bytes) -> Any:
@@ -211,9 +220,19 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
 
     async def rest(request: Request) -> Response:
         try:
-            body, big = await _read_body(request)
-            call = _call(request, body)
-            if big or _may_block(platform, call):
+            raw = await _read_raw(request)
+            gzipped = _is_gzip(request, raw)
+            if gzipped or len(raw) > OFF_LOOP_DOCUMENT:
+                # ~1 s of CPU per MiB of tiny items: only for a caller who authenticates,
+                # in the lane where each account takes its turn
+                call = _call(request, NO_BODY)
+                who = principal_of(platform, call)
+                status, raw = await lane_of(platform).run(
+                    who.account, _answer_heavy, platform, call, raw, gzipped
+                )
+                return Response(raw, status, media_type="application/json")
+            call = _call(request, _parse_body(raw))
+            if _may_block(platform, call):
                 status, raw = await run_in_threadpool(_answer, platform, call)
             else:
                 result = dispatch(platform, call)

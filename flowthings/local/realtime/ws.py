@@ -83,6 +83,7 @@ from flowthings.local.base.encode import encode_answer, is_large
 from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
+from flowthings.local.core.heavy_lane import lane_of
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 from flowthings.local.query.params import render_drop
@@ -348,7 +349,10 @@ class _Connection:
         try:
             # the REST body check, so a frame's value is refused exactly as a body would be
             if len(text) > OFF_LOOP_DOCUMENT:  # ~1 s per MiB of tiny items: not on the loop
-                msg = await run_in_threadpool(parse_document, text, "The frame")
+                who = self.platform.authenticate(self.creds.token, self.creds.account)
+                msg = await lane_of(self.platform).run(
+                    who.account, parse_document, text, "The frame"
+                )
             else:
                 msg = parse_document(text, "The frame")
             if not isinstance(msg, dict):

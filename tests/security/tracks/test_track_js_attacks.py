@@ -54,14 +54,14 @@ def test_replaced_builtins_do_not_change_the_serialized_result(owner: Actor, hos
 
 
 CRAFTED = [
-        "function (d) { return {elems: {x: {toJSON: function () { return NaN; }}}}; }",
-        "function (d) { Object.prototype.toJSON = function () { return 'x'; }; return d; }",
-        "function (d) { Array.prototype.toJSON = function () { return [{level: 5}]; };"
-        " console.log(1); return d; }",
-        "function (d) { return {elems: {s: '\\ud800'}}; }",
-        "function (d) { var o = {}; for (var i = 0; i < 200; i++) o = {o: o}; return {elems: o}; }",
-        "function (d) { return {elems: {get x() { throw new Error('getter'); }}}; }",
-        "function (d) { var o = {elems: {}}; o.elems.self = o; return o; }",
+    "function (d) { return {elems: {x: {toJSON: function () { return NaN; }}}}; }",
+    "function (d) { Object.prototype.toJSON = function () { return 'x'; }; return d; }",
+    "function (d) { Array.prototype.toJSON = function () { return [{level: 5}]; };"
+    " console.log(1); return d; }",
+    "function (d) { return {elems: {s: '\\ud800'}}; }",
+    "function (d) { var o = {}; for (var i = 0; i < 200; i++) o = {o: o}; return {elems: o}; }",
+    "function (d) { return {elems: {get x() { throw new Error('getter'); }}}; }",
+    "function (d) { var o = {elems: {}}; o.elems.self = o; return o; }",
 ]
 
 

@@ -52,9 +52,7 @@ def test_track_destination_outside_share_is_refused_at_creation(pair: Pair) -> N
 def test_revoked_share_stops_the_creators_tracks(
     pair: Pair, caplog: pytest.LogCaptureFixture
 ) -> None:
-    pair.bob.ok(
-        "POST", "/track", {"source": pair.shared["path"], "destination": pair.out["path"]}
-    )
+    pair.bob.ok("POST", "/track", {"source": pair.shared["path"], "destination": pair.out["path"]})
     pair.alice.ok("POST", f"/drop/{pair.shared['id']}", {"elems": {"n": 1}})
     assert len(pair.alice.drops(pair.out)) == 1
     pair.alice.ok("DELETE", f"/share/{pair.share['id']}")
