@@ -99,7 +99,7 @@ class Dispatcher:
         if self.on_drop is not None:
             self._safe(self.on_drop, ws, resource, drop)
         for q in queues:
-            q.put(drop)
+            q.put_nowait(drop)
 
     def _fail_pending(self, exc: FlowThingsException) -> None:
         for p in self._requests.drain():
