@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._errors import (
     FlowThingsConnectionError,
@@ -186,8 +186,12 @@ def ended_error(head: Mapping[str, Any], creds: Token | None) -> FlowThingsExcep
     """The exception for an ``unsubscribed`` frame: its status (403, 404) mapped."""
     status = head.get("status")
     code = status if isinstance(status, int) and not isinstance(status, bool) else 404
-    errors = head.get("errors")
-    why = [str(e) for e in errors] if isinstance(errors, list) else ["subscription ended"]
+    errors: object = head.get("errors")
+    why = (
+        [str(e) for e in cast("list[object]", errors)]
+        if isinstance(errors, list)
+        else ["subscription ended"]
+    )
     return exception_for_status(code)(why, creds, "subscribe", None, code)
 
 
