@@ -138,6 +138,7 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
         self._closing: asyncio.Event | None = None
         self._last_error: FlowThingsException | None = None
         self._last_sent = 0.0
+        self._closed = False
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -165,8 +166,8 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
             FlowThingsNotConnected: The client gave up (``reconnect=False`` or
                 ``max_retries``), chained to the last connection error.
         """
-        if self._runner is not None:
-            raise FlowThingsError("this WebSocket client was already started")
+        if self._runner is not None or self._closed:
+            raise FlowThingsError("this WebSocket client was already started (or closed)")
         loop = asyncio.get_running_loop()
         self._opened = opened = loop.create_future()
         self._closing = asyncio.Event()
@@ -185,18 +186,23 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
         iterators end. Bounded: a server that does not answer the close
         handshake within ``close_timeout`` has its connection dropped.
         """
+        self._closed = True
         runner, closing = self._runner, self._closing
-        if runner is None or closing is None:
+        if runner is None or closing is None:  # never opened
             self._streams.end()
             return
         closing.set()
         conn = self._conn
-        if conn is not None:
+        if conn is None:
+            # asking for a session, in a handshake, or backing off: nothing to
+            # close gracefully, and a session request may take long to fail
+            runner.cancel()
+        else:
             with contextlib.suppress(Exception):  # gone already: nothing to say goodbye to
                 await asyncio.wait_for(conn.close(1000, "client closed"), self.close_timeout)
         if not runner.done():
             done, _ = await asyncio.wait({runner}, timeout=self.close_timeout)
-            if not done:  # stuck in a session request or a handshake
+            if not done:  # a reader that did not see the end of its connection
                 runner.cancel()
                 await asyncio.wait({runner})
         opened = self._opened

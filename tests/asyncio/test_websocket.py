@@ -481,3 +481,27 @@ def test_without_websockets_connect_says_what_to_install(
     api = api_of(server)
     with pytest.raises(ImportError, match=r"pip install 'flowthings\[asyncio\]'"):
         api.websocket.connect()
+
+
+def test_close_is_bounded_when_the_peer_never_answers() -> None:
+    from ..websocket.test_lifecycle import MuteServer
+
+    mute = MuteServer()
+    try:
+
+        async def main() -> None:
+            async def session() -> str:
+                return f"ws://127.0.0.1:{mute.port}/session/x/ws"
+
+            ws = WebSocketClient(session, heartbeat_interval=None)
+            ws.close_timeout = 0.2
+            await ws.open()
+            assert ws.connected
+            await asyncio.wait_for(ws.aclose(), WAIT)
+            assert not ws.connected
+            await asyncio.sleep(0)
+            assert asyncio.all_tasks() == {asyncio.current_task()}
+
+        asyncio.run(main())
+    finally:
+        mute.close()
