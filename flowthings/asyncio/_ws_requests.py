@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..services._params import JSONObject
 from ..websocket._wire import (
     create_drop_frame,
     delete_drop_frame,
@@ -42,21 +43,28 @@ class AsyncDropRequests:
         """
         return await self.send(request_frame(obj, kind, **fields))
 
-    async def create_drop(self, flow_id: str, drop: Any) -> Any:
+    # The reply bodies are typed as on REST (`api.drop(fid).create` -> JSONObject...):
+    # the platform answers a WebSocket request with the body of the same REST call.
+
+    async def create_drop(self, flow_id: str, drop: Any) -> JSONObject:
         """Create a drop (a dict or a ``Drop`` model) in a flow; the stored drop."""
-        return await self.send(create_drop_frame(flow_id, drop))
+        created: JSONObject = await self.send(create_drop_frame(flow_id, drop))
+        return created
 
-    async def find_drop(self, flow_id: str, drop_id: str) -> Any:
+    async def find_drop(self, flow_id: str, drop_id: str) -> JSONObject:
         """Read one drop by id."""
-        return await self.send(find_drop_frame(flow_id, drop_id))
+        found: JSONObject = await self.send(find_drop_frame(flow_id, drop_id))
+        return found
 
-    async def find_drops(self, flow_id: str, **options: Any) -> Any:
+    async def find_drops(self, flow_id: str, **options: Any) -> list[JSONObject]:
         """List a flow's drops; ``options`` are REST query parameters (limit, filter...)."""
-        return await self.send(find_drops_frame(flow_id, options))
+        found: list[JSONObject] = await self.send(find_drops_frame(flow_id, options))
+        return found
 
-    async def update_drop(self, flow_id: str, drop_id: str, changes: Any) -> Any:
-        """Update a drop with the given members (a dict or a model)."""
-        return await self.send(update_drop_frame(flow_id, drop_id, changes))
+    async def update_drop(self, flow_id: str, drop_id: str, changes: Any) -> JSONObject:
+        """Update a drop with the given members (a dict or a model); the updated drop."""
+        updated: JSONObject = await self.send(update_drop_frame(flow_id, drop_id, changes))
+        return updated
 
     async def delete_drop(self, flow_id: str, drop_id: str) -> Any:
         """Delete a drop."""
