@@ -172,13 +172,17 @@ class AsyncConnectionLoop:
         helpers = [asyncio.ensure_future(self._restore(conn, list(self._subscriptions), first, attempt))]
         if self.heartbeat_interval is not None:
             helpers.append(asyncio.ensure_future(self._beat(conn, self.heartbeat_interval)))
+        code, reason = 1006, "connection lost"  # unless a close frame says otherwise
         try:
             if self._closing.is_set():  # aclose() ran before it could see this connection
                 await conn.close(1000, "client closed")
             while True:
                 try:
                     text = await conn.recv()
-                except ConnectionClosed:
+                except ConnectionClosed as closed:
+                    # from the exception: `conn.close_code` is websockets >= 13.1 only
+                    if closed.rcvd is not None:
+                        code, reason = closed.rcvd.code, closed.rcvd.reason
                     break
                 try:
                     self._dispatch(text)
@@ -191,7 +195,7 @@ class AsyncConnectionLoop:
             await asyncio.gather(*helpers, return_exceptions=True)
             conn.transport.abort()  # at once when the peer never finished the close
         if not self._closing.is_set():
-            lost = connection_lost(conn.close_code or 1006, conn.close_reason or "", self.creds)
+            lost = connection_lost(code, reason, self.creds)
             self._fail_pending(lost)
             self._streams.gap(lost)
             self._report(lost)

@@ -340,7 +340,9 @@ def test_heartbeats_keep_an_idle_connection_open(
         )
         async with ws:
             if heartbeat is None:  # control: the server does close idle connections
-                assert isinstance(await errors.next(), FlowThingsConnectionLost)
+                lost = await errors.next()
+                assert isinstance(lost, FlowThingsConnectionLost)
+                assert "1001 idle timeout" in str(lost)  # the close frame's code and reason
                 return
             with pytest.raises(asyncio.TimeoutError):  # three idle timeouts pass without a close
                 await asyncio.wait_for(errors.queue.get(), 1.5)
