@@ -61,7 +61,8 @@ class RecordingServer:
         return frames
 
     def close(self) -> None:
-        assert self._loop is not None and self._stop is not None
+        assert self._loop is not None
+        assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set_result, None)
         self._thread.join(WAIT)
 
