@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._api import API
-from ._ws_streams import AsyncDropIterator
+from ._ws_streams import AsyncDropIterator, AsyncMessageIterator
 
 if TYPE_CHECKING:
     from ._ws_client import WebSocketClient
 
-__all__ = ["API", "AsyncDropIterator", "WebSocketClient"]
+__all__ = ["API", "AsyncDropIterator", "AsyncMessageIterator", "WebSocketClient"]
 
 
 def __getattr__(name: str) -> Any:

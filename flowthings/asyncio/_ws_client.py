@@ -59,7 +59,7 @@ from ..websocket._requests import FlowThingsNotConnected, request_timed_out
 from ..websocket._wire import subscription_message, with_msg_id
 from ._ws_loop import AsyncConnectionLoop, AsyncOnError, AsyncOnReconnect
 from ._ws_requests import AsyncDropRequests
-from ._ws_streams import AsyncDropIterator
+from ._ws_streams import AsyncDropIterator, AsyncMessageIterator
 
 if TYPE_CHECKING:
     from .._config import Token
@@ -309,3 +309,14 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
                 reconnection; re-read what was missed, then open a new iterator.
         """
         return AsyncDropIterator(self._streams, flow_id, timeout, raise_on_gap)
+
+    def messages(
+        self,
+        flow_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        raise_on_gap: bool = False,
+    ) -> AsyncMessageIterator:
+        """Like `drops`, but yields each pushed drop as the platform sent it (a dict,
+        what the thread client's ``on_message`` gets): no model validation."""
+        return AsyncMessageIterator(self._streams, flow_id, timeout, raise_on_gap)

@@ -32,6 +32,7 @@ from ..websocket._requests import (
     reply_outcome,
 )
 from ..websocket._wire import HEARTBEAT, Ended, Push, backoff_delay, decode, subscription_message
+from ._ws_streams import RawQueue
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -254,10 +255,14 @@ class AsyncConnectionLoop:
         frame = decode(text)
         if isinstance(frame, Push):
             queues = self._streams.wanted(frame.resource)
-            if queues:
-                drop = to_drop(frame.value)
-                for q in queues:
-                    q.put_nowait(drop)
+            drop: object = None  # validated once, and only if a drops() iterator wants it
+            for q in queues:
+                if isinstance(q, RawQueue):
+                    q.put_nowait(frame.value)
+                    continue
+                if drop is None:
+                    drop = to_drop(frame.value)
+                q.put_nowait(drop)
         elif isinstance(frame, Ended):
             # the platform ended a subscription: forget it, end its iterators
             exc = ended_error(frame.head, self.creds)

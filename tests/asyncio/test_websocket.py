@@ -124,6 +124,23 @@ def test_subscribe_and_receive_typed_pushes(server: WsServer, by: str) -> None:
     run(server, main)
 
 
+def test_messages_yields_the_pushed_dicts_next_to_typed_drops(server: WsServer) -> None:
+    async def main(api: flowthings.asyncio.API) -> None:
+        fid = await new_flow(api, "raw")
+        async with api.websocket.connect() as ws:
+            await ws.subscribe(fid)
+            raw, typed = ws.messages(fid, timeout=WAIT), ws.drops(fid, timeout=WAIT)
+            written = await api.drop(fid).create({"elems": {"t": 5}})
+            data = await anext(raw)
+            assert isinstance(data, dict)
+            assert data["id"] == written["id"]
+            assert data["elems"] == {"t": {"type": "integer", "value": 5}}  # as pushed
+            assert (await anext(typed)).id == written["id"]
+        assert [m async for m in raw] == []
+
+    run(server, main)
+
+
 def test_subscriptions_made_before_open_are_sent_on_open(server: WsServer) -> None:
     async def main(api: flowthings.asyncio.API) -> None:
         fid = await new_flow(api, "early")

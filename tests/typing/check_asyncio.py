@@ -14,7 +14,7 @@ from typing_extensions import assert_type
 
 import flowthings.asyncio
 from flowthings import M, Token, mem
-from flowthings.asyncio import AsyncDropIterator, WebSocketClient
+from flowthings.asyncio import AsyncDropIterator, AsyncMessageIterator, WebSocketClient
 from flowthings.asyncio._services import (
     AsyncDropService,
     AsyncFlowService,
@@ -102,4 +102,7 @@ async def check_websocket(api: flowthings.asyncio.API) -> None:
         async for drop in stream:
             assert_type(drop, Drop)
         assert_type(stream.gaps, int)
+        assert_type(ws.messages("f1"), AsyncMessageIterator)
+        async for data in ws.messages(timeout=1.0):
+            assert_type(data, dict[str, Any])
     await ws.aclose()
