@@ -28,6 +28,7 @@ from ._services import (
     AsyncTokenService,
     AsyncTrackService,
 )
+from ._websocket import AsyncWebSocketService
 
 __all__ = ["API"]
 
@@ -44,7 +45,8 @@ class API:
     ``httpx.AsyncClient`` (you keep ownership). Every service method runs the
     sync service's own code against an asyncio executor, so requests, answers,
     errors and retries are those of the sync client; ``find_iter`` is an
-    ``async for``, ``create_many`` runs tasks.
+    ``async for``, ``create_many`` runs tasks. ``api.websocket.connect()``
+    gives the asyncio WebSocket client (`WebSocketClient`).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class API:
         self.share = AsyncShareService(context, "/share")
         self.device = AsyncDeviceService(context, "/device")
         self.statistics = AsyncStatisticsService(context)
+        self.websocket = AsyncWebSocketService(context)
 
     def __repr__(self) -> str:
         host = resolve(self._options.host, "host")

@@ -9,6 +9,7 @@ from typing_extensions import Unpack
 
 from .._context import ServiceContext
 from .._errors import FlowThingsServerError
+from ..http._spec import RequestSpec
 from ..websocket._callbacks import (
     OnClose,
     OnDrop,
@@ -34,28 +35,47 @@ __all__ = [
     "OnReply",
     "WebSocketOptions",
     "WebSocketService",
+    "session_spec",
+    "session_ws_url",
 ]
+
+
+SESSION_PATH = "/session"
+"""Sessions live on the WebSocket host, with no version or account segment."""
+
+
+def session_spec(context: ServiceContext) -> RequestSpec:
+    """The session request, `POST {ws_host}/session` with no body: described once,
+    executed by the sync client and awaited by the asyncio one."""
+    return RequestSpec("POST", context.ws_url(SESSION_PATH), SESSION_PATH, None, None)
+
+
+def session_ws_url(context: ServiceContext, session: object) -> str:
+    """The `ws(s)://{ws_host}/session/{id}/ws` URL of the session `session` answers.
+
+    Raises:
+        FlowThingsServerError: The answer holds no session id.
+    """
+    session_id = cast(dict[str, Any], session).get("id") if isinstance(session, dict) else None
+    if not isinstance(session_id, str):
+        raise FlowThingsServerError(
+            ["the session endpoint answered no session id"], context.creds, "POST", SESSION_PATH
+        )
+    return context.ws_url(f"{SESSION_PATH}/{quote(session_id, safe='')}/ws", websocket=True)
 
 
 class WebSocketService(Service):
     """Sessions on the WebSocket host (`{ws_host}/session`, no version or account)."""
 
     def __init__(self, context: ServiceContext) -> None:
-        super().__init__(context, "/session")
+        super().__init__(context, SESSION_PATH)
 
     def _url(self, path: str) -> str:
         return self._context.ws_url(self._path + path)
 
     def session_url(self) -> str:
         """Opens a new session (`POST /session`) and returns its WebSocket URL."""
-        session: object = self.request("POST")
-        session_id = cast(dict[str, Any], session).get("id") if isinstance(session, dict) else None
-        if not isinstance(session_id, str):
-            raise FlowThingsServerError(
-                ["the session endpoint answered no session id"],
-                self._context.creds, "POST", self._path,
-            )
-        return self._context.ws_url(f"{self._path}/{quote(session_id, safe='')}/ws", websocket=True)
+        return session_ws_url(self._context, self.execute(session_spec(self._context)))
 
     def connect(
         self,

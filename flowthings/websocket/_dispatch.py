@@ -15,15 +15,16 @@ unexpected shapes, an unparsable ``head.status``) is ignored, or reported to
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .._errors import FlowThingsException
 from ._callbacks import OnDrop, OnMessage
 from ._drops import DropStreams, to_drop
-from ._requests import ErrorCallback, Pending, RequestTable, reply_outcome, settle
+from ._requests import ErrorCallback, Pending, RequestTable, ended_error, reply_outcome, settle
+from ._wire import Ended, Push, Reply, decode
 
 if TYPE_CHECKING:
     from .._config import Token
@@ -43,39 +44,45 @@ class Dispatcher:
     creds: Token | None
     _requests: RequestTable
     _streams: DropStreams
+    _lock: threading.RLock
+    _subscriptions: dict[str, None]
 
     def _client(self) -> WebSocketClient:
         return self  # type: ignore[return-value]  # the mixin is only used by WebSocketClient
 
     def _dispatch(self, text: str) -> None:
         """Handle one received text frame (runs in the reader thread)."""
-        try:
-            loaded: object = json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
-            return
-        if not isinstance(loaded, dict):
-            return
-        msg = cast("dict[str, Any]", loaded)
-        if msg.get("type") == "message":
-            self._push(str(msg.get("resource")), msg.get("value"))
-            return
-        head_value: object = msg.get("head")
-        if not isinstance(head_value, dict):
-            return
-        head = cast("dict[str, Any]", head_value)
-        pending = self._requests.pop(head.get("msgId"))
+        frame = decode(text)
+        if isinstance(frame, Push):
+            self._push(frame.resource, frame.value)
+        elif isinstance(frame, Ended):
+            self._ended(frame)
+        elif frame is not None:
+            self._reply(frame)
+
+    def _reply(self, frame: Reply) -> None:
+        pending = self._requests.pop(frame.msg_id)
         if pending is None:
             return
-        body = msg.get("body")
         if pending.callback is not None:
-            self._safe(pending.callback, self._client(), body)
+            self._safe(pending.callback, self._client(), frame.body)
         try:
-            outcome = reply_outcome(head, body, pending.request, self.creds)
+            outcome = reply_outcome(frame.head, frame.body, pending.request, self.creds)
         except Exception as exc:  # e.g. a head.status that is not a number
             settle(pending.future, exc)
             self._report(exc)
             return
         settle(pending.future, outcome)
+
+    def _ended(self, frame: Ended) -> None:
+        """The platform ended a subscription (flow deleted, access gone): nothing
+        more will come for that flow, so it is forgotten (not restored after a
+        reconnection), its iterators end with the error, and it is reported."""
+        exc = ended_error(frame.head, self.creds)
+        with self._lock:
+            self._subscriptions.pop(frame.resource, None)
+        self._streams.refused(frame.resource, exc)
+        self._report(exc)
 
     def _push(self, resource: str, value: Any) -> None:
         ws = self._client()
@@ -92,7 +99,7 @@ class Dispatcher:
         if self.on_drop is not None:
             self._safe(self.on_drop, ws, resource, drop)
         for q in queues:
-            q.put(drop)
+            q.put_nowait(drop)
 
     def _fail_pending(self, exc: FlowThingsException) -> None:
         for p in self._requests.drain():

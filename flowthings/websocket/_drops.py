@@ -4,7 +4,9 @@ A push is converted to a :class:`~flowthings.models.Drop` only when someone
 asked for the typed form (an ``on_drop`` callback or an open iterator), so the
 raw ``on_message`` path costs nothing extra. Each iterator has its own
 unbounded queue, filled from the reader thread and drained by the iterating
-thread; it sees only drops pushed after it was created. An iterator that is
+thread; it sees only drops pushed after it was created. The asyncio client
+(``flowthings.asyncio``) uses the same `DropStreams` and `DropStream` with an
+``asyncio.Queue`` per iterator, so gaps and endings behave the same there. An iterator that is
 dropped without being exhausted (never started, or left by ``break``) is
 unregistered when it is garbage-collected or closed, so abandoned iterators do
 not keep collecting drops.
@@ -26,14 +28,15 @@ import queue
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from ..models import Drop
 
-__all__ = ["DropIterator", "DropStreams", "to_drop"]
+__all__ = ["END", "DropIterator", "DropStream", "DropStreams", "Sink", "StreamEnded", "to_drop"]
 
-_END = object()
+END = object()
+"""Queued when the client closed for good (and used for a wait that timed out)."""
 
 
 class _Gap:
@@ -52,35 +55,48 @@ def to_drop(value: Any) -> Drop:
     return Drop.model_validate(value)
 
 
+class Sink(Protocol):
+    """Where a stream's items go: a `queue.SimpleQueue` for the thread client,
+    an `asyncio.Queue` for the asyncio one (both only ever appended to from the
+    thread or loop that reads the socket)."""
+
+    def put_nowait(self, item: Any, /) -> None: ...
+
+
 class DropStreams:
-    """The open ``drops()`` iterators of one client."""
+    """The open drop iterators of one client (thread or asyncio)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queues: list[_Entry] = []
         self._ended = False
 
-    def wanted(self, flow_id: str) -> list[queue.SimpleQueue[Any]]:
+    def wanted(self, flow_id: str) -> list[Sink]:
         """The queues of the iterators interested in ``flow_id``."""
         with self._lock:
             return [q for f, q in self._queues if f is None or f == flow_id]
 
+    def register(self, flow_id: str | None, sink: Sink) -> _Entry:
+        """Add an iterator's queue for the drops of ``flow_id`` (``None``: all flows)."""
+        entry: _Entry = (flow_id, sink)
+        with self._lock:
+            if self._ended:
+                sink.put_nowait(END)
+            self._queues.append(entry)
+        return entry
+
     def open(
         self, flow_id: str | None, timeout: float | None, raise_on_gap: bool = False
     ) -> DropIterator:
-        """A new iterator over the drops of ``flow_id`` (``None``: all flows)."""
-        entry: _Entry = (flow_id, queue.SimpleQueue())
-        with self._lock:
-            if self._ended:
-                entry[1].put(_END)
-            self._queues.append(entry)
-        return DropIterator(self, entry, timeout, raise_on_gap)
+        """A new (blocking) iterator over the drops of ``flow_id`` (``None``: all flows)."""
+        q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        return DropIterator(self, self.register(flow_id, q), q, timeout, raise_on_gap)
 
     def gap(self, error: BaseException) -> None:
         """Mark a lost connection in every open iterator (pushes were missed)."""
         with self._lock:
             for _, q in self._queues:
-                q.put(_Gap(error))
+                q.put_nowait(_Gap(error))
 
     def refused(self, flow: str, error: BaseException) -> None:
         """End the iterators of ``flow``: its subscription was refused (e.g. the
@@ -88,14 +104,14 @@ class DropStreams:
         with self._lock:
             for f, q in self._queues:
                 if f == flow:
-                    q.put(_Gap(error, final=True))
+                    q.put_nowait(_Gap(error, final=True))
 
     def end(self) -> None:
         """End every iterator (the client closed for good)."""
         with self._lock:
             self._ended = True
             for _, q in self._queues:
-                q.put(_END)
+                q.put_nowait(END)
 
     def discard(self, entry: _Entry) -> None:
         """Unregister an iterator's queue (idempotent)."""
@@ -110,11 +126,17 @@ class DropStreams:
             return len(self._queues)
 
 
-_Entry = tuple["str | None", "queue.SimpleQueue[Any]"]
+_Entry = tuple["str | None", Sink]
 
 
-class DropIterator(Iterator["Drop"]):
-    """One ``drops()`` iterator; unregisters itself when exhausted, closed or collected.
+class StreamEnded(Exception):
+    """Raised by `DropStream.take` when the stream has nothing more to give."""
+
+
+class DropStream:
+    """What a drop iterator does with each queued item, whatever waits on the queue.
+
+    Unregisters its queue when exhausted, closed or garbage-collected.
 
     Attributes:
         gaps: How many times the connection was lost while this iterator was
@@ -124,12 +146,52 @@ class DropIterator(Iterator["Drop"]):
     def __init__(
         self, streams: DropStreams, entry: _Entry, timeout: float | None, raise_on_gap: bool
     ) -> None:
-        self._entry = entry
         self._timeout = timeout
         self._raise_on_gap = raise_on_gap
         self._done = False
         self.gaps = 0
         self._finalizer = weakref.finalize(self, streams.discard, entry)
+
+    def take(self, item: object) -> Drop | None:
+        """The drop to yield for ``item``, or ``None`` for a gap to skip.
+
+        Raises:
+            StreamEnded: The client closed (or the wait timed out: ``item`` is `END`).
+            FlowThingsException: A gap that ends this stream (``raise_on_gap``, or
+                the subscription was refused or ended by the platform).
+        """
+        if isinstance(item, _Gap):
+            self.gaps += 1
+            if self._raise_on_gap or item.final:
+                self.close()
+                # a copy per iterator: one instance raised in several threads
+                # would share (and keep growing) one traceback
+                raise copy.copy(item.error) from item.error
+            return None
+        if item is END:
+            self.close()
+            raise StreamEnded
+        return cast("Drop", item)
+
+    def close(self) -> None:
+        """Stop iterating and unregister (idempotent)."""
+        self._done = True
+        self._finalizer()
+
+
+class DropIterator(DropStream, Iterator["Drop"]):
+    """One blocking ``drops()`` iterator of the thread client."""
+
+    def __init__(
+        self,
+        streams: DropStreams,
+        entry: _Entry,
+        q: queue.SimpleQueue[Any],
+        timeout: float | None,
+        raise_on_gap: bool,
+    ) -> None:
+        super().__init__(streams, entry, timeout, raise_on_gap)
+        self._queue = q
 
     def __iter__(self) -> DropIterator:
         return self
@@ -137,24 +199,14 @@ class DropIterator(Iterator["Drop"]):
     def __next__(self) -> Drop:
         while not self._done:
             try:
-                item = self._entry[1].get(timeout=self._timeout)
+                item = self._queue.get(timeout=self._timeout)
             except queue.Empty:
-                item = _END
-            if isinstance(item, _Gap):
-                self.gaps += 1
-                if self._raise_on_gap or item.final:
-                    self.close()
-                    # a copy per iterator: one instance raised in several threads
-                    # would share (and keep growing) one traceback
-                    raise copy.copy(item.error) from item.error
-                continue
-            if item is _END:
+                item = END
+            try:
+                drop = self.take(item)
+            except StreamEnded:
                 break
-            return cast("Drop", item)
+            if drop is not None:
+                return drop
         self.close()
         raise StopIteration
-
-    def close(self) -> None:
-        """Stop iterating and unregister (idempotent)."""
-        self._done = True
-        self._finalizer()

@@ -22,7 +22,6 @@ other and the socket is always told to close.
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -36,20 +35,19 @@ from ._requests import (
     Callback,
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
-    FlowThingsRequestTimeout,
     Sender,
-    subscription_message,
+    connection_lost,
+    handshake_refused,
+    request_timed_out,
 )
 from ._socket import Closed, HandshakeError, Socket, SocketError
+from ._wire import HEARTBEAT, backoff_delay, subscription_message
 
 if TYPE_CHECKING:
     from .._config import Token
     from ._client import WebSocketClient
 
 __all__ = ["ConnectionLoop", "connect_error"]
-
-HEARTBEAT = '{"type": "heartbeat"}'
-
 
 class ConnectionLoop(Dispatcher, Sender):
     """Reader and ticker loops (state lives in ``WebSocketClient``)."""
@@ -110,8 +108,7 @@ class ConnectionLoop(Dispatcher, Sender):
         return self.max_retries is None or attempt <= self.max_retries
 
     def _backoff(self, attempt: int) -> None:
-        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        self._closing.wait(delay * random.uniform(0.5, 1.0))
+        self._closing.wait(backoff_delay(attempt, self.backoff_base, self.backoff_max))
 
     def _serve(self, sock: Socket, attempt: int) -> None:
         """Use one connection until it ends; the socket is always released."""
@@ -142,8 +139,7 @@ class ConnectionLoop(Dispatcher, Sender):
                 self._wake.notify_all()
             sock.shutdown()
         if not self._closing.is_set():
-            why = f"WebSocket closed: {closed.code} {closed.reason}".strip()
-            lost = FlowThingsConnectionLost([why], self.creds)
+            lost = connection_lost(closed.code, closed.reason, self.creds)
             self._fail_pending(lost)
             self._streams.gap(lost)
             self._report(lost)
@@ -227,9 +223,7 @@ class ConnectionLoop(Dispatcher, Sender):
                             with contextlib.suppress(SocketError):  # the reader sees the loss
                                 sock.send_text(HEARTBEAT)
                         for p in failed:
-                            why = f"no reply to WebSocket request {p.request.get('msgId')} in time"
-                            kind = str(p.request.get("type"))
-                            self._fail(p, FlowThingsRequestTimeout([why], self.creds, kind))
+                            self._fail(p, request_timed_out(p.request, self.creds))
                     finally:
                         self._wake.acquire()
                     continue
@@ -267,7 +261,7 @@ def connect_error(exc: Exception, creds: Token | None) -> FlowThingsException:
     if isinstance(exc, FlowThingsException):
         return exc
     if isinstance(exc, HandshakeError):
-        return FlowThingsConnectionLost([str(exc)], creds, "GET", None, exc.status)
+        return handshake_refused(exc.status, creds)
     err = FlowThingsConnectionLost([str(exc)], creds)
     err.__cause__ = exc
     return err

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._errors import (
     FlowThingsConnectionError,
@@ -25,6 +25,16 @@ from .._errors import (
     exception_for_status,
 )
 from ._callbacks import OnError, OnReply
+from ._wire import (
+    create_drop_frame,
+    delete_drop_frame,
+    find_drop_frame,
+    find_drops_frame,
+    request_frame,
+    subscription_message,
+    update_drop_frame,
+    with_msg_id,
+)
 
 if TYPE_CHECKING:
     from .._config import Token
@@ -39,7 +49,11 @@ __all__ = [
     "Pending",
     "RequestTable",
     "Sender",
+    "connection_lost",
+    "ended_error",
+    "handshake_refused",
     "reply_outcome",
+    "request_timed_out",
     "settle",
     "subscription_message",
 ]
@@ -109,7 +123,7 @@ class RequestTable:
         """Register a request; its frame (with a fresh ``msgId``) is ``request``."""
         with self._lock:
             msg_id = next(self._ids)
-            request = {**data, "msgId": msg_id}
+            request = with_msg_id(data, msg_id)
             deadline = time.monotonic() + timeout
             pending = Pending(Future(), callback, errback, deadline, request)
             self._pending[msg_id] = pending
@@ -168,15 +182,40 @@ def reply_outcome(
     return exc
 
 
-def subscription_message(kind: str, resource: str) -> dict[str, Any]:
-    """The 1.0.5 (un)subscribe frame: ``path`` for ``/paths``, else ``flowId``."""
-    key = "path" if resource.startswith("/") else "flowId"
-    return {"type": kind, "object": "drop", key: resource}
+def ended_error(head: Mapping[str, Any], creds: Token | None) -> FlowThingsException:
+    """The exception for an ``unsubscribed`` frame: its status (403, 404) mapped."""
+    status = head.get("status")
+    code = status if isinstance(status, int) and not isinstance(status, bool) else 404
+    errors: object = head.get("errors")
+    why = (
+        [str(e) for e in cast("list[object]", errors)]
+        if isinstance(errors, list)
+        else ["subscription ended"]
+    )
+    return exception_for_status(code)(why, creds, "subscribe", None, code)
 
 
-def _wire(obj: Any) -> Any:
-    to_wire = getattr(obj, "to_wire", None)
-    return to_wire() if callable(to_wire) else obj
+def connection_lost(code: int, reason: str, creds: Token | None) -> FlowThingsConnectionLost:
+    """The error for a connection that ended without ``close()`` (a gap in the pushes)."""
+    why = f"WebSocket closed: {code} {reason}".strip()
+    return FlowThingsConnectionLost([why], creds)
+
+
+def request_timed_out(request: Mapping[str, Any], creds: Token | None) -> FlowThingsRequestTimeout:
+    """The error of a request that got no reply in time."""
+    why = f"no reply to WebSocket request {request.get('msgId')} in time"
+    return FlowThingsRequestTimeout([why], creds, str(request.get("type")))
+
+
+def handshake_refused(status: int, creds: Token | None) -> FlowThingsConnectionLost:
+    """The error of a WebSocket upgrade the server refused with an HTTP ``status``.
+
+    The status line only: a library's message may also carry the response
+    headers (cookies) and body, which must not reach logs.
+    """
+    return FlowThingsConnectionLost(
+        [f"handshake refused with HTTP {status}"], creds, "GET", None, status
+    )
 
 
 class Sender:
@@ -213,35 +252,32 @@ class DropRequests(Sender):
             **fields: The other members of the frame (``flowId``, ``id``,
                 ``value``, ``options``).
         """
-        return self.send({"object": obj, "type": kind, **fields}, callback)
+        return self.send(request_frame(obj, kind, **fields), callback)
 
     def create_drop(self, flow_id: str, drop: Any, callback: Callback | None = None) -> Future[Any]:
         """Create a drop (a dict or a ``Drop`` model) in a flow."""
-        return self.request("drop", "create", callback, flowId=flow_id, value=_wire(drop))
+        return self.send(create_drop_frame(flow_id, drop), callback)
 
     def find_drop(
         self, flow_id: str, drop_id: str, callback: Callback | None = None
     ) -> Future[Any]:
         """Read one drop by id."""
-        return self.request("drop", "find", callback, flowId=flow_id, id=drop_id)
+        return self.send(find_drop_frame(flow_id, drop_id), callback)
 
     def find_drops(
         self, flow_id: str, callback: Callback | None = None, **options: Any
     ) -> Future[Any]:
         """List a flow's drops; ``options`` are REST query parameters (limit, filter...)."""
-        opts = {k: str(v) for k, v in options.items()}
-        return self.request("drop", "findmany", callback, flowId=flow_id, options=opts)
+        return self.send(find_drops_frame(flow_id, options), callback)
 
     def update_drop(
         self, flow_id: str, drop_id: str, changes: Any, callback: Callback | None = None
     ) -> Future[Any]:
         """Update a drop with the given members (a dict or a model)."""
-        return self.request(
-            "drop", "update", callback, flowId=flow_id, id=drop_id, value=_wire(changes)
-        )
+        return self.send(update_drop_frame(flow_id, drop_id, changes), callback)
 
     def delete_drop(
         self, flow_id: str, drop_id: str, callback: Callback | None = None
     ) -> Future[Any]:
         """Delete a drop."""
-        return self.request("drop", "delete", callback, flowId=flow_id, id=drop_id)
+        return self.send(delete_drop_frame(flow_id, drop_id), callback)

@@ -25,6 +25,7 @@ EXAMPLES = ROOT / "examples"
 EXPECTED = [
     "aggregation.py",
     "async_dashboard.py",
+    "async_tail.py",
     "filtered_query.py",
     "lazy_fanout.py",
     "live_subscription.py",
@@ -237,4 +238,21 @@ def test_async_dashboard(run: Run, api: API, creds: Token) -> None:
     assert "office   n=5 latest=24.5 avg=24.10 warm minutes=[1, 2, 3, 4]\n" in out
     for room, count in (("kitchen", 4), ("bedroom", 3), ("office", 5)):
         flow = _flow(api, f"/{creds.account}/dashboard/{room}")
+        assert len(api.drop(str(flow["id"])).find(limit=100)) == count
+
+
+def test_async_tail(run: Run, api: API, creds: Token) -> None:
+    out = run("async_tail.py")
+    assert out.startswith("tailing 2 flows\n")
+    assert re.findall(r"^(press|lathe) #(\d) ([\d.]+) C(  ALARM)?$", out, re.M) == [
+        ("press", "0", "61.0", ""),
+        ("press", "1", "64.5", ""),
+        ("press", "2", "71.0", "  ALARM"),
+        ("lathe", "0", "40.5", ""),
+        ("lathe", "1", "75.5", "  ALARM"),
+    ]
+    assert "over 70 C, asked over the socket: 2 readings\n" in out
+    assert out.endswith("connection closed (connected=False)\n")
+    for machine, count in (("press", 3), ("lathe", 2)):
+        flow = _flow(api, f"/{creds.account}/plant/{machine}")
         assert len(api.drop(str(flow["id"])).find(limit=100)) == count

@@ -14,6 +14,7 @@ from typing_extensions import assert_type
 
 import flowthings.asyncio
 from flowthings import M, Token, mem
+from flowthings.asyncio import AsyncDropIterator, AsyncMessageIterator, WebSocketClient
 from flowthings.asyncio._services import (
     AsyncDropService,
     AsyncFlowService,
@@ -72,3 +73,36 @@ async def check(creds: Token, client: httpx.AsyncClient) -> None:
         assert_type(await api.statistics.typed.track_hit("t1"), StatisticsSeries)
         async for drop in api.drop("f1").typed.find_iter(order="asc"):
             assert_type(drop, Drop)
+
+
+async def check_websocket(api: flowthings.asyncio.API) -> None:
+    """The asyncio WebSocket client: options, callbacks, awaited replies, typed pushes."""
+    ws = api.websocket.connect(
+        on_error=lambda ws, exc: print(ws.connected, exc),  # parameters inferred
+        on_reconnect=lambda ws, attempt: print(attempt + 1),
+        heartbeat_interval=None,
+        request_timeout=2.5,
+        max_retries=3,
+        header={"X-Trace": "1"},
+    )
+    assert_type(ws, WebSocketClient)
+    assert_type(await api.websocket.session_url(), str)
+    async with ws as opened:
+        assert_type(opened, WebSocketClient)
+        assert_type(await ws.subscribe("f1"), Any)
+        assert_type(ws.subscriptions, list[str])
+        assert_type(await ws.create_drop("f1", Drop(elems={"t": 1})), JSONObject)
+        assert_type(await ws.find_drop("f1", "d1"), JSONObject)
+        assert_type(await ws.find_drops("f1", filter=mem.elems.t > 0, limit=5), list[JSONObject])
+        assert_type(await ws.update_drop("f1", "d1", {"elems": {"t": 2}}), JSONObject)
+        assert_type(await ws.delete_drop("f1", "d1"), Any)
+        assert_type(await ws.send({"type": "findmany", "object": "flow"}, timeout=1.0), Any)
+        stream = ws.drops("f1", timeout=5.0, raise_on_gap=True)
+        assert_type(stream, AsyncDropIterator)
+        async for drop in stream:
+            assert_type(drop, Drop)
+        assert_type(stream.gaps, int)
+        assert_type(ws.messages("f1"), AsyncMessageIterator)
+        async for data in ws.messages(timeout=1.0):
+            assert_type(data, dict[str, Any])
+    await ws.aclose()

@@ -18,8 +18,9 @@ def test_generated_surface_is_in_step_with_the_services() -> None:
 def test_every_service_of_the_api_has_an_async_class() -> None:
     api = API(Token("acc", "tok"))
     services = {type(value).__name__ for value in vars(api).values() if hasattr(value, "path")}
-    assert services <= set(CLASSES)
-    assert len(services) == 13  # every service of the sync API but the WebSocket one
+    # the WebSocket service is hand-written: its client is asyncio-native, not a mirror
+    assert services - {"AsyncWebSocketService"} <= set(CLASSES)
+    assert len(services) == 14  # every service of the sync API
 
 
 def test_every_async_name_is_the_sync_class_at_run_time() -> None:

@@ -18,6 +18,7 @@ from flowthings import (
     FlowThingsConnectionLost,
     FlowThingsException,
     FlowThingsNotConnected,
+    FlowThingsNotFound,
 )
 from flowthings.websocket._client import WebSocketClient
 
@@ -222,3 +223,21 @@ def test_requests_failed_by_close_are_not_warnings(
         assert isinstance(future.exception(WAIT), FlowThingsConnectionLost)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert any("request failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_deleted_flow_ends_its_subscription_and_drop_iterators(
+    api: API, rec: Recorder
+) -> None:
+    # the platform's ``unsubscribed`` frame (flow deleted, access gone) is not
+    # silent: the subscription is forgotten, the flow's iterators end with it
+    fid, other = flow(api, "doomed"), flow(api, "kept")
+    ws = _reconnecting_client(api, rec, fid, other)
+    try:
+        doomed = ws.drops(fid, timeout=WAIT)
+        api.flow.delete(fid)
+        with pytest.raises(FlowThingsNotFound):
+            next(doomed)
+        assert isinstance(rec.errors.get(timeout=WAIT), FlowThingsNotFound)
+        assert ws.subscriptions == [other]
+    finally:
+        ws.close()
