@@ -70,6 +70,7 @@ from flowthings.local.core.permissions import validate_paths
 from flowthings.local.core.resources import (
     KINDS,
     Kind,
+    check_ids,
     check_many,
     check_path,
     clean_input,
@@ -240,6 +241,26 @@ class Platform(DropOperations):
         paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         return any(self.can(p, "read", account, x) for x in paths)
 
+    def visible(self, p: Principal, account: str, obj: Obj, kind: str) -> bool:
+        """Whether ``p`` may learn that ``obj`` (of ``kind``) exists.
+
+        True when ``p`` may read it, or do anything (write, read or write
+        drops) at one of its paths. Everything else answers exactly like a
+        missing object (404), so ids and paths of objects out of reach
+        cannot be probed (a 403 there would confirm they exist).
+        """
+        if self.can_read(p, account, obj, kind):
+            return True
+        actions: tuple[Action, ...] = ("write", "drop_read", "drop_write")
+        return any(self.can(p, a, account, x) for x in object_paths(obj, kind) for a in actions)
+
+    def _get_visible(self, p: Principal, account: str, kind: str, oid: str) -> Obj:
+        """The object ``oid``; a 404 when absent or not :meth:`visible` to ``p``."""
+        obj = self._get(account, kind, oid)
+        if not self.visible(p, account, obj, kind):
+            raise not_found()
+        return obj
+
     def authorize_write(self, p: Principal, account: str, obj: Obj, kind: str) -> None:
         """Raise a 403 unless ``p`` may write every path of ``obj`` (of ``kind``).
 
@@ -352,7 +373,7 @@ class Platform(DropOperations):
     def read(self, p: Principal, account: str, segment: str, oid: str) -> Obj:
         """Read one object by id (404 if absent or in another account)."""
         self.authorize(p, "access", account)
-        obj = self._get(account, segment, oid)
+        obj = self._get_visible(p, account, segment, oid)
         if not self.can_read(p, account, obj, segment):
             raise forbidden()
         return obj
@@ -370,8 +391,7 @@ class Platform(DropOperations):
 
     def read_many(self, p: Principal, account: str, segment: str, ids: Any) -> dict[str, Obj]:
         """Return ``{id: object}`` for the readable ids among ``ids``."""
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise bad_request("The request body must be a JSON array of ids.")
+        ids = check_ids(ids)
         self.authorize(p, "access", account)
         found = self.store.get_many(account, segment, ids)
         return {i: o for i, o in found.items() if self.can_read(p, account, o, segment)}
@@ -434,7 +454,7 @@ class Platform(DropOperations):
         kind = KINDS[segment]
         prepared: list[tuple[str, Any, Obj, Obj]] = []
         for oid, changes in body.items():
-            old = self._get(account, segment, oid)
+            old = self._get_visible(p, account, segment, oid)
             prepared.append((oid, changes, old, self._merge(p, account, kind, old, changes)))
         out: dict[str, Obj] = {}
         with self.store.transaction():
@@ -454,7 +474,7 @@ class Platform(DropOperations):
         if segment == "identity":
             raise forbidden("Identities cannot be deleted through this API.")
         with self.store.transaction():
-            obj = self._get(account, segment, oid)
+            obj = self._get_visible(p, account, segment, oid)
             self.authorize_write(p, account, obj, segment)
             if segment == "flow":
                 self.store.delete_drops(oid)

@@ -6,7 +6,8 @@ Choices where the docs are silent (``objects.md``):
   ``lastEditorId`` and each kind's read-only members) are silently dropped
   from input; unknown members are kept as given (tolerant, like the SDK models).
 * A flow path is ``/{account}/segment[/segment...]``: at most 128 characters, no
-  empty segment, no whitespace, ``?`` or ``#``. The account segment must be the
+  empty segment, no ``.``/``..`` segment (nor ``%2e`` spellings of them), no
+  whitespace, ``?`` or ``#``. The account segment must be the
   URL's account. Parent flows need not exist.
 * ``lastEditDate`` is set on create too (equal to ``creationDate``), so it is
   always present; the Full fixtures show it, clients never rely on its absence.
@@ -32,16 +33,29 @@ from flowthings.local.core.permissions import (
     BAD_PATH_CHARS,
     FLAGS,
     PermissionsError,
+    has_dot_segment,
     validate_paths,
 )
 from flowthings.local.query.evaluate import is_number
 
-__all__ = ["KINDS", "MAX_MPUT", "SEGMENTS", "Kind", "check_many", "check_path", "clean_input"]
+__all__ = [
+    "KINDS",
+    "MAX_MGET",
+    "MAX_MPUT",
+    "SEGMENTS",
+    "Kind",
+    "check_ids",
+    "check_many",
+    "check_path",
+    "clean_input",
+]
 
 MAX_PATH = 128
 MAX_MPUT = 1000
 """Most objects one ``MPUT`` may update: it is one transaction holding the
 store lock, during which every other tenant's request waits."""
+MAX_MGET = 1000
+"""Most ids one ``MGET`` may ask for (the same bound as :data:`MAX_MPUT`)."""
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 1000
 MIN_PERIODICITY = 60_000
@@ -84,6 +98,8 @@ def check_path(value: Any, account: str, member: str = "path") -> list[str]:
         return [f"'{member}' must look like '/{account}/name' (got {value!r})."]
     if segments[1] != account:
         return [f"'{member}' must start with '/{account}/'."]
+    if has_dot_segment(value):
+        return [f"'{member}' must not have a '.' or '..' segment (got {value!r})."]
     return []
 
 
@@ -307,6 +323,16 @@ def check_many(body: Any) -> dict[str, Any]:
         raise bad_request("The request body must be a JSON object of id -> changes.")
     if len(body) > MAX_MPUT:
         raise bad_request(f"At most {MAX_MPUT} objects per MPUT.")
+    return body
+
+
+def check_ids(body: Any) -> list[str]:
+    """Return an ``MGET`` body (a list of ids); a 400 unless it is a JSON array of
+    at most :data:`MAX_MGET` strings."""
+    if not isinstance(body, list) or not all(isinstance(i, str) for i in body):
+        raise bad_request("The request body must be a JSON array of ids.")
+    if len(body) > MAX_MGET:
+        raise bad_request(f"At most {MAX_MGET} ids per MGET.")
     return body
 
 
