@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -65,7 +64,8 @@ def test_a_freed_worker_goes_to_the_account_holding_fewest(fake_workers: None) -
         t = threading.Thread(target=call, args=(account,))
         t.start()
         threads.append(t)
-        _wait_until(lambda n=len(threads): len(pool._waiting) == n)  # queued in this order
+        queued = len(threads)
+        _wait_until(lambda: len(pool._waiting) == queued)  # queued in this order
     held[0].__exit__(None, None, None)  # alice frees one: carol (holding none) gets it
     _wait_until(lambda: len(order) == 1)
     assert order == ["carol"]
@@ -84,7 +84,7 @@ def test_a_freed_worker_goes_to_the_account_holding_fewest(fake_workers: None) -
 
 
 @pytest.fixture
-def pool_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
+def pool_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Record, for each grant, the account and how many calls were waiting."""
     log: list[tuple[str, int]] = []
     real = WorkerPool.worker
@@ -104,7 +104,7 @@ def pool_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]
         return _Logged()
 
     monkeypatch.setattr(WorkerPool, "worker", worker)
-    yield log
+    return log
 
 
 def test_three_accounts_over_loopback(world: World, pool_log: list[tuple[str, int]]) -> None:
