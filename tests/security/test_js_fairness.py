@@ -44,6 +44,10 @@ def _wait_until(cond: Any, seconds: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def _wait_waiting(pool: WorkerPool, n: int) -> None:
+    _wait_until(lambda: len(pool._waiting) == n)
+
+
 def test_a_freed_worker_goes_to_the_account_holding_fewest(fake_workers: None) -> None:
     pool = WorkerPool(4)
     order: list[str] = []
@@ -64,8 +68,7 @@ def test_a_freed_worker_goes_to_the_account_holding_fewest(fake_workers: None) -
         t = threading.Thread(target=call, args=(account,))
         t.start()
         threads.append(t)
-        queued = len(threads)
-        _wait_until(lambda: len(pool._waiting) == queued)  # queued in this order
+        _wait_waiting(pool, len(threads))  # queued in this order
     held[0].__exit__(None, None, None)  # alice frees one: carol (holding none) gets it
     _wait_until(lambda: len(order) == 1)
     assert order == ["carol"]
