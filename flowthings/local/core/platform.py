@@ -90,6 +90,7 @@ or deleted (``new`` is ``None``); run under the store lock."""
 __all__ = [
     "Action",
     "Credentials",
+    "DEFAULT_QUOTA",
     "DropListener",
     "Obj",
     "ObjectListener",
@@ -102,6 +103,10 @@ log = logging.getLogger("flowthings.local")
 
 
 DEFAULT_ACCOUNT = "demo"
+
+DEFAULT_QUOTA = 1024**3
+"""Default storage quota per account: 1 GiB of stored documents (drops, flows,
+tracks, ...; see :attr:`Store.quota <flowthings.local.storage.store.Store.quota>`)."""
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,15 @@ class Platform(DropOperations):
 
     Args:
         db: a database file path or ``":memory:"``.
+        quota_bytes: most bytes of stored documents per account (default
+            :data:`DEFAULT_QUOTA`, 1 GiB; ``None`` = unlimited). A write that
+            would go beyond it is a 413 and stores nothing, whatever the way
+            in (REST, MPUT, WebSocket, track output).
     """
 
-    def __init__(self, db: str = ":memory:") -> None:
+    def __init__(self, db: str = ":memory:", *, quota_bytes: int | None = DEFAULT_QUOTA) -> None:
         self.store = Store(db)
+        self.store.quota = quota_bytes
         try:
             self.js = JsSandbox()
         except BaseException:
