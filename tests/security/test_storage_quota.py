@@ -11,7 +11,6 @@ is lowered here so the tests stay small.
 
 from __future__ import annotations
 
-
 import pytest
 
 from flowthings.local.storage.store import Store
