@@ -34,7 +34,7 @@ from flowthings.local.core.permissions import expires_in_ms
 from flowthings.local.core.platform import Obj, Platform, Principal
 from flowthings.local.core.resources import KINDS
 from flowthings.local.query.params import Query, parse_query, project, render_drop
-from flowthings.local.query.regex import regex_budget
+from flowthings.local.query.regex import cancelled_by, regex_budget
 
 __all__ = ["VERSIONS", "dispatch"]
 
@@ -216,9 +216,15 @@ def _extension(platform: Platform, call: Call) -> Handler | None:
 def dispatch(platform: Platform, call: Call) -> Result:
     """Authenticate, count the call, route it and return its :class:`Result`.
 
+    The work stops (a 400 nobody reads) once ``call.cancel`` is set.
+
     Raises:
-        PlatformError: the request failed (status 400/403/404/405).
+        PlatformError: the request failed (status 400/403/404/405/413).
     """
+    return cancelled_by(call.cancel, lambda: _dispatch(platform, call))
+
+
+def _dispatch(platform: Platform, call: Call) -> Result:
     if call.version not in VERSIONS or not call.segments:
         raise not_found()
     p = platform.authenticate(call.token, call.auth_account)

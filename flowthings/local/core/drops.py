@@ -28,6 +28,7 @@ from flowthings.local.core.resources import (
 )
 from flowthings.local.core.routing import route_drop
 from flowthings.local.core.validate import validate_document
+from flowthings.local.query.interrupt import interruptible
 from flowthings.local.query.params import Query, compile_filter, run_query
 
 if TYPE_CHECKING:
@@ -150,13 +151,14 @@ class DropOperations:
     def find_drops(self, p: Principal, account: str, flow: Obj, q: Query) -> list[Obj]:
         """Find the drops of ``flow`` matching ``q``."""
         self.authorize(p, "drop_read", account, flow["path"])
-        if q.filter is None and q.sort == "creationDate":
-            # nothing to evaluate per drop: SQLite skips the first `skip` rows itself
-            drops = self.store.scan(
-                account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
-            )
-            return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
-        return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())
+        with interruptible():  # SQLite stops too past the deadline or when the caller left
+            if q.filter is None and q.sort == "creationDate":
+                # nothing to evaluate per drop: SQLite skips the first `skip` rows itself
+                drops = self.store.scan(
+                    account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
+                )
+                return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
+            return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())
 
     def _drop(self, p: Principal, account: str, flow: Obj, drop_id: str, action: Action) -> Obj:
         drop = self.store.get(account, "drop", drop_id)

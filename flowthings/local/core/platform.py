@@ -76,6 +76,7 @@ from flowthings.local.core.resources import (
     clean_input,
     validate,
 )
+from flowthings.local.query.interrupt import PROGRESS_STEPS, interruptible, sql_progress
 from flowthings.local.query.params import Query, run_query
 from flowthings.local.storage.store import AccountRow, Store
 from flowthings.local.tracks.engine import JsSandbox
@@ -149,6 +150,8 @@ class Platform(DropOperations):
     def __init__(self, db: str = ":memory:", *, quota_bytes: int | None = DEFAULT_QUOTA) -> None:
         self.store = Store(db)
         self.store.quota = quota_bytes
+        # finds past their request's deadline, or whose caller left, stop inside SQLite too
+        self.store.set_progress_handler(sql_progress, PROGRESS_STEPS)
         try:
             self.js = JsSandbox()
         except BaseException:
@@ -397,7 +400,8 @@ class Platform(DropOperations):
             for o in self.store.scan(account, segment, newest_first=newest)
             if self.can_read(p, account, o, segment)
         )
-        return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
+        with interruptible():
+            return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
 
     def read_many(self, p: Principal, account: str, segment: str, ids: Any) -> dict[str, Obj]:
         """Return ``{id: object}`` for the readable ids among ``ids``."""

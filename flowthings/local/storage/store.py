@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -205,6 +205,12 @@ class Store:
         self._pending: dict[str, int] = {}
         self.quota: int | None = None
         """Most bytes of stored documents per account (``None``: unlimited)."""
+
+    def set_progress_handler(self, handler: Callable[[], bool], steps: int) -> None:
+        """Call ``handler`` every ``steps`` SQLite VM steps of any statement; a true
+        result aborts the statement (``sqlite3.OperationalError: interrupted``)."""
+        with self.lock:
+            self._conn.set_progress_handler(handler, steps)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
