@@ -46,10 +46,11 @@ Choices where the platform docs are silent:
   flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
   frame (see ``realtime.pubsub``) and nothing more is pushed for it; an
   ``unsubscribe`` by that id then answers 404. Each connection has a bounded
-  outgoing queue (``max_queue``, default 1000 frames, replies included). A
+  outgoing queue (``max_queue``, default 1000 frames, replies included, and
+  at most 16 MiB of frames, ``pubsub.DEFAULT_MAX_QUEUE_BYTES``). A
   subscriber that falls that far behind is closed with **1013** ("try again
-  later") and the reason ``"outgoing queue overflow (N messages)"``: writers
-  never wait for slow readers.
+  later") and the reason ``"outgoing queue overflow (N messages)"`` (or
+  ``(N bytes)``): writers never wait for slow readers.
 * **Idle connections** (no text frame received for ``idle_timeout`` seconds,
   default 120) are closed with 1001 "idle timeout". Clients keep a connection
   alive with ``{"type": "heartbeat"}`` frames (transport pings do not count);
@@ -311,7 +312,7 @@ class _Connection:
                     await self.ws.send_text(frame)
         except OutboxOverflow:
             self.close_code = 1013
-            self.close_reason = f"outgoing queue overflow ({self.outbox.maxsize} messages)"
+            self.close_reason = self.outbox.reason
         except Exception:  # the peer went away mid-send
             return
 
