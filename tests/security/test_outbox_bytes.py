@@ -10,6 +10,7 @@ The bound is lowered here so the test stays small.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import struct
 
@@ -58,7 +59,7 @@ def test_a_never_reading_subscriber_is_dropped(
         sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
     )
     try:
-        ws.send('{"msgId": "s", "type": "subscribe", "flowId": "%s"}' % fid)
+        ws.send(json.dumps({"msgId": "s", "type": "subscribe", "flowId": fid}))
         # the subscriber reads nothing from now on; alice writes big drops
         pad = "p" * (200 * 1024)
         for _ in range(80):
