@@ -11,6 +11,7 @@ is lowered here so the tests stay small.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from flowthings.local.storage.store import Store
@@ -142,3 +143,31 @@ def test_capacity_eviction_and_renames_keep_the_count_exact(world: World) -> Non
     assert store.stored_bytes(a) == _sum(store, a)
     world.alice.ok("DELETE", f"/flow/{flow['id']}")
     assert store.stored_bytes(a) == _sum(store, a)
+
+
+def test_serve_and_local_platform_take_a_quota() -> None:
+    from flowthings.local.__main__ import _parser, _quota_of
+    from flowthings.local.core.platform import DEFAULT_QUOTA
+    from flowthings.local.testing import local_platform
+
+    def parsed(*argv: str) -> int | None:
+        return _quota_of(_parser().parse_args(["serve", *argv]).quota_bytes)
+
+    assert parsed() == DEFAULT_QUOTA == 1024**3
+    assert parsed("--quota-bytes", "5000") == 5000
+    assert parsed("--quota-bytes", "0") is None
+    with pytest.raises(SystemExit):
+        parsed("--quota-bytes", "-1")
+    with local_platform(quota_bytes=4000) as lp:
+        assert lp.platform.store.quota == 4000
+        api = lp.api
+        flow = api.flow.create({"path": f"/{lp.creds.account}/q"})
+        api.drop(flow["id"]).create({"elems": {"p": "x" * 1000}})
+        with httpx.Client(base_url=lp.url(account=lp.creds.account)) as http:
+            r = http.post(
+                f"/drop/{flow['id']}",
+                json={"elems": {"p": "x" * 4000}},
+                headers={"X-Auth-Token": lp.creds.token},
+            )
+        assert r.status_code == 413
+        assert "4000 bytes" in r.json()["head"]["errors"][0]
