@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flowthings.local.analytics.aggregate import MAX_LIST, MAX_RULES
-from flowthings.local.core.resources import MAX_MGET
+from flowthings.local.core.resources import MAX_LIST as MAX_PATHS
+from flowthings.local.core.resources import MAX_MEMBERS, MAX_MGET
 from flowthings.local.query.params import MAX_ONLY
 
 from .conftest import World
@@ -68,3 +69,22 @@ def test_mget_ids_are_capped(world: World) -> None:
         assert r.status == 400, (path, r)
         assert f"At most {MAX_MGET}" in r.errors[0]
         assert world.alice.call("MGET", path, ids[:MAX_MGET]).status == 200
+
+
+def test_object_lists_are_capped(world: World) -> None:
+    a = world.alice.account
+    paths = [f"/{a}/d{i}" for i in range(MAX_PATHS + 1)]
+    r = world.alice.call("POST", "/track", {"source": world.path("shared"), "destination": paths})
+    assert r.status == 400
+    assert "at most" in r.errors[0]
+    ok = {"source": world.path("shared"), "destination": paths[:MAX_PATHS]}
+    assert world.alice.call("POST", "/track", ok).status == 201
+    grants = {p: {"dropRead": True} for p in paths}
+    for kind, extra in (("token", {}), ("share", {"issuedTo": world.share["issuedTo"]})):
+        r = world.alice.call("POST", f"/{kind}", {"paths": grants, **extra})
+        assert r.status == 400, (kind, r)
+        assert "at most" in r.errors[0]
+    members = [f"i{i:024x}" for i in range(MAX_MEMBERS + 1)]
+    r = world.alice.call("POST", "/group", {"memberIds": members})
+    assert r.status == 400
+    assert world.alice.call("POST", "/group", {"memberIds": members[:MAX_MEMBERS]}).status == 201

@@ -54,6 +54,11 @@ MAX_PATH = 128
 MAX_MPUT = 1000
 """Most objects one ``MPUT`` may update: it is one transaction holding the
 store lock, during which every other tenant's request waits."""
+MAX_LIST = 100
+"""Most entries of a ``destination`` list (tracks, tasks) and of a token's or
+share's ``paths``: each is checked on every routed drop or access decision."""
+MAX_MEMBERS = 1000
+"""Most ``memberIds`` of one group."""
 MAX_MGET = 1000
 """Most ids one ``MGET`` may ask for (the same bound as :data:`MAX_MPUT`)."""
 MAX_CAPACITY = 100_000
@@ -167,6 +172,8 @@ def _path_or_paths(
     if isinstance(v, list):
         if not (v or allow_empty) or not all(isinstance(p, str) for p in v):
             return [f"'{member}' must be a path or a list of paths."]
+        if len(v) > MAX_LIST:
+            return [f"'{member}' may list at most {MAX_LIST} paths."]
         return [e for p in v for e in check_path(p, account, member)]
     return check_path(v, account, member)
 
@@ -183,6 +190,8 @@ def _v_group(obj: dict[str, Any], account: str) -> list[str]:
     ids = obj.get("memberIds")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
         errors.append("'memberIds' must be a list of identity ids.")
+    elif isinstance(ids, list) and len(ids) > MAX_MEMBERS:
+        errors.append(f"'memberIds' may list at most {MAX_MEMBERS} identities.")
     return errors
 
 
@@ -244,7 +253,10 @@ def _v_rss(obj: dict[str, Any], account: str) -> list[str]:
 def _v_paths(obj: dict[str, Any], kind: Literal["token", "share"], account: str) -> list[str]:
     # `paths` and `duration` are checked by `validate_paths` (the one
     # implementation, which `Platform.create` also uses to normalise them);
-    # only what it tolerates is checked here: unknown flag names.
+    # only what it tolerates is checked here: unknown flag names, and the size.
+    paths = obj.get("paths")
+    if isinstance(paths, dict) and len(paths) > MAX_LIST:
+        return [f"'paths' may hold at most {MAX_LIST} paths."]
     try:
         validate_paths(obj, kind=kind, account=account)
     except PermissionsError as exc:
