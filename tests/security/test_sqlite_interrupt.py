@@ -111,3 +111,43 @@ def test_a_disconnected_clients_find_is_cancelled(
 def test_a_connected_client_is_not_cancelled(world: World, big_flow: str) -> None:
     got = world.alice.ok("GET", f"/drop/{big_flow}", params={"filter": "elems.v < 5"})
     assert len(got) == 5
+
+
+def test_a_closed_websockets_find_is_cancelled(
+    world: World, big_flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform = world.lp.platform
+    real = type(platform).find_drops
+    seen: dict[str, Any] = {}
+    entered = threading.Event()
+    done = threading.Event()
+
+    def find_drops(p: Any, account: str, flow: Any, q: Any) -> Any:
+        # wait (in the worker thread) until the socket is gone, then run the find
+        entered.set()
+        cancel = regex._CANCEL.get()
+        seen["cancelled"] = cancel is not None and cancel.wait(10)
+        try:
+            return real(platform, p, account, flow, q)
+        except ClientGone as exc:
+            seen["error"] = exc
+            raise
+        finally:
+            done.set()
+
+    monkeypatch.setattr(platform, "find_drops", find_drops)
+    ws = world.alice.socket()
+    ws.send(
+        {
+            "msgId": "f",
+            "type": "findmany",
+            "object": "drop",
+            "flowId": big_flow,
+            "options": {"filter": NOTHING},
+        }
+    )
+    assert entered.wait(10)
+    ws.close()
+    assert done.wait(10)
+    assert seen["cancelled"] is True
+    assert isinstance(seen.get("error"), ClientGone)

@@ -286,6 +286,8 @@ class _Connection:
         self.last_seen = time.monotonic()
         self.close_code: int | None = None
         self.close_reason = ""
+        # set when the connection ends: requests still running in worker threads stop
+        self.gone = threading.Event()
 
     async def serve(self) -> None:
         sender = asyncio.create_task(self._send_loop())
@@ -294,6 +296,7 @@ class _Connection:
         try:
             await asyncio.wait({sender, watchdog, receiver}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.gone.set()
             self.outbox.close()  # first: a subscribe still in a worker thread is refused
             self.hub.drop_connection(self.outbox)
             for task in (sender, watchdog, receiver):
@@ -327,9 +330,11 @@ class _Connection:
             await asyncio.sleep(remaining)
 
     async def _receive_loop(self) -> None:
-        with contextlib.suppress(WebSocketDisconnect):
+        upcoming: asyncio.Future[Any] | None = None
+        try:
             while True:
-                message = await self.ws.receive()
+                message = await (upcoming or self.ws.receive())
+                upcoming = None
                 if message["type"] == "websocket.disconnect":
                     return
                 text: str | bytes | None = message.get("text")
@@ -338,11 +343,27 @@ class _Connection:
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
-                reply = await self._handle(text)
+                # Requests are handled one at a time, in order; the next message is
+                # awaited meanwhile only to notice a disconnect: the request's work
+                # (a find in a worker thread) then stops (``Call.cancel``).
+                handling = asyncio.ensure_future(self._handle(text))
+                upcoming = asyncio.ensure_future(self.ws.receive())
+                await asyncio.wait({handling, upcoming}, return_when=asyncio.FIRST_COMPLETED)
+                if upcoming.done() and (
+                    upcoming.exception() is not None
+                    or upcoming.result()["type"] == "websocket.disconnect"
+                ):
+                    self.gone.set()
+                reply = await handling
                 # frames queued behind a slow request were not read meanwhile
                 self.last_seen = time.monotonic()
                 if reply is not None:
                     self.outbox.put(await _encode_reply(reply))
+        except WebSocketDisconnect:
+            return
+        finally:
+            if upcoming is not None and not upcoming.done():
+                upcoming.cancel()
 
     async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
@@ -461,6 +482,7 @@ class _Connection:
             body=value,
             token=self.creds.token,
             auth_account=self.creds.account,
+            cancel=self.gone,
         )
         result = dispatch(self.platform, call)
         return result.status, result.body
