@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
         help="master token of the preceding --account (default: a random 32-character token)",
     )
     serve.add_argument(
+        "--quota-bytes",
+        type=_quota,
+        default=None,
+        metavar="N",
+        help="storage quota per account in bytes of stored documents, 0 = unlimited"
+        " (default: 1 GiB); writes beyond it answer 413",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=_LOG_LEVELS,
@@ -99,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     return ap
+
+
+def _quota(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be a non-negative number of bytes")
+    return value
+
+
+def _quota_of(value: int | None) -> int | None:
+    from flowthings.local.core.platform import DEFAULT_QUOTA
+
+    return DEFAULT_QUOTA if value is None else (value or None)
 
 
 def _pair_tokens(argv: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -129,7 +150,7 @@ def serve(argv: Sequence[str]) -> int:
     from flowthings.local.realtime.ws import websocket_routes
 
     try:
-        platform = Platform(args.db)
+        platform = Platform(args.db, quota_bytes=_quota_of(args.quota_bytes))
     except sqlite3.Error as exc:
         parent = os.path.dirname(os.path.abspath(args.db))
         hint = "" if os.path.isdir(parent) else f" (directory {parent} does not exist)"

@@ -168,6 +168,7 @@ def local_platform(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
+    quota_bytes: int | None = 1024**3,  # core.platform.DEFAULT_QUOTA (imported lazily)
 ) -> Iterator[LocalPlatform]:
     """Run the local platform in a background thread for the duration of the block.
 
@@ -180,6 +181,9 @@ def local_platform(
             ``"demo"`` (or reuses the first account of a file database).
         host: interface to bind.
         port: port to bind (``0`` = a free port).
+        quota_bytes: storage quota per account in bytes of stored documents
+            (default 1 GiB, the platform's default; ``None`` = unlimited); writes
+            beyond it answer 413.
 
     Yields:
         The running `LocalPlatform`.
@@ -200,7 +204,7 @@ def local_platform(
     from flowthings.local.http.server import ServerThread
     from flowthings.local.realtime.ws import websocket_routes
 
-    platform = Platform(db)
+    platform = Platform(db, quota_bytes=quota_bytes)
     try:
         if accounts:
             creds = [

@@ -14,6 +14,11 @@ Request
     and every documented call must work here.  ``filter`` is
     an FFL string; ``rules`` an object name → FFL string; ``sorts`` a list of
     strings.  Unknown members are ignored.
+Size
+    ``output``, ``groupBy`` and ``sorts`` hold at most :data:`MAX_LIST` (100)
+    entries each and ``rules`` at most :data:`MAX_RULES` (32) filters;
+    more is an :class:`AggregationError` (a 400): every rule is evaluated on
+    every drop.
 Output selectors
     ``$count``; ``$avg:f``, ``$min:f``, ``$max:f``, ``$sum:f``.  ``f`` is a rule
     name if ``rules`` defines it, otherwise a member resolved exactly like
@@ -73,7 +78,19 @@ from typing import Any, Final
 from flowthings.local.query.evaluate import MISSING, is_number, resolve
 from flowthings.local.query.parser import CompiledFilter, FilterSyntaxError, parse_filter
 
-__all__ = ["DATE_SELECTORS", "OUTPUT_OPERATORS", "AggregationError", "aggregate"]
+__all__ = [
+    "DATE_SELECTORS",
+    "MAX_LIST",
+    "MAX_RULES",
+    "OUTPUT_OPERATORS",
+    "AggregationError",
+    "aggregate",
+]
+
+MAX_LIST: Final = 100
+"""Most entries of ``output``, ``groupBy`` or ``sorts`` in one request."""
+MAX_RULES: Final = 32
+"""Most ``rules`` of one request (each is a filter run on every drop)."""
 
 _INT_LIMIT = 10**4300  # ints of more digits cannot be encoded (sys.int_info)
 
@@ -155,6 +172,8 @@ def _string_list(request: Mapping[str, Any], name: str, *, required: bool) -> li
     value = request[name]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise AggregationError(f"{name!r} must be a list of strings")
+    if len(value) > MAX_LIST:
+        raise AggregationError(f"{name!r} may hold at most {MAX_LIST} entries")
     return list(value)
 
 
@@ -172,6 +191,8 @@ def _parse_rules(raw: object) -> dict[str, CompiledFilter]:
         return {}
     if not isinstance(raw, Mapping):
         raise AggregationError("'rules' must be an object mapping names to filter strings")
+    if len(raw) > MAX_RULES:
+        raise AggregationError(f"'rules' may hold at most {MAX_RULES} filters")
     rules: dict[str, CompiledFilter] = {}
     for name, text in raw.items():
         if not isinstance(name, str) or not name or name.startswith("$"):

@@ -10,6 +10,7 @@ module instead of each other.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ class Call:
     body: Any = NO_BODY
     token: str | None = None
     auth_account: str | None = None
+    cancel: threading.Event | None = None
+    """Set by the transport when the caller went away: the work stops (SQLite
+    reads and filter evaluations raise), nobody waits for the answer."""
 
 
 Handler = Callable[["Platform", Principal, Call], Result]

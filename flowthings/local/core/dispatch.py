@@ -34,7 +34,7 @@ from flowthings.local.core.permissions import expires_in_ms
 from flowthings.local.core.platform import Obj, Platform, Principal
 from flowthings.local.core.resources import KINDS
 from flowthings.local.query.params import Query, parse_query, project, render_drop
-from flowthings.local.query.regex import regex_budget
+from flowthings.local.query.regex import cancelled_by, regex_budget
 
 __all__ = ["VERSIONS", "dispatch", "principal_of"]
 
@@ -229,9 +229,15 @@ def principal_of(platform: Platform, call: Call) -> Principal:
 def dispatch(platform: Platform, call: Call) -> Result:
     """Authenticate, count the call, route it and return its :class:`Result`.
 
+    The work stops (a 400 nobody reads) once ``call.cancel`` is set.
+
     Raises:
-        PlatformError: the request failed (status 400/403/404/405).
+        PlatformError: the request failed (status 400/403/404/405/413).
     """
+    return cancelled_by(call.cancel, lambda: _dispatch(platform, call))
+
+
+def _dispatch(platform: Platform, call: Call) -> Result:
     p = principal_of(platform, call)
     platform.record_event(p.account, "apiCallByIdentity", p.identity_id)
     ext = _extension(platform, call)

@@ -18,9 +18,17 @@ from typing import TYPE_CHECKING, Any
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import bad_request, not_found
 from flowthings.local.core.find_sql import find_drops
-from flowthings.local.core.resources import KINDS, Kind, check_many, clean_input, validate
+from flowthings.local.core.resources import (
+    KINDS,
+    Kind,
+    check_ids,
+    check_many,
+    clean_input,
+    validate,
+)
 from flowthings.local.core.routing import route_drop
 from flowthings.local.core.validate import validate_document
+from flowthings.local.query.interrupt import interruptible
 from flowthings.local.query.params import Query, compile_filter, run_query
 
 if TYPE_CHECKING:
@@ -55,6 +63,8 @@ class DropOperations:
 
         def _get(self, account: str, kind: str, oid: str) -> Obj: ...
 
+        def visible(self, p: Principal, account: str, obj: Obj, kind: str) -> bool: ...
+
         def _merge(self, p: Principal, account: str, kind: Kind, old: Obj, changes: Any) -> Obj: ...
 
     def flow(
@@ -62,13 +72,16 @@ class DropOperations:
     ) -> Obj:
         """Return a flow by id or path (404 if absent, 403 if the account is not accessible).
 
-        Callers check the drop permission they need on the flow's path.
+        A flow ``p`` may do nothing with is a 404 too, exactly like a missing
+        one (no existence oracle). Callers check the drop permission they
+        need on the flow's path.
         """
         self.authorize(p, "access", account)
         if flow_id is not None:
-            return self._get(account, "flow", flow_id)
-        flow = self.store.flow_by_path(account, path) if isinstance(path, str) else None
-        if flow is None:
+            flow = self.store.get(account, "flow", flow_id)
+        else:
+            flow = self.store.flow_by_path(account, path) if isinstance(path, str) else None
+        if flow is None or not self.visible(p, account, flow, "flow"):
             raise not_found()
         return flow
 
@@ -138,13 +151,14 @@ class DropOperations:
     def find_drops(self, p: Principal, account: str, flow: Obj, q: Query) -> list[Obj]:
         """Find the drops of ``flow`` matching ``q``."""
         self.authorize(p, "drop_read", account, flow["path"])
-        if q.filter is None and q.sort == "creationDate":
-            # nothing to evaluate per drop: SQLite skips the first `skip` rows itself
-            drops = self.store.scan(
-                account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
-            )
-            return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
-        return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())
+        with interruptible():  # SQLite stops too past the deadline or when the caller left
+            if q.filter is None and q.sort == "creationDate":
+                # nothing to evaluate per drop: SQLite skips the first `skip` rows itself
+                drops = self.store.scan(
+                    account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
+                )
+                return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
+            return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())
 
     def _drop(self, p: Principal, account: str, flow: Obj, drop_id: str, action: Action) -> Obj:
         drop = self.store.get(account, "drop", drop_id)
@@ -159,8 +173,7 @@ class DropOperations:
 
     def read_drops(self, p: Principal, account: str, flow: Obj, ids: Any) -> dict[str, Obj]:
         """Return ``{id: drop}`` for the ids among ``ids`` that are drops of ``flow``."""
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise bad_request("The request body must be a JSON array of ids.")
+        ids = check_ids(ids)
         self.authorize(p, "drop_read", account, flow["path"])
         found = self.store.get_many(account, "drop", ids)
         return {i: d for i, d in found.items() if d.get("flowId") == flow["id"]}

@@ -41,6 +41,7 @@ from flowthings.local.base.envelope import (
     too_many_requests,
 )
 from flowthings.local.core.calls import Call, Handler
+from flowthings.local.query.interrupt import interruptible
 from flowthings.local.tracks.engine import JsUnavailableError, TrackBusyError, TrackError, simulate
 
 if TYPE_CHECKING:
@@ -57,9 +58,10 @@ def _aggregate(platform: Platform, p: Principal, call: Call) -> Result:
         raise method_not_allowed()
     flow = platform.flow(p, call.account, call.segments[1])
     platform.authorize(p, "drop_read", call.account, flow["path"])
-    drops = list(platform.store.scan(call.account, "drop", flow_id=flow["id"], newest_first=False))
     try:
-        return Result(200, aggregate(drops, call.body, now_ms=_ids.now_ms()))
+        with interruptible():  # a big flow's scan stops past the deadline or when the caller left
+            scan = platform.store.scan(call.account, "drop", flow_id=flow["id"], newest_first=False)
+            return Result(200, aggregate(list(scan), call.body, now_ms=_ids.now_ms()))
     except AggregationError as exc:
         raise bad_request(str(exc)) from None
 

@@ -53,6 +53,7 @@ from flowthings.local.base.ids import new_token_string
 
 __all__ = [
     "BAD_PATH_CHARS",
+    "has_dot_segment",
     "FLAGS",
     "ACTIONS",
     "Action",
@@ -79,6 +80,19 @@ _TOKEN_FLAGS: Final = ("dropRead", "dropWrite")
 _SHARE_FLAGS: Final = ("read", "write", "dropRead", "dropWrite", "administer")
 BAD_PATH_CHARS: Final = re.compile(r"[\s?#\x00-\x1f]")
 """Characters no flow path (nor a token or share path) may contain."""
+
+
+def has_dot_segment(path: str) -> bool:
+    """Whether ``path`` has a ``.`` or ``..`` segment (also spelled ``%2e``).
+
+    Nothing on the platform normalizes paths, but a client or tool that does
+    would turn ``/alice/shared/../secret`` into another flow's path than the
+    one that was authorized: such paths are refused (a 400) wherever a path
+    is written.
+    """
+    return any(
+        s.replace("%2e", ".").replace("%2E", ".") in (".", "..") for s in path.split("/")
+    )
 FLAGS: Final = {"token": _TOKEN_FLAGS, "share": _SHARE_FLAGS}
 """The permission flag names of each kind's ``paths`` entries."""
 _SHARE_FLAG_OF: Final[dict[str, str]] = {
@@ -253,6 +267,8 @@ def validate_paths(
             raise PermissionsError(f"path {path!r} is not inside /{account}")
         if BAD_PATH_CHARS.search(path) or "//" in path:
             raise PermissionsError(f"path {path!r} has an empty segment or a bad character")
+        if has_dot_segment(path):
+            raise PermissionsError(f"path {path!r} has a '.' or '..' segment")
         if not isinstance(flags, Mapping):
             raise PermissionsError(f"permissions of {path!r} must be an object")
         for name in names:

@@ -70,11 +70,13 @@ from flowthings.local.core.permissions import validate_paths
 from flowthings.local.core.resources import (
     KINDS,
     Kind,
+    check_ids,
     check_many,
     check_path,
     clean_input,
     validate,
 )
+from flowthings.local.query.interrupt import PROGRESS_STEPS, interruptible, sql_progress
 from flowthings.local.query.params import Query, run_query
 from flowthings.local.storage.store import AccountRow, Store
 from flowthings.local.tracks.engine import JsSandbox
@@ -89,6 +91,7 @@ or deleted (``new`` is ``None``); run under the store lock."""
 __all__ = [
     "Action",
     "Credentials",
+    "DEFAULT_QUOTA",
     "DropListener",
     "Obj",
     "ObjectListener",
@@ -101,6 +104,10 @@ log = logging.getLogger("flowthings.local")
 
 
 DEFAULT_ACCOUNT = "demo"
+
+DEFAULT_QUOTA = 1024**3
+"""Default storage quota per account: 1 GiB of stored documents (drops, flows,
+tracks, ...; see :attr:`Store.quota <flowthings.local.storage.store.Store.quota>`)."""
 
 
 @dataclass(frozen=True)
@@ -134,10 +141,17 @@ class Platform(DropOperations):
 
     Args:
         db: a database file path or ``":memory:"``.
+        quota_bytes: most bytes of stored documents per account (default
+            :data:`DEFAULT_QUOTA`, 1 GiB; ``None`` = unlimited). A write that
+            would go beyond it is a 413 and stores nothing, whatever the way
+            in (REST, MPUT, WebSocket, track output).
     """
 
-    def __init__(self, db: str = ":memory:") -> None:
+    def __init__(self, db: str = ":memory:", *, quota_bytes: int | None = DEFAULT_QUOTA) -> None:
         self.store = Store(db)
+        self.store.quota = quota_bytes
+        # finds past their request's deadline, or whose caller left, stop inside SQLite too
+        self.store.set_progress_handler(sql_progress, PROGRESS_STEPS)
         try:
             self.js = JsSandbox()
         except BaseException:
@@ -239,6 +253,26 @@ class Platform(DropOperations):
             return True
         paths: list[str | None] = [*object_paths(obj, kind)] or [None]
         return any(self.can(p, "read", account, x) for x in paths)
+
+    def visible(self, p: Principal, account: str, obj: Obj, kind: str) -> bool:
+        """Whether ``p`` may learn that ``obj`` (of ``kind``) exists.
+
+        True when ``p`` may read it, or do anything (write, read or write
+        drops) at one of its paths. Everything else answers exactly like a
+        missing object (404), so ids and paths of objects out of reach
+        cannot be probed (a 403 there would confirm they exist).
+        """
+        if self.can_read(p, account, obj, kind):
+            return True
+        actions: tuple[Action, ...] = ("write", "drop_read", "drop_write")
+        return any(self.can(p, a, account, x) for x in object_paths(obj, kind) for a in actions)
+
+    def _get_visible(self, p: Principal, account: str, kind: str, oid: str) -> Obj:
+        """The object ``oid``; a 404 when absent or not :meth:`visible` to ``p``."""
+        obj = self._get(account, kind, oid)
+        if not self.visible(p, account, obj, kind):
+            raise not_found()
+        return obj
 
     def authorize_write(self, p: Principal, account: str, obj: Obj, kind: str) -> None:
         """Raise a 403 unless ``p`` may write every path of ``obj`` (of ``kind``).
@@ -352,7 +386,7 @@ class Platform(DropOperations):
     def read(self, p: Principal, account: str, segment: str, oid: str) -> Obj:
         """Read one object by id (404 if absent or in another account)."""
         self.authorize(p, "access", account)
-        obj = self._get(account, segment, oid)
+        obj = self._get_visible(p, account, segment, oid)
         if not self.can_read(p, account, obj, segment):
             raise forbidden()
         return obj
@@ -366,12 +400,12 @@ class Platform(DropOperations):
             for o in self.store.scan(account, segment, newest_first=newest)
             if self.can_read(p, account, o, segment)
         )
-        return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
+        with interruptible():
+            return run_query(objs, q, drop=False, now_ms=_ids.now_ms())
 
     def read_many(self, p: Principal, account: str, segment: str, ids: Any) -> dict[str, Obj]:
         """Return ``{id: object}`` for the readable ids among ``ids``."""
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise bad_request("The request body must be a JSON array of ids.")
+        ids = check_ids(ids)
         self.authorize(p, "access", account)
         found = self.store.get_many(account, segment, ids)
         return {i: o for i, o in found.items() if self.can_read(p, account, o, segment)}
@@ -434,7 +468,7 @@ class Platform(DropOperations):
         kind = KINDS[segment]
         prepared: list[tuple[str, Any, Obj, Obj]] = []
         for oid, changes in body.items():
-            old = self._get(account, segment, oid)
+            old = self._get_visible(p, account, segment, oid)
             prepared.append((oid, changes, old, self._merge(p, account, kind, old, changes)))
         out: dict[str, Obj] = {}
         with self.store.transaction():
@@ -454,7 +488,7 @@ class Platform(DropOperations):
         if segment == "identity":
             raise forbidden("Identities cannot be deleted through this API.")
         with self.store.transaction():
-            obj = self._get(account, segment, oid)
+            obj = self._get_visible(p, account, segment, oid)
             self.authorize_write(p, account, obj, segment)
             if segment == "flow":
                 self.store.delete_drops(oid)

@@ -6,7 +6,8 @@ Choices where the docs are silent (``objects.md``):
   ``lastEditorId`` and each kind's read-only members) are silently dropped
   from input; unknown members are kept as given (tolerant, like the SDK models).
 * A flow path is ``/{account}/segment[/segment...]``: at most 128 characters, no
-  empty segment, no whitespace, ``?`` or ``#``. The account segment must be the
+  empty segment, no ``.``/``..`` segment (nor ``%2e`` spellings of them), no
+  whitespace, ``?`` or ``#``. The account segment must be the
   URL's account. Parent flows need not exist.
 * ``lastEditDate`` is set on create too (equal to ``creationDate``), so it is
   always present; the Full fixtures show it, clients never rely on its absence.
@@ -32,16 +33,34 @@ from flowthings.local.core.permissions import (
     BAD_PATH_CHARS,
     FLAGS,
     PermissionsError,
+    has_dot_segment,
     validate_paths,
 )
 from flowthings.local.query.evaluate import is_number
 
-__all__ = ["KINDS", "MAX_MPUT", "SEGMENTS", "Kind", "check_many", "check_path", "clean_input"]
+__all__ = [
+    "KINDS",
+    "MAX_MGET",
+    "MAX_MPUT",
+    "SEGMENTS",
+    "Kind",
+    "check_ids",
+    "check_many",
+    "check_path",
+    "clean_input",
+]
 
 MAX_PATH = 128
 MAX_MPUT = 1000
 """Most objects one ``MPUT`` may update: it is one transaction holding the
 store lock, during which every other tenant's request waits."""
+MAX_LIST = 100
+"""Most entries of a ``destination`` list (tracks, tasks) and of a token's or
+share's ``paths``: each is checked on every routed drop or access decision."""
+MAX_MEMBERS = 1000
+"""Most ``memberIds`` of one group."""
+MAX_MGET = 1000
+"""Most ids one ``MGET`` may ask for (the same bound as :data:`MAX_MPUT`)."""
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 1000
 MIN_PERIODICITY = 60_000
@@ -84,6 +103,8 @@ def check_path(value: Any, account: str, member: str = "path") -> list[str]:
         return [f"'{member}' must look like '/{account}/name' (got {value!r})."]
     if segments[1] != account:
         return [f"'{member}' must start with '/{account}/'."]
+    if has_dot_segment(value):
+        return [f"'{member}' must not have a '.' or '..' segment (got {value!r})."]
     return []
 
 
@@ -151,6 +172,8 @@ def _path_or_paths(
     if isinstance(v, list):
         if not (v or allow_empty) or not all(isinstance(p, str) for p in v):
             return [f"'{member}' must be a path or a list of paths."]
+        if len(v) > MAX_LIST:
+            return [f"'{member}' may list at most {MAX_LIST} paths."]
         return [e for p in v for e in check_path(p, account, member)]
     return check_path(v, account, member)
 
@@ -167,6 +190,8 @@ def _v_group(obj: dict[str, Any], account: str) -> list[str]:
     ids = obj.get("memberIds")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
         errors.append("'memberIds' must be a list of identity ids.")
+    elif isinstance(ids, list) and len(ids) > MAX_MEMBERS:
+        errors.append(f"'memberIds' may list at most {MAX_MEMBERS} identities.")
     return errors
 
 
@@ -228,7 +253,10 @@ def _v_rss(obj: dict[str, Any], account: str) -> list[str]:
 def _v_paths(obj: dict[str, Any], kind: Literal["token", "share"], account: str) -> list[str]:
     # `paths` and `duration` are checked by `validate_paths` (the one
     # implementation, which `Platform.create` also uses to normalise them);
-    # only what it tolerates is checked here: unknown flag names.
+    # only what it tolerates is checked here: unknown flag names, and the size.
+    paths = obj.get("paths")
+    if isinstance(paths, dict) and len(paths) > MAX_LIST:
+        return [f"'paths' may hold at most {MAX_LIST} paths."]
     try:
         validate_paths(obj, kind=kind, account=account)
     except PermissionsError as exc:
@@ -307,6 +335,16 @@ def check_many(body: Any) -> dict[str, Any]:
         raise bad_request("The request body must be a JSON object of id -> changes.")
     if len(body) > MAX_MPUT:
         raise bad_request(f"At most {MAX_MPUT} objects per MPUT.")
+    return body
+
+
+def check_ids(body: Any) -> list[str]:
+    """Return an ``MGET`` body (a list of ids); a 400 unless it is a JSON array of
+    at most :data:`MAX_MGET` strings."""
+    if not isinstance(body, list) or not all(isinstance(i, str) for i in body):
+        raise bad_request("The request body must be a JSON array of ids.")
+    if len(body) > MAX_MGET:
+        raise bad_request(f"At most {MAX_MGET} ids per MGET.")
     return body
 
 

@@ -40,6 +40,7 @@ import dataclasses
 import gzip
 import json
 import logging
+import threading
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -65,13 +66,26 @@ from flowthings.local.core.heavy_lane import lane_of
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
-__all__ = ["MAX_BODY", "METHODS", "create_app", "json_response"]
+__all__ = ["CANCEL_KEY", "MAX_BODY", "METHODS", "create_app", "cancel_event", "json_response"]
 
 log = logging.getLogger("flowthings.local")
 
 MAX_BODY = 1024 * 1024
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "MGET", "MPUT", "PATCH", "OPTIONS"]
 _TOO_LARGE = f"The request body exceeds {MAX_BODY} bytes."
+
+CANCEL_KEY = "flowthings.cancel"
+"""ASGI scope key of the request's cancel event (see :func:`cancel_event`)."""
+
+
+def cancel_event(scope: Any) -> threading.Event:
+    """The event set when the request's client disconnects (shared through the
+    ASGI scope: the HTTP protocol sets it on connection loss, see
+    ``http.server``); the core stops the request's SQLite reads and filter
+    evaluations once it is set. Created by whichever side asks first (both
+    run on the event loop)."""
+    event: threading.Event = scope.setdefault(CANCEL_KEY, threading.Event())
+    return event
 
 
 def json_response(
@@ -205,6 +219,7 @@ def _call(request: Request, body: Any) -> Call:
         body=body,
         token=request.headers.get("x-auth-token"),
         auth_account=request.headers.get("x-auth-account"),
+        cancel=cancel_event(request.scope),
     )
 
 

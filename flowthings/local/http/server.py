@@ -47,7 +47,7 @@ from websockets.frames import Frame
 
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import MAX_DOCUMENT
-from flowthings.local.http.app import create_app
+from flowthings.local.http.app import cancel_event, create_app
 
 __all__ = [
     "MAX_BODY_CHUNKS",
@@ -127,6 +127,9 @@ class _DeadlineH11(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cancel_event(cycle.scope).set()  # the request's work stops (core: SQLite reads)
         super().connection_lost(exc)
 
     def _arm(self) -> None:

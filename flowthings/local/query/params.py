@@ -9,8 +9,8 @@ Choices where the docs are silent (``rest-api.md`` §5, ``filter-language.md`` �
 * Default order is newest first by ``creationDate`` (ties broken by insertion
   order); ``sort`` names any (dotted) member, ``order`` is ``asc``/``desc``.
   Objects missing the sort member come last in both directions.
-* ``only`` is a comma list (or JSON list) of (dotted) members; ``id`` is
-  always kept.
+* ``only`` is a comma list (or JSON list) of at most ``MAX_ONLY`` (100)
+  (dotted) members; ``id`` is always kept.
 * ``refs=1`` fills ``head.references`` with id → object for each drop's
   ``flowId`` and each object's ``creatorId`` the caller may read.
 * Element rendering (``hints``): ``/v0.1`` renders drops typed unless
@@ -53,6 +53,8 @@ __all__ = [
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 MAX_OFFSET = 10**15
+MAX_ONLY = 100
+"""Most members one ``only`` may name (more is a 400)."""
 """Largest ``start``/``skip``/``limit`` value accepted; larger is a 400 (SQLite
 integers stop at 2**63 - 1, and no flow holds anywhere near this many drops)."""
 _TRUE = {"1", "true", "True", "TRUE", "yes"}
@@ -148,6 +150,8 @@ def parse_query(params: Mapping[str, Any], *, version: str = "0.1") -> Query:
         only_t = None
     else:
         raise bad_request("'only' must be a comma-separated list of members.")
+    if only_t is not None and len(only_t) > MAX_ONLY:
+        raise bad_request(f"'only' may name at most {MAX_ONLY} members.")
     skip = _int(params, "start", -1)
     return Query(
         filter=compile_filter(f) if f else None,

@@ -29,6 +29,7 @@ and other constructs RE2 cannot run in linear time; bodies longer than
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -48,7 +49,11 @@ __all__ = [
     "RegexCostError",
     "RegexError",
     "compile_regex",
+    "ClientGone",
+    "cancelled_by",
     "check_filter_deadline",
+    "deadline_error",
+    "request_should_stop",
     "regex_budget",
 ]
 
@@ -127,15 +132,56 @@ _BUDGET: ContextVar[list[float] | None] = ContextVar("flowthings_regex_budget", 
 _DEADLINE: ContextVar[float | None] = ContextVar("flowthings_filter_deadline", default=None)
 
 
-def check_filter_deadline() -> None:
-    """Raise a 400 once the current request's filter time is spent (see
-    :data:`REQUEST_FILTER_SECONDS`); a no-op outside :func:`regex_budget`."""
+_CANCEL: ContextVar[threading.Event | None] = ContextVar("flowthings_cancel", default=None)
+
+
+class ClientGone(PlatformError):
+    """The caller went away (its connection closed): the request's work stops.
+
+    Nobody reads the answer; the status (400) only keeps the error a 4xx.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(400, "the client went away; the request was cancelled")
+
+
+def deadline_error() -> RegexCostError:
+    """The error of a request whose filter time is spent (:data:`REQUEST_FILTER_SECONDS`)."""
+    return RegexCostError(
+        f"evaluating the request's filters took more than {REQUEST_FILTER_SECONDS:g} s;"
+        " narrow the query (fewer drops, rules or flows, or a simpler filter)"
+    )
+
+
+def request_should_stop() -> Exception | None:
+    """The error to stop the current request with, if it should stop now: its
+    filter deadline passed, or its caller went away (:func:`cancelled_by`)."""
     deadline = _DEADLINE.get()
     if deadline is not None and time.monotonic() > deadline:
-        raise RegexCostError(
-            f"evaluating the request's filters took more than {REQUEST_FILTER_SECONDS:g} s;"
-            " narrow the query (fewer drops, rules or flows, or a simpler filter)"
-        )
+        return deadline_error()
+    cancel = _CANCEL.get()
+    if cancel is not None and cancel.is_set():
+        return ClientGone()
+    return None
+
+
+def check_filter_deadline() -> None:
+    """Raise a 400 once the current request's filter time is spent (see
+    :data:`REQUEST_FILTER_SECONDS`) or its caller went away; a no-op outside
+    :func:`regex_budget`."""
+    error = request_should_stop()
+    if error is not None:
+        raise error
+
+
+def cancelled_by(event: threading.Event | None, func: Callable[[], _R]) -> _R:
+    """Run ``func()`` as a request that stops once ``event`` is set (the
+    transport sets it when the caller disconnects)."""
+    token = _CANCEL.set(event)
+    try:
+        return func()
+    finally:
+        _CANCEL.reset(token)
 
 
 def regex_budget(func: Callable[_P, _R]) -> Callable[_P, _R]:

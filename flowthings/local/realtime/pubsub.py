@@ -17,9 +17,12 @@ Choices (documented here because they are the wire-visible behaviour):
   lock-protected append plus at most one pending
   ``loop.call_soon_threadsafe`` wake-up per connection; it never blocks on the
   network. When a connection's outbox already holds ``maxsize`` frames (default
-  1000) the connection is marked overflowed, further frames are discarded, and
-  its sender closes the socket with code **1013** ("try again later") and a
-  reason naming the limit. Memory per slow subscriber is therefore bounded.
+  1000), or frames of more than ``max_bytes`` characters together (default
+  :data:`DEFAULT_MAX_QUEUE_BYTES`, 16 MiB: a frame may be about 1 MiB, so a
+  count alone let a never-reading subscriber pin about 1 GB), the connection
+  is marked overflowed, further frames are discarded, and its sender closes
+  the socket with code **1013** ("try again later") and a reason naming the
+  limit. Memory per slow subscriber is therefore bounded.
 * **Subscriptions are by flow id.** A subscription by path is resolved to the
   flow id when the subscribe request is handled (see ``realtime/ws.py``); a flow later
   re-created at the same path is a different flow.
@@ -50,9 +53,20 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_QUEUE", "Check", "Outbox", "OutboxOverflow", "PubSubHub", "end_frame"]
+__all__ = [
+    "DEFAULT_MAX_QUEUE",
+    "DEFAULT_MAX_QUEUE_BYTES",
+    "Check",
+    "Outbox",
+    "OutboxOverflow",
+    "PubSubHub",
+    "end_frame",
+]
 
 DEFAULT_MAX_QUEUE = 1000
+DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024
+"""Most characters of frames one connection's outbox may hold (read when an
+:class:`Outbox` is made without ``max_bytes``)."""
 """Default bound of a connection's outgoing queue (frames)."""
 
 
@@ -96,11 +110,22 @@ class Outbox:
     Args:
         loop: The event loop running the connection.
         maxsize: Maximum number of queued frames before the outbox overflows.
+        max_bytes: Maximum characters of queued frames (``None``:
+            :data:`DEFAULT_MAX_QUEUE_BYTES`).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int = DEFAULT_MAX_QUEUE) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        maxsize: int = DEFAULT_MAX_QUEUE,
+        max_bytes: int | None = None,
+    ) -> None:
         self._loop = loop
         self.maxsize = maxsize
+        self.max_bytes = DEFAULT_MAX_QUEUE_BYTES if max_bytes is None else max_bytes
+        self._size = 0  # characters queued
+        self.reason = ""
+        """Why the outbox overflowed (the close reason), once it did."""
         self._lock = threading.Lock()
         self._items: deque[str] = deque()
         self._event = asyncio.Event()
@@ -120,12 +145,19 @@ class Outbox:
         with self._lock:
             if self._closed or self.overflowed:
                 return False
-            if len(self._items) >= self.maxsize:
+            if len(self._items) >= self.maxsize or self._size + len(frame) > self.max_bytes:
                 self.overflowed = True
+                self.reason = (
+                    f"outgoing queue overflow ({self.maxsize} messages)"
+                    if len(self._items) >= self.maxsize
+                    else f"outgoing queue overflow ({self.max_bytes} bytes)"
+                )
                 self._items.clear()
+                self._size = 0
                 ok = False
             else:
                 self._items.append(frame)
+                self._size += len(frame)
                 ok = True
             if self._wake_pending:
                 return ok
@@ -152,6 +184,7 @@ class Outbox:
                 if self._items:
                     batch = list(self._items)
                     self._items.clear()
+                    self._size = 0
                     return batch
                 self._event.clear()
             await self._event.wait()
@@ -161,6 +194,7 @@ class Outbox:
         with self._lock:
             self._closed = True
             self._items.clear()
+            self._size = 0
 
     @property
     def closed(self) -> bool:

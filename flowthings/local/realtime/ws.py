@@ -46,10 +46,11 @@ Choices where the platform docs are silent:
   flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
   frame (see ``realtime.pubsub``) and nothing more is pushed for it; an
   ``unsubscribe`` by that id then answers 404. Each connection has a bounded
-  outgoing queue (``max_queue``, default 1000 frames, replies included). A
+  outgoing queue (``max_queue``, default 1000 frames, replies included, and
+  at most 16 MiB of frames, ``pubsub.DEFAULT_MAX_QUEUE_BYTES``). A
   subscriber that falls that far behind is closed with **1013** ("try again
-  later") and the reason ``"outgoing queue overflow (N messages)"``: writers
-  never wait for slow readers.
+  later") and the reason ``"outgoing queue overflow (N messages)"`` (or
+  ``(N bytes)``): writers never wait for slow readers.
 * **Idle connections** (no text frame received for ``idle_timeout`` seconds,
   default 120) are closed with 1001 "idle timeout". Clients keep a connection
   alive with ``{"type": "heartbeat"}`` frames (transport pings do not count);
@@ -286,6 +287,8 @@ class _Connection:
         self.last_seen = time.monotonic()
         self.close_code: int | None = None
         self.close_reason = ""
+        # set when the connection ends: requests still running in worker threads stop
+        self.gone = threading.Event()
 
     async def serve(self) -> None:
         sender = asyncio.create_task(self._send_loop())
@@ -294,6 +297,7 @@ class _Connection:
         try:
             await asyncio.wait({sender, watchdog, receiver}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.gone.set()
             self.outbox.close()  # first: a subscribe still in a worker thread is refused
             self.hub.drop_connection(self.outbox)
             for task in (sender, watchdog, receiver):
@@ -312,7 +316,7 @@ class _Connection:
                     await self.ws.send_text(frame)
         except OutboxOverflow:
             self.close_code = 1013
-            self.close_reason = f"outgoing queue overflow ({self.outbox.maxsize} messages)"
+            self.close_reason = self.outbox.reason
         except Exception:  # the peer went away mid-send
             return
 
@@ -327,9 +331,11 @@ class _Connection:
             await asyncio.sleep(remaining)
 
     async def _receive_loop(self) -> None:
-        with contextlib.suppress(WebSocketDisconnect):
+        upcoming: asyncio.Future[Any] | None = None
+        try:
             while True:
-                message = await self.ws.receive()
+                message = await (upcoming or self.ws.receive())
+                upcoming = None
                 if message["type"] == "websocket.disconnect":
                     return
                 text: str | bytes | None = message.get("text")
@@ -338,11 +344,27 @@ class _Connection:
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
-                reply = await self._handle(text)
+                # Requests are handled one at a time, in order; the next message is
+                # awaited meanwhile only to notice a disconnect: the request's work
+                # (a find in a worker thread) then stops (``Call.cancel``).
+                handling = asyncio.ensure_future(self._handle(text))
+                upcoming = asyncio.ensure_future(self.ws.receive())
+                await asyncio.wait({handling, upcoming}, return_when=asyncio.FIRST_COMPLETED)
+                if upcoming.done() and (
+                    upcoming.exception() is not None
+                    or upcoming.result()["type"] == "websocket.disconnect"
+                ):
+                    self.gone.set()
+                reply = await handling
                 # frames queued behind a slow request were not read meanwhile
                 self.last_seen = time.monotonic()
                 if reply is not None:
                     self.outbox.put(await _encode_reply(reply))
+        except WebSocketDisconnect:
+            return
+        finally:
+            if upcoming is not None and not upcoming.done():
+                upcoming.cancel()
 
     async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
@@ -464,6 +486,7 @@ class _Connection:
             body=value,
             token=self.creds.token,
             auth_account=self.creds.account,
+            cancel=self.gone,
         )
         result = dispatch(self.platform, call)
         return result.status, result.body

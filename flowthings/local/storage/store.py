@@ -29,6 +29,13 @@ maintained in memory (the cache is cleared on rollback), so a write to a big
 flow does not count its drops again. ``stat_counts`` keeps hourly
 counters for the statistics endpoint. Token objects are found by their
 ``tokenString`` through a partial expression index.
+
+Storage quota: the UTF-8 bytes of each account's stored documents are summed
+once per account (on first use) and then maintained on every insert,
+replace and delete (:meth:`Store.stored_bytes`). With :attr:`Store.quota`
+set, a transaction that leaves an account that *grew* in it above the quota
+is rolled back with :class:`QuotaExceeded` (a 413): whatever the way in
+(REST, MPUT, WebSocket, track output). Shrinking writes always pass.
 """
 
 from __future__ import annotations
@@ -36,12 +43,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ACCESS_KINDS", "AccountRow", "Store", "open_connections"]
+from flowthings.local.base.envelope import PlatformError
+
+__all__ = ["ACCESS_KINDS", "AccountRow", "QuotaExceeded", "Store", "open_connections"]
 
 ACCESS_KINDS = frozenset({"token", "share", "group", "identity"})
 """Kinds whose objects decide who may do what (see :meth:`Store.access_stamp`)."""
@@ -134,6 +143,21 @@ def _path_column(obj: dict[str, Any]) -> str | None:
     return path if isinstance(path, str) else None
 
 
+_SIZE = "length(CAST(data AS BLOB))"  # UTF-8 bytes of a stored document
+
+
+class QuotaExceeded(PlatformError):
+    """A write would take an account over its storage quota (a 413; nothing stored)."""
+
+    def __init__(self, account: str, used: int, quota: int) -> None:
+        super().__init__(
+            413,
+            f"The storage quota of account {account!r} is exceeded: this write would"
+            f" store {used} bytes of documents, the quota is {quota} bytes."
+            " Delete drops or flows (or lower flow capacities) first.",
+        )
+
+
 @dataclass(frozen=True)
 class AccountRow:
     """One account: its name, master token and identity id."""
@@ -175,6 +199,18 @@ class Store:
         # decides access, per account; the epoch moves on any rollback
         self._epoch = 0
         self._access: dict[str, int] = {}
+        # stored document bytes per account: summed once, then maintained;
+        # the open transaction's changes wait in _pending until it commits
+        self._bytes: dict[str, int] = {}
+        self._pending: dict[str, int] = {}
+        self.quota: int | None = None
+        """Most bytes of stored documents per account (``None``: unlimited)."""
+
+    def set_progress_handler(self, handler: Callable[[], bool], steps: int) -> None:
+        """Call ``handler`` every ``steps`` SQLite VM steps of any statement; a true
+        result aborts the statement (``sqlite3.OperationalError: interrupted``)."""
+        with self.lock:
+            self._conn.set_progress_handler(handler, steps)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -210,16 +246,53 @@ class Store:
             self._depth = 1
             try:
                 yield
+                self._check_quota()
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._counts.clear()
                 self._kinds.clear()
+                self._pending.clear()
                 self._epoch += 1  # what was read inside the transaction may be gone
                 raise
             else:
                 self._conn.execute("COMMIT")
+                for account, delta in self._pending.items():
+                    if account in self._bytes:
+                        self._bytes[account] += delta
+                self._pending.clear()
             finally:
                 self._depth = 0
+
+    # storage quota ------------------------------------------------------
+
+    def stored_bytes(self, account: str) -> int:
+        """Bytes of documents ``account`` stores (including the open transaction's)."""
+        with self.lock:
+            pending = self._pending.get(account, 0)
+            known = self._bytes.get(account)
+            if known is None:
+                # once per account; the sum already sees this transaction's writes
+                total = self._conn.execute(
+                    f"SELECT COALESCE(SUM({_SIZE}), 0) FROM objects WHERE account = ?",
+                    (account,),
+                ).fetchone()[0]
+                known = self._bytes[account] = int(total) - pending
+            return known + pending
+
+    def _grew(self, account: str, delta: int) -> None:
+        # caller holds the lock
+        if delta and self._depth:
+            self._pending[account] = self._pending.get(account, 0) + delta
+        elif delta and account in self._bytes:
+            self._bytes[account] += delta
+
+    def _check_quota(self) -> None:
+        # caller holds the lock, inside the transaction (a raise rolls it back)
+        if self.quota is None:
+            return
+        for account, delta in self._pending.items():
+            if delta > 0 and (used := self.stored_bytes(account)) > self.quota:
+                raise QuotaExceeded(account, used, self.quota)
 
     # accounts -----------------------------------------------------------
 
@@ -280,20 +353,14 @@ class Store:
         self, account: str, kind: str, obj: dict[str, Any], *, flow_id: str | None = None
     ) -> None:
         """Insert ``obj`` (must carry ``id`` and ``creationDate``)."""
-        with self.lock:
+        data = _dumps(obj)
+        with self.transaction():
             self._conn.execute(
                 "INSERT INTO objects (id, account, kind, flow_id, path, creation_date, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    obj["id"],
-                    account,
-                    kind,
-                    flow_id,
-                    _path_column(obj),
-                    obj["creationDate"],
-                    _dumps(obj),
-                ),
+                (obj["id"], account, kind, flow_id, _path_column(obj), obj["creationDate"], data),
             )
+            self._grew(account, len(data.encode()))
             if kind == "drop" and flow_id in self._counts:
                 self._counts[flow_id] += 1
             self._kinds[(account, kind)] = True
@@ -336,6 +403,7 @@ class Store:
         with self.transaction():
             self._counts.pop(flow_id, None)
             self._kinds.pop((account, "drop"), None)
+            self._bytes.pop(account, None)  # summed again on next use
             self._conn.executemany(
                 "INSERT INTO objects (id, account, kind, flow_id, path, creation_date, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -344,33 +412,45 @@ class Store:
 
     def replace(self, obj: dict[str, Any]) -> None:
         """Overwrite the stored document of ``obj["id"]``."""
-        with self.lock:
+        data = _dumps(obj)
+        with self.transaction():
+            old = self._conn.execute(
+                f"SELECT {_SIZE} FROM objects WHERE id = ?", (obj["id"],)
+            ).fetchone()
             row = self._conn.execute(
                 "UPDATE objects SET data = ?, path = ? WHERE id = ? RETURNING account, kind",
-                (_dumps(obj), _path_column(obj), obj["id"]),
+                (data, _path_column(obj), obj["id"]),
             ).fetchone()
             if row:
                 self._touch(row[0], row[1])
+                self._grew(row[0], len(data.encode()) - int(old[0]))
 
     def repath_drops(self, flow_id: str, path: str) -> None:
         """Set ``path`` on every drop of ``flow_id`` (after a flow's path changed)."""
-        with self.lock:
+        size = f"SELECT account, SUM({_SIZE}) FROM objects WHERE flow_id = ? AND kind = 'drop'"
+        with self.transaction():
+            before = self._conn.execute(size, (flow_id,)).fetchone()
             self._conn.execute(
                 "UPDATE objects SET path = ?, data = json_set(data, '$.path', ?)"
                 " WHERE flow_id = ? AND kind = 'drop'",
                 (path, path, flow_id),
             )
+            after = self._conn.execute(size, (flow_id,)).fetchone()
+            if before[0] is not None:
+                self._grew(before[0], int(after[1]) - int(before[1]))
 
     def delete(self, object_id: str) -> None:
         """Delete one object by id."""
         with self.lock:
             row = self._conn.execute(
-                "DELETE FROM objects WHERE id = ? RETURNING kind, flow_id, account", (object_id,)
+                f"DELETE FROM objects WHERE id = ? RETURNING kind, flow_id, account, {_SIZE}",
+                (object_id,),
             ).fetchone()
             if row and row[0] == "drop" and row[1] in self._counts:
                 self._counts[row[1]] -= 1
             if row:
                 self._touch(row[2], row[0])
+                self._grew(row[2], -int(row[3]))
             self._kinds.clear()
 
     def _touch(self, account: str, kind: str) -> None:
@@ -393,12 +473,15 @@ class Store:
     def delete_drops(self, flow_id: str) -> int:
         """Delete every drop of ``flow_id``; return how many were deleted."""
         with self.lock:
-            cur = self._conn.execute(
-                "DELETE FROM objects WHERE flow_id = ? AND kind = 'drop'", (flow_id,)
-            )
+            rows = self._conn.execute(
+                f"DELETE FROM objects WHERE flow_id = ? AND kind = 'drop' RETURNING account, {_SIZE}",
+                (flow_id,),
+            ).fetchall()
             self._counts[flow_id] = 0
             self._kinds.clear()
-        return cur.rowcount
+            for account, size in rows:
+                self._grew(account, -int(size))
+        return len(rows)
 
     def count_drops(self, flow_id: str) -> int:
         """Return how many drops ``flow_id`` holds."""
@@ -417,15 +500,18 @@ class Store:
             excess = self.count_drops(flow_id) - capacity
             if excess <= 0:
                 return 0
-            cur = self._conn.execute(
+            rows = self._conn.execute(
                 "DELETE FROM objects WHERE seq IN (SELECT seq FROM objects WHERE flow_id = ?"
-                " AND kind = 'drop' ORDER BY creation_date, seq LIMIT ?)",
+                " AND kind = 'drop' ORDER BY creation_date, seq LIMIT ?)"
+                f" RETURNING account, {_SIZE}",
                 (flow_id, excess),
-            )
-            self._counts[flow_id] -= cur.rowcount
-            if cur.rowcount:  # only drops went: other kinds' answers stand
+            ).fetchall()
+            self._counts[flow_id] -= len(rows)
+            if rows:  # only drops went: other kinds' answers stand
                 self._kinds = {k: v for k, v in self._kinds.items() if k[1] != "drop"}
-        return cur.rowcount
+            for account, size in rows:
+                self._grew(account, -int(size))
+        return len(rows)
 
     def scan(
         self,

@@ -37,7 +37,9 @@ Sandbox (:class:`JsSandbox`)
     ``Flow.Track.*`` and ``Flow.Http.*`` functions exist but throw "not
     available on the local platform".  lodash is **not** preloaded;
     ``setTimeout`` exists (mini-racer installs it) but a callback never runs
-    after the function has returned.
+    after the function has returned (nor does a Promise settle): an ``async``
+    function, or a result that is a Promise, is a failed run with an error
+    saying so, never a silent "no drops".
 Results
     The result is serialized with the ``JSON.stringify`` captured before user
     code runs (replacing it, or ``Array.prototype.*``, changes nothing), and
@@ -131,6 +133,9 @@ _PRELUDE: Final = r"""
   // may replace JSON.stringify, Array.prototype.*, RegExp.prototype.exec, ...
   var stringify = JSON.stringify, apply = Reflect.apply, define = Object.defineProperty;
   var join = Array.prototype.join, exec = RegExp.prototype.exec, Str = String, Num = Number;
+  var Prom = Promise, getProto = Object.getPrototypeOf;
+  var AsyncFn = getProto(async function () {}).constructor;
+  var AsyncGen = getProto(async function* () {}).constructor;
   var entries = [];
   function add(list, value) {
     define(list, list.length, {value: value, writable: true, enumerable: true, configurable: true});
@@ -212,9 +217,19 @@ _PRELUDE: Final = r"""
       return stringify({error: 'js must be the source of a function', line_no: null,
                              log: entries});
     }
+    if (fn instanceof AsyncFn || fn instanceof AsyncGen) {
+      // its result would be a Promise, settled only after this call returned
+      return stringify({error: 'js must be a plain (not async) function returning the' +
+                       ' drop(s): async functions and Promises are not supported',
+                       line_no: null, log: entries});
+    }
     var out;
     try { out = fn(input); }
     catch (e) { return stringify({error: describe(e), line_no: errorLine(e), log: entries}); }
+    if (out instanceof Prom) {
+      return stringify({error: 'js returned a Promise; return the drop(s) directly:' +
+                       ' asynchronous results are not supported', line_no: null, log: entries});
+    }
     try {
       return stringify({result: out === undefined ? null : out, log: entries});
     } catch (e) {
@@ -397,16 +412,16 @@ class JsSandbox:
         }
         try:
             with self._admission.slot(account):
-                reply = self._call(request)
+                reply = self._call(request, account)
         except JsBusyError as exc:
             raise TrackBusyError(str(exc), exc.retry_after) from None
         return self._result(reply, js)
 
-    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, request: dict[str, Any], account: str) -> dict[str, Any]:
         for attempt in range(2):
             deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
             try:
-                with pool().worker() as worker:
+                with pool().worker(account) as worker:
                     deadline = time.monotonic() + self.timeout_ms / 1000 + _GRACE_S
                     return worker.call(request, deadline)
             except OSError as exc:  # the worker process cannot be started

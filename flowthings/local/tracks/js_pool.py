@@ -10,7 +10,9 @@ when it does not answer in time.
     One per process (:func:`pool`), shared by every sandbox; workers start
     lazily (the first JS call pays ~0.5 s once, a process without tracks pays
     nothing) up to ``size``; a worker that dies, overruns its deadline or asks
-    to retire is replaced by a fresh one on the next call.
+    to retire is replaced by a fresh one on the next call. A freed worker
+    goes to the waiting account that holds the fewest workers, so accounts
+    that keep every worker busy cannot starve another one.
 :class:`Admission`
     Per sandbox (i.e. per platform): at most ``per_account`` calls of one
     account run at once and at most ``queue`` more wait; beyond that
@@ -120,7 +122,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Up to ``size`` worker processes, started on demand (thread-safe)."""
+    """Up to ``size`` worker processes, started on demand (thread-safe).
+
+    Fair across accounts: when every worker is busy, a freed worker goes to
+    the waiting call whose account holds the fewest workers right now (the
+    oldest such call on a tie), not to whichever thread wakes first. Two
+    accounts keeping every worker busy with runaway JS therefore cannot
+    starve a third: its call gets the next worker that frees up, before
+    any call of theirs that queued earlier.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -128,34 +138,56 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._count = 0
         self._closed = False
+        self._busy: dict[str, int] = {}  # workers lent, per account
+        self._waiting: dict[int, str] = {}  # ticket -> account, in arrival order
+        self._tickets = 0
+
+    def busy(self, account: str) -> int:
+        """How many workers calls of ``account`` hold right now."""
+        with self._cond:
+            return self._busy.get(account, 0)
+
+    def _next_ticket(self) -> int:
+        # caller holds the condition: the waiting call to serve next
+        return min(self._waiting, key=lambda t: (self._busy.get(self._waiting[t], 0), t))
 
     @contextmanager
-    def worker(self) -> Iterator[_Worker]:
-        """Lend a live worker (waits while all ``size`` are busy)."""
+    def worker(self, account: str = "") -> Iterator[_Worker]:
+        """Lend a live worker to a call of ``account`` (waits, fairly, while all
+        ``size`` are busy)."""
         w: _Worker | None
         with self._cond:
-            while True:
-                if self._closed:
-                    raise WorkerDied("the track JS worker pool is shut down")
-                while self._idle and not self._idle[-1].alive():
-                    self._idle.pop().kill()
-                    self._count -= 1
-                if self._idle:
-                    w = self._idle.pop()
-                    break
-                if self._count < self.size:
-                    self._count += 1
-                    w = None
-                    break
-                self._cond.wait()
-        if w is None:
+            self._tickets += 1
+            ticket = self._tickets
+            self._waiting[ticket] = account
             try:
+                while True:
+                    if self._closed:
+                        raise WorkerDied("the track JS worker pool is shut down")
+                    while self._idle and not self._idle[-1].alive():
+                        self._idle.pop().kill()
+                        self._count -= 1
+                    free = bool(self._idle) or self._count < self.size
+                    if free and self._next_ticket() == ticket:
+                        if self._idle:
+                            w = self._idle.pop()
+                        else:
+                            self._count += 1
+                            w = None
+                        break
+                    self._cond.wait()
+            finally:
+                del self._waiting[ticket]
+                self._cond.notify_all()  # another waiter may be next now
+            self._busy[account] = self._busy.get(account, 0) + 1
+        try:
+            if w is None:
                 w = _Worker()
-            except BaseException:
-                with self._cond:
-                    self._count -= 1
-                    self._cond.notify()
-                raise
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._release(account)
+            raise
         try:
             yield w
         finally:
@@ -165,7 +197,14 @@ class WorkerPool:
                 else:
                     self._count -= 1
                     w.kill()
-                self._cond.notify()
+                self._release(account)
+
+    def _release(self, account: str) -> None:
+        # caller holds the condition
+        self._busy[account] -= 1
+        if not self._busy[account]:
+            del self._busy[account]
+        self._cond.notify_all()
 
     def shutdown(self) -> None:
         """Stop every idle worker; busy ones stop when returned."""
