@@ -1,7 +1,8 @@
 """The SQL find path answers exactly what the Python evaluator answers.
 
 ``core.find_sql.find_drops`` lets SQLite pre-filter (``query.sql``) and order
-element sorts; the reference is ``run_query`` over every stored drop (the
+element sorts, both on the ``drop_elems`` side table and on the JSON text;
+the reference is ``run_query`` over every stored drop (the
 evaluator on each one). Random filters over random drops, typed wrappers,
 drop references, escaped NULs, huge integers and near-equal floats included.
 """
@@ -135,6 +136,13 @@ def _both(store: Store, params: dict[str, Any]) -> tuple[list[str], list[str]]:
         q, drop=True, now_ms=NOW,
     )  # fmt: skip
     got = find_drops(store, "a", "f1", q, now_ms=NOW)
+    # the same find through the JSON functions only (no drop_elems side table)
+    store.drop_elems = False
+    try:
+        json_only = find_drops(store, "a", "f1", q, now_ms=NOW)
+    finally:
+        del store.drop_elems
+    assert [d["id"] for d in json_only] == [d["id"] for d in reference]
     return [d["id"] for d in got], [d["id"] for d in reference]
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from flowthings.local.base.elem_class import BOOL, NUMBER
 from flowthings.local.query.bounds import date_bounds
 from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 from flowthings.local.query.params import run_query
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from flowthings.local.query.params import Query
     from flowthings.local.storage.store import Store
 
-__all__ = ["find_candidates", "find_drops"]
+__all__ = ["find_candidates", "find_drops", "side_candidates"]
 
 _UNSAFE: Final = re.compile(r"[\x00-\x1f\"'\\]")
 _UNKNOWN: Final = 9
@@ -58,12 +59,23 @@ def find_drops(
     """
     newest = q.descending or q.sort != "creationDate"
     since, until = date_bounds(q.filter.source) if q.filter else (None, None)
-    pre = drop_prefilter(q.filter.source) if q.filter else None
-    where, params = (pre.sql, pre.bind(now_ms)) if pre else (None, ())
+    side = bool(getattr(store, "drop_elems", False))
+    pre = drop_prefilter(q.filter.source, elems_table=side) if q.filter else None
+    where, params = (pre.sql, pre.bind(now_ms, flow_id)) if pre else (None, ())
     if q.sort != "creationDate":
-        picked = find_candidates(
-            store, flow_id, q, where=where, params=params, since=since, until=until, now_ms=now_ms
-        )
+        picked = (
+            side_candidates(
+                store, flow_id, q, where=where, params=params, since=since, until=until,
+                now_ms=now_ms,
+            )
+            if side
+            else None
+        )  # fmt: skip
+        if picked is None:
+            picked = find_candidates(
+                store, flow_id, q, where=where, params=params, since=since, until=until,
+                now_ms=now_ms,
+            )  # fmt: skip
         if picked is not None:
             return run_query(picked, q, drop=True, now_ms=now_ms)
     drops = store.scan(
@@ -159,6 +171,94 @@ def find_candidates(
                 continue
             if row_cls == _UNKNOWN:
                 picked[seq] = (created, store.decode(data))
+                continue
+            if boundary is not None and not _within(boundary, row_cls, key, q.descending):
+                return _in_scan_order(picked)
+            obj = store.decode(data)
+            if flt is not None and not flt.matches(obj, now_ms=now_ms, drop=True):
+                continue
+            picked[seq] = (created, obj)
+            matched += 1
+            if matched == end:
+                boundary = (row_cls, key)
+        if len(rows) < batch:
+            return _in_scan_order(picked)
+        offset += batch
+        batch *= 4
+
+
+def _conditions(
+    since: float | None, until: float | None, where: str | None, params: tuple[Any, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    cond = ""
+    args: tuple[Any, ...] = ()
+    if since is not None:
+        cond, args = cond + " AND creation_date >= ?", (*args, since)
+    if until is not None:
+        cond, args = cond + " AND creation_date <= ?", (*args, until)
+    if where is not None:
+        cond, args = cond + f" AND ({where})", (*args, *params)
+    return cond, args
+
+
+def side_candidates(
+    store: Store,
+    flow_id: str,
+    q: Query,
+    *,
+    where: str | None,
+    params: tuple[Any, ...],
+    since: float | None,
+    until: float | None,
+    now_ms: int,
+) -> list[dict[str, Any]] | None:
+    """:func:`find_candidates` reading sort keys from the ``drop_elems`` side table.
+
+    Same contract, same candidates, but no document is parsed to find them:
+    known rows (a number, string or boolean element) come in sort order from
+    the ``(flow, elem, cls, val)`` index; unknown rows (no such element, or an
+    object, array, null or opaque value) are the flow's other drops. ``None``
+    when the sort is not by one top-level element (the caller falls back).
+    """
+    path = _sort_path(q.sort)
+    if path is None or len(path) != 2:
+        return None
+    end = q.skip + q.limit
+    if end == 0:
+        return []
+    name = path[1]
+    cond, args = _conditions(since, until, where, params)
+    known = f"cls BETWEEN {NUMBER} AND {BOOL}"
+    picked: dict[int, tuple[int, dict[str, Any]]] = {}
+    # unknown rows are always candidates; skipped when every drop has a known key
+    n_known = store.select(
+        f"SELECT count(*) FROM drop_elems WHERE flow = ? AND elem = ? AND {known}",
+        (flow_id, name),
+    )[0][0]
+    if cond or n_known != store.count_drops(flow_id):
+        unknown = store.select(
+            f"SELECT creation_date, seq, data FROM objects WHERE flow_id = ? AND kind = 'drop'"
+            f"{cond} AND seq NOT IN (SELECT drop_seq FROM drop_elems"
+            f" WHERE flow = ? AND elem = ? AND {known})",
+            (flow_id, *args, flow_id, name),
+        )
+        for created, seq, data in unknown:
+            picked[seq] = (created, store.decode(data))
+    direction = "DESC" if q.descending else "ASC"
+    sql = (
+        f"SELECT e.cls, e.val, o.creation_date, o.seq, o.data"
+        f" FROM drop_elems AS e JOIN objects AS o ON o.seq = e.drop_seq"
+        f" WHERE e.flow = ? AND e.elem = ? AND e.{known}{cond}"
+        f" ORDER BY e.cls {direction}, e.val {direction} LIMIT ? OFFSET ?"
+    )
+    flt = q.filter
+    matched = 0
+    boundary: tuple[int, Any] | None = None
+    offset, batch = 0, max(_FIRST_BATCH, 2 * end)
+    while True:
+        rows = store.select(sql, (flow_id, name, *args, batch, offset))
+        for row_cls, key, created, seq, data in rows:
+            if seq in picked:
                 continue
             if boundary is not None and not _within(boundary, row_cls, key, q.descending):
                 return _in_scan_order(picked)
