@@ -46,6 +46,7 @@ class ServerProcess:
         self.account, self.token = account, token
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
+        self._drain: threading.Thread | None = None
 
     def __enter__(self) -> ServerProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), *sys.path])}
@@ -63,9 +64,12 @@ class ServerProcess:
                 self.base_url = found.group(1)
             if line.startswith("Press Ctrl-C") or not line:
                 break
-        check(bool(self.base_url), "the platform server process did not start")
+        if not self.base_url:
+            self.__exit__()
+            check(False, "the platform server process did not start")
         # keep draining its output so it never blocks on a full pipe
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        self._drain = threading.Thread(target=self.proc.stdout.read, daemon=True)
+        self._drain.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -76,6 +80,10 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+            if self._drain is not None:
+                self._drain.join(5)  # the pipe ends with the process
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
     @property
     def headers(self) -> dict[str, str]:
@@ -105,6 +113,8 @@ class WriterPlan:
         rate: For ``ws``: drops per second per thread (0 = as fast as acked).
         window: For ``ws``: most unanswered creates.
         stamp: Put the send time (``time.time()``) in element ``sent``.
+        first: Element ``i`` of the first drop; every drop of the run gets
+            its own ``i`` (``first`` + its rank), so readers can tell them apart.
     """
 
     base_url: str
@@ -118,10 +128,12 @@ class WriterPlan:
     rate: float = 0.0
     window: int = 32
     stamp: bool = False
+    first: int = 0
 
 
-def _elems(plan: WriterPlan, worker: int, i: int) -> dict[str, Any]:
-    elems: dict[str, Any] = {"w": worker, "i": i, "temp": round(20 + (i % 100) / 10, 1)}
+def _elems(plan: WriterPlan, worker: int, k: int) -> dict[str, Any]:
+    i = plan.first + worker * plan.per_thread + k
+    elems: dict[str, Any] = {"i": i, "temp": round(20 + (i % 100) / 10, 1)}
     if plan.stamp:
         elems["sent"] = time.time()
     return elems
@@ -151,7 +163,7 @@ def _prepare_raw(plan: WriterPlan, worker: int) -> Writer:
 
     headers = {"X-Auth-Account": plan.account, "X-Auth-Token": plan.token}
     http = httpx.Client(headers=headers)
-    http.post(plan.url, json={"elems": {}}).raise_for_status()  # the floor stores nothing
+    http.get(plan.url, params={"limit": 1}).raise_for_status()  # connection open, nothing written
 
     def run() -> int:
         try:
@@ -234,12 +246,13 @@ def _process(plan: WriterPlan, index: int, ready: Any, go: Any, results: Any) ->
     results.put(sum(done))
 
 
-def run_writers(plan: WriterPlan, processes: int) -> tuple[int, float]:
+def run_writers(plan: WriterPlan, processes: int) -> tuple[int, float, float]:
     """Run ``processes`` writer processes of ``plan.threads`` threads each.
 
     Returns:
-        ``(stored, seconds)``: writes acknowledged as successful, and the time
-        from the common start to the last writer's end (measured here).
+        ``(stored, start, seconds)``: writes acknowledged as successful, the
+        ``perf_counter`` when the writers were let go, and the time from then
+        to the last writer's end (measured here).
     """
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
@@ -260,4 +273,4 @@ def run_writers(plan: WriterPlan, processes: int) -> tuple[int, float]:
         p.join(10)
     expected = plan.per_thread * plan.threads * processes
     check(stored == expected, f"writers stored {stored} of {expected} drops")
-    return stored, took
+    return stored, start, took

@@ -156,12 +156,12 @@ def _concurrent_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
     writers = WRITER_PROCESSES * WRITER_THREADS
     per_thread = max(5, settings.writes // writers)
     plan = WriterPlan(lp.base_url, a, lp.token, flow["id"], per_thread, WRITER_THREADS)
-    stored, took = run_writers(plan, WRITER_PROCESSES)
+    stored, _, took = run_writers(plan, WRITER_PROCESSES)
     [counted] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
     check(counted["$count"] == stored, f"{counted['$count']} stored of {stored} acknowledged")
     with _FloorServer() as floor_url:
         floor = replace(plan, mode="raw", url=floor_url)
-        floor_n, floor_took = run_writers(floor, WRITER_PROCESSES)
+        floor_n, _, floor_took = run_writers(floor, WRITER_PROCESSES)
     name = f"drop write rate: {writers} concurrent SDK writers ({WRITER_PROCESSES} processes)"
     return [
         Row(GROUP, name, stored, stored / took, floor_n / floor_took, "drops/s",
