@@ -28,6 +28,7 @@ segment return ``None``: the caller scans everything as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from flowthings.local.base.elem_class import BOOL, NUMBER
@@ -46,6 +47,8 @@ _UNSAFE: Final = re.compile(r"[\x00-\x1f\"'\\]")
 _UNKNOWN: Final = 9
 _FIRST_BATCH: Final = 256
 _WIDEN: Final = 1e-9
+_DRIVE_MAX: Final = 2048
+"""Most rows a side-table driver may list for a find to read just those."""
 
 
 def find_drops(
@@ -60,7 +63,13 @@ def find_drops(
     newest = q.descending or q.sort != "creationDate"
     since, until = date_bounds(q.filter.source) if q.filter else (None, None)
     side = bool(getattr(store, "drop_elems", False))
-    pre = drop_prefilter(q.filter.source, elems_table=side) if q.filter else None
+    if side and q.filter is not None:
+        few = _selective(store, flow_id, q, newest, since, until, now_ms)
+        if few is not None:
+            return run_query(few, q, drop=True, now_ms=now_ms)
+    # a scan stops once its page is full: testing the JSON of each row it
+    # reads is cheaper than looking its elements up (small documents)
+    pre = drop_prefilter(q.filter.source) if q.filter else None
     where, params = (pre.sql, pre.bind(now_ms, flow_id)) if pre else (None, ())
     if q.sort != "creationDate":
         picked = (
@@ -83,6 +92,49 @@ def find_drops(
         where=where, params=params,
     )  # fmt: skip
     return run_query(drops, q, drop=True, now_ms=now_ms)
+
+
+def _selective(
+    store: Store,
+    flow_id: str,
+    q: Query,
+    newest: bool,
+    since: float | None,
+    until: float | None,
+    now_ms: int,
+) -> Iterator[dict[str, Any]] | None:
+    """The rows a selective side-table filter keeps, in scan order; ``None`` if not selective.
+
+    Each driver (``Prefilter.drivers``) lists a superset of the kept rows from
+    the ``drop_elems`` index; their sizes are probed (at most
+    :data:`_DRIVE_MAX` index entries each). Reading the smallest one's ``k``
+    rows by rowid beats a scan when ``k`` is below the rows a scan would read
+    to fill the page (``page * drops / k``, matches spread evenly): then those
+    rows are read (``+flow_id`` keeps SQLite from walking the flow's index
+    instead) and sorted; otherwise the caller scans.
+    """
+    assert q.filter is not None
+    pre = drop_prefilter(q.filter.source, elems_table=True)
+    if pre is None or not pre.drivers:
+        return None
+    best: tuple[int, str, tuple[Any, ...]] | None = None
+    for sql, dparams in pre.bound_drivers(now_ms, flow_id):
+        [(k,)] = store.select(f"SELECT count(*) FROM ({sql} LIMIT {_DRIVE_MAX})", dparams)
+        if best is None or k < best[0]:
+            best = (k, sql, dparams)
+    assert best is not None
+    k, driver, dparams = best
+    page = max(1, q.skip + q.limit) if q.sort == "creationDate" else store.count_drops(flow_id)
+    if k >= _DRIVE_MAX or k * k > page * store.count_drops(flow_id):
+        return None
+    cond, args = _conditions(since, until, pre.sql, pre.bind(now_ms, flow_id))
+    direction = "DESC" if newest else "ASC"
+    rows = store.select(
+        f"SELECT data FROM objects WHERE seq IN ({driver}) AND +flow_id = ?"
+        f" AND kind = 'drop'{cond} ORDER BY creation_date {direction}, seq {direction}",
+        (*dparams, flow_id, *args),
+    )
+    return (store.decode(data) for (data,) in rows)
 
 
 def _sort_path(sort: str) -> tuple[str, ...] | None:

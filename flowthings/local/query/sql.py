@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol
 
 from lark import Token, Tree
@@ -135,15 +135,28 @@ class Prefilter:
     """A SQL condition and its parameters.
 
     :data:`NOW` marks the query time, :data:`FLOW` the searched flow's id.
+    ``drivers`` are queries selecting ``drop_seq`` from the side table, each
+    with its parameters, whose rows include every row the condition keeps
+    (the side-table leaves of a top-level ``AND``): a selective one lets a
+    find read just those rows.
     """
 
     sql: str
     params: tuple[Any, ...]
     exact: bool
+    drivers: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
     def bind(self, now_ms: int, flow_id: str | None = None) -> tuple[Any, ...]:
         """The parameters with :data:`NOW` and :data:`FLOW` replaced."""
-        return tuple(now_ms if p is NOW else flow_id if p is FLOW else p for p in self.params)
+        return _bind(self.params, now_ms, flow_id)
+
+    def bound_drivers(self, now_ms: int, flow_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+        """The drivers with :data:`NOW` and :data:`FLOW` replaced in their parameters."""
+        return [(sql, _bind(params, now_ms, flow_id)) for sql, params in self.drivers]
+
+
+def _bind(params: tuple[Any, ...], now_ms: int, flow_id: str | None) -> tuple[Any, ...]:
+    return tuple(now_ms if p is NOW else flow_id if p is FLOW else p for p in params)
 
 
 @functools.lru_cache(maxsize=256)
@@ -403,13 +416,25 @@ class _Builder:
 
 
 def _side(name: str, cond: str, params: tuple[Any, ...]) -> Prefilter:
-    """Drops whose element ``name`` meets ``cond``, or whose ``name``/``value`` is opaque."""
+    """Drops whose element ``name`` meets ``cond``, or whose ``name``/``value`` is opaque.
+
+    The condition looks the row's elements up by primary key (``drop_seq``),
+    so a scan that fills its page early stops early; the driver lists the
+    same rows from the ``(flow, elem, cls, val)`` index, for selective finds.
+    """
     sql = (
-        f"seq IN (SELECT drop_seq FROM drop_elems WHERE flow = ? AND elem = ? AND {cond}"
-        f" UNION ALL SELECT drop_seq FROM drop_elems WHERE flow = ?"
+        f"EXISTS (SELECT 1 FROM drop_elems WHERE drop_seq = seq AND elem = ? AND {cond})"
+        f" OR EXISTS (SELECT 1 FROM drop_elems WHERE drop_seq = seq"
         f" AND elem IN (?, 'value') AND cls = {OPAQUE})"
     )
-    return Prefilter(sql, (FLOW, name, *params, FLOW, name), False)
+    driver = (
+        f"SELECT drop_seq FROM drop_elems WHERE flow = ? AND elem = ? AND {cond}"
+        f" UNION ALL SELECT drop_seq FROM drop_elems WHERE flow = ?"
+        f" AND elem IN (?, 'value') AND cls = {OPAQUE}"
+    )
+    return Prefilter(
+        f"({sql})", (name, *params, name), False, ((driver, (FLOW, name, *params, FLOW, name)),)
+    )
 
 
 def _side_compare(name: str, op: str, kind: str, value: Any) -> Prefilter | None:
@@ -433,9 +458,12 @@ def _side_compare(name: str, op: str, kind: str, value: Any) -> Prefilter | None
 
 def _join(parts: list[Prefilter], glue: str, exact: bool) -> Prefilter:
     if len(parts) == 1:
-        return Prefilter(parts[0].sql, parts[0].params, exact)
+        return replace(parts[0], exact=exact)
     sql = glue.join(f"({p.sql})" for p in parts)
-    return Prefilter(sql, tuple(x for p in parts for x in p.params), exact)
+    params = tuple(x for p in parts for x in p.params)
+    # every row an AND keeps is kept by each part: any part's driver lists them
+    drivers = tuple(d for p in parts for d in p.drivers) if glue == " AND " else ()
+    return Prefilter(sql, params, exact, drivers)
 
 
 def _any(
