@@ -52,14 +52,20 @@ EXPECTED_ROWS = [
     "gevent api.async_() vs raw httpx in a green pool, small batch",
     "gevent api.async_() speed-up, large batch, 20 ms latency",
     "gevent api.async_() vs raw httpx in a green pool, large batch",
-    "push throughput, 8 REST writers: SDK WebSocketClient",
-    "push throughput, drops created over a WebSocket: SDK WebSocketClient",
-    "push throughput, drops created over a WebSocket: raw subscriber",
-    "push latency p50 at a sustained rate (WebSocket writer): SDK WebSocketClient",
-    "push latency p99 at a sustained rate (WebSocket writer): SDK WebSocketClient",
+    "push throughput, 8 REST writers (2 processes): SDK WebSocketClient",
+    "push throughput, drops created over WebSockets (4 writer processes): SDK WebSocketClient",
+    "push throughput, drops created over WebSockets (4 writer processes): raw subscriber",
+    "push throughput, drops created over WebSockets (4 writer processes): SDK WebSocketClient"
+    " vs the goal",
+    "push latency p50 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient",
+    "push latency p99 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient",
+    "push latency p50 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient"
+    " vs the goal",
     "push latency (POST start to push), one write at a time: SDK WebSocketClient",
     "drop write rate: platform (raw httpx POST)",
     "drop write rate: SDK api.drop(fid).create",
+    "drop write rate: 8 concurrent SDK writers (4 processes)",
+    "drop write rate: 8 concurrent SDK writers (4 processes) vs the goal",
     "query: selective filter (elems.temp > 39.99)",
     "query: sort by elems.n, limit 20",
     "create_many(concurrency=8) speed-up, loopback (same process)",
@@ -144,7 +150,8 @@ def test_missed_pushes_fail_the_benchmark_instead_of_a_zero_rate(
     monkeypatch.setattr(bench_websocket._Counter, "push", lossy_push)
     monkeypatch.setattr(bench_websocket, "PUSH_WAIT", 1.0)
     settings = replace(Settings.make(quick=True), ws_drops=10, ws_latency_samples=2)
-    with pytest.raises(CheckFailed, match=r"subscriber received 9 of 10 pushes"):
+    # 8 REST writers of one drop each (drops 0..7): drop 3 never arrives
+    with pytest.raises(CheckFailed, match=r"subscriber received 7 of 8 pushes"):
         bench_websocket.rows(settings, flowthings_platform)
 
 

@@ -1,7 +1,8 @@
 """The SQL find path answers exactly what the Python evaluator answers.
 
 ``core.find_sql.find_drops`` lets SQLite pre-filter (``query.sql``) and order
-element sorts; the reference is ``run_query`` over every stored drop (the
+element sorts, both on the ``drop_elems`` side table and on the JSON text;
+the reference is ``run_query`` over every stored drop (the
 evaluator on each one). Random filters over random drops, typed wrappers,
 drop references, escaped NULs, huge integers and near-equal floats included.
 """
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from flowthings.local.core import find_sql
 from flowthings.local.core.find_sql import find_drops
 from flowthings.local.query.params import parse_query, run_query
 from flowthings.local.query.sql import drop_prefilter, member_paths
@@ -135,6 +137,21 @@ def _both(store: Store, params: dict[str, Any]) -> tuple[list[str], list[str]]:
         q, drop=True, now_ms=NOW,
     )  # fmt: skip
     got = find_drops(store, "a", "f1", q, now_ms=NOW)
+    # the same find never reading rows by a side-table driver (always scanning)
+    drive_max = find_sql._DRIVE_MAX
+    find_sql._DRIVE_MAX = 0  # type: ignore[misc]
+    try:
+        scanned = find_drops(store, "a", "f1", q, now_ms=NOW)
+    finally:
+        find_sql._DRIVE_MAX = drive_max  # type: ignore[misc]
+    assert [d["id"] for d in scanned] == [d["id"] for d in reference]
+    # the same find through the JSON functions only (no drop_elems side table)
+    store.drop_elems = False
+    try:
+        json_only = find_drops(store, "a", "f1", q, now_ms=NOW)
+    finally:
+        del store.drop_elems
+    assert [d["id"] for d in json_only] == [d["id"] for d in reference]
     return [d["id"] for d in got], [d["id"] for d in reference]
 
 

@@ -46,10 +46,10 @@ from typing import Any, Literal
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import forbidden
-from flowthings.local.core.permissions import Grant, is_expired
+from flowthings.local.core.permissions import Grant, expires_in_ms, is_expired
 from flowthings.local.storage.store import Store
 
-__all__ = ["Action", "Principal", "authenticate", "can"]
+__all__ = ["Action", "Principal", "authenticate", "can", "stable_until"]
 
 Action = Literal["access", "read", "write", "drop_read", "drop_write"]
 
@@ -167,3 +167,33 @@ def can(store: Store, p: Principal, action: Action, account: str, path: str | No
     if action == "access":
         return any(not is_expired(share, now) for share, _ in grant.shares)
     return path is not None and grant.allows(action, path, now)
+
+
+def stable_until(p: Principal, account: str, now_ms: int) -> float:
+    """Until when (epoch ms) :func:`can` answers for ``p`` in ``account`` stay as they are
+    unless ``account``'s :meth:`~flowthings.local.storage.store.Store.access_stamp` moves.
+
+    What the decisions rest on — ``p``'s Token object, or the groups and
+    shares of ``account`` behind a master principal of another account — is
+    only changed by writes that move the stamp; the clock matters only
+    through their expiry: the earliest one is returned (``inf`` when none
+    expires). Call it after :func:`can` (which resolves the shares); before,
+    a master principal of another account gets ``now_ms`` (nothing known).
+    WebSocket subscriptions cache their per-push re-check with it.
+    """
+    if p.master and p.account == account:
+        return float("inf")
+    docs: list[dict[str, Any]] = []
+    if p.token is not None:
+        docs.append(p.token)
+    elif p.master:
+        grant = p._grants.get(account)
+        if grant is None:
+            return float(now_ms)
+        docs.extend(dict(share) for share, _ in grant.shares)
+    until = float("inf")
+    for doc in docs:
+        left = expires_in_ms(doc, now_ms)
+        if left is not None:
+            until = min(until, float(now_ms + left))
+    return until

@@ -172,7 +172,8 @@ def _drops(platform: Platform, p: Principal, call: Call, q: Query) -> Result:
             return _out(platform, p, call, "drop", platform.find_drops(p, a, flow, q), q)
         if m == "POST":
             return _out(
-                platform, p, call, "drop", platform.create_drop(p, a, flow["id"], call.body), q, 201
+                platform, p, call, "drop",
+                platform.create_drop(p, a, flow["id"], call.body, flow=flow), q, 201,
             )
         if m == "DELETE":
             platform.delete_all_drops(p, a, flow)

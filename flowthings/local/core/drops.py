@@ -91,13 +91,21 @@ class DropOperations:
         if f and not compile_filter(f).matches(drop, now_ms=_ids.now_ms(), drop=True):
             raise bad_request(f"The drop does not match the filter of flow {flow['path']}: {f}")
 
-    def create_drop(self, p: Principal, account: str, flow_id: str | None, body: Any) -> Obj:
-        """Write a drop to a flow (by id, or by ``path`` in ``body`` when ``flow_id`` is None)."""
+    def create_drop(
+        self, p: Principal, account: str, flow_id: str | None, body: Any, *, flow: Obj | None = None
+    ) -> Obj:
+        """Write a drop to a flow (by id, or by ``path`` in ``body`` when ``flow_id`` is None).
+
+        ``flow``: the flow ``flow_id`` names, when the caller just read it with
+        :meth:`flow` (saves reading it again; :meth:`write_drop` re-reads it
+        under the store lock anyway).
+        """
         kind = KINDS["drop"]
         drop = clean_input(kind, body)
         if flow_id is None and not isinstance(body.get("path"), str):
             raise bad_request("'path' is required to create a drop without a flow id.")
-        flow = self.flow(p, account, flow_id, body.get("path"))
+        if flow is None or flow.get("id") != flow_id:
+            flow = self.flow(p, account, flow_id, body.get("path"))
         validate(kind, drop, account)
         self.authorize(p, "drop_write", account, flow["path"])
         self.gate(flow, drop)

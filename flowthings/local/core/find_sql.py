@@ -28,8 +28,10 @@ segment return ``None``: the caller scans everything as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from flowthings.local.base.elem_class import BOOL, NUMBER
 from flowthings.local.query.bounds import date_bounds
 from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 from flowthings.local.query.params import run_query
@@ -39,12 +41,14 @@ if TYPE_CHECKING:
     from flowthings.local.query.params import Query
     from flowthings.local.storage.store import Store
 
-__all__ = ["find_candidates", "find_drops"]
+__all__ = ["find_candidates", "find_drops", "side_candidates"]
 
 _UNSAFE: Final = re.compile(r"[\x00-\x1f\"'\\]")
 _UNKNOWN: Final = 9
 _FIRST_BATCH: Final = 256
 _WIDEN: Final = 1e-9
+_DRIVE_MAX: Final = 2048
+"""Most rows a side-table driver may list for a find to read just those."""
 
 
 def find_drops(
@@ -58,12 +62,29 @@ def find_drops(
     """
     newest = q.descending or q.sort != "creationDate"
     since, until = date_bounds(q.filter.source) if q.filter else (None, None)
+    side = bool(getattr(store, "drop_elems", False))
+    if side and q.filter is not None:
+        few = _selective(store, flow_id, q, newest, since, until, now_ms)
+        if few is not None:
+            return run_query(few, q, drop=True, now_ms=now_ms)
+    # a scan stops once its page is full: testing the JSON of each row it
+    # reads is cheaper than looking its elements up (small documents)
     pre = drop_prefilter(q.filter.source) if q.filter else None
-    where, params = (pre.sql, pre.bind(now_ms)) if pre else (None, ())
+    where, params = (pre.sql, pre.bind(now_ms, flow_id)) if pre else (None, ())
     if q.sort != "creationDate":
-        picked = find_candidates(
-            store, flow_id, q, where=where, params=params, since=since, until=until, now_ms=now_ms
-        )
+        picked = (
+            side_candidates(
+                store, flow_id, q, where=where, params=params, since=since, until=until,
+                now_ms=now_ms,
+            )
+            if side
+            else None
+        )  # fmt: skip
+        if picked is None:
+            picked = find_candidates(
+                store, flow_id, q, where=where, params=params, since=since, until=until,
+                now_ms=now_ms,
+            )  # fmt: skip
         if picked is not None:
             return run_query(picked, q, drop=True, now_ms=now_ms)
     drops = store.scan(
@@ -71,6 +92,49 @@ def find_drops(
         where=where, params=params,
     )  # fmt: skip
     return run_query(drops, q, drop=True, now_ms=now_ms)
+
+
+def _selective(
+    store: Store,
+    flow_id: str,
+    q: Query,
+    newest: bool,
+    since: float | None,
+    until: float | None,
+    now_ms: int,
+) -> Iterator[dict[str, Any]] | None:
+    """The rows a selective side-table filter keeps, in scan order; ``None`` if not selective.
+
+    Each driver (``Prefilter.drivers``) lists a superset of the kept rows from
+    the ``drop_elems`` index; their sizes are probed (at most
+    :data:`_DRIVE_MAX` index entries each). Reading the smallest one's ``k``
+    rows by rowid beats a scan when ``k`` is below the rows a scan would read
+    to fill the page (``page * drops / k``, matches spread evenly): then those
+    rows are read (``+flow_id`` keeps SQLite from walking the flow's index
+    instead) and sorted; otherwise the caller scans.
+    """
+    assert q.filter is not None
+    pre = drop_prefilter(q.filter.source, elems_table=True)
+    if pre is None or not pre.drivers:
+        return None
+    best: tuple[int, str, tuple[Any, ...]] | None = None
+    for sql, dparams in pre.bound_drivers(now_ms, flow_id):
+        [(k,)] = store.select(f"SELECT count(*) FROM ({sql} LIMIT {_DRIVE_MAX})", dparams)
+        if best is None or k < best[0]:
+            best = (k, sql, dparams)
+    assert best is not None
+    k, driver, dparams = best
+    page = max(1, q.skip + q.limit) if q.sort == "creationDate" else store.count_drops(flow_id)
+    if k >= _DRIVE_MAX or k * k > page * store.count_drops(flow_id):
+        return None
+    cond, args = _conditions(since, until, pre.sql, pre.bind(now_ms, flow_id))
+    direction = "DESC" if newest else "ASC"
+    rows = store.select(
+        f"SELECT data FROM objects WHERE seq IN ({driver}) AND +flow_id = ?"
+        f" AND kind = 'drop'{cond} ORDER BY creation_date {direction}, seq {direction}",
+        (*dparams, flow_id, *args),
+    )
+    return (store.decode(data) for (data,) in rows)
 
 
 def _sort_path(sort: str) -> tuple[str, ...] | None:
@@ -159,6 +223,94 @@ def find_candidates(
                 continue
             if row_cls == _UNKNOWN:
                 picked[seq] = (created, store.decode(data))
+                continue
+            if boundary is not None and not _within(boundary, row_cls, key, q.descending):
+                return _in_scan_order(picked)
+            obj = store.decode(data)
+            if flt is not None and not flt.matches(obj, now_ms=now_ms, drop=True):
+                continue
+            picked[seq] = (created, obj)
+            matched += 1
+            if matched == end:
+                boundary = (row_cls, key)
+        if len(rows) < batch:
+            return _in_scan_order(picked)
+        offset += batch
+        batch *= 4
+
+
+def _conditions(
+    since: float | None, until: float | None, where: str | None, params: tuple[Any, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    cond = ""
+    args: tuple[Any, ...] = ()
+    if since is not None:
+        cond, args = cond + " AND creation_date >= ?", (*args, since)
+    if until is not None:
+        cond, args = cond + " AND creation_date <= ?", (*args, until)
+    if where is not None:
+        cond, args = cond + f" AND ({where})", (*args, *params)
+    return cond, args
+
+
+def side_candidates(
+    store: Store,
+    flow_id: str,
+    q: Query,
+    *,
+    where: str | None,
+    params: tuple[Any, ...],
+    since: float | None,
+    until: float | None,
+    now_ms: int,
+) -> list[dict[str, Any]] | None:
+    """:func:`find_candidates` reading sort keys from the ``drop_elems`` side table.
+
+    Same contract, same candidates, but no document is parsed to find them:
+    known rows (a number, string or boolean element) come in sort order from
+    the ``(flow, elem, cls, val)`` index; unknown rows (no such element, or an
+    object, array, null or opaque value) are the flow's other drops. ``None``
+    when the sort is not by one top-level element (the caller falls back).
+    """
+    path = _sort_path(q.sort)
+    if path is None or len(path) != 2:
+        return None
+    end = q.skip + q.limit
+    if end == 0:
+        return []
+    name = path[1]
+    cond, args = _conditions(since, until, where, params)
+    known = f"cls BETWEEN {NUMBER} AND {BOOL}"
+    picked: dict[int, tuple[int, dict[str, Any]]] = {}
+    # unknown rows are always candidates; skipped when every drop has a known key
+    n_known = store.select(
+        f"SELECT count(*) FROM drop_elems WHERE flow = ? AND elem = ? AND {known}",
+        (flow_id, name),
+    )[0][0]
+    if cond or n_known != store.count_drops(flow_id):
+        unknown = store.select(
+            f"SELECT creation_date, seq, data FROM objects WHERE flow_id = ? AND kind = 'drop'"
+            f"{cond} AND seq NOT IN (SELECT drop_seq FROM drop_elems"
+            f" WHERE flow = ? AND elem = ? AND {known})",
+            (flow_id, *args, flow_id, name),
+        )
+        for created, seq, data in unknown:
+            picked[seq] = (created, store.decode(data))
+    direction = "DESC" if q.descending else "ASC"
+    sql = (
+        f"SELECT e.cls, e.val, o.creation_date, o.seq, o.data"
+        f" FROM drop_elems AS e JOIN objects AS o ON o.seq = e.drop_seq"
+        f" WHERE e.flow = ? AND e.elem = ? AND e.{known}{cond}"
+        f" ORDER BY e.cls {direction}, e.val {direction} LIMIT ? OFFSET ?"
+    )
+    flt = q.filter
+    matched = 0
+    boundary: tuple[int, Any] | None = None
+    offset, batch = 0, max(_FIRST_BATCH, 2 * end)
+    while True:
+        rows = store.select(sql, (flow_id, name, *args, batch, offset))
+        for row_cls, key, created, seq, data in rows:
+            if seq in picked:
                 continue
             if boundary is not None and not _within(boundary, row_cls, key, q.descending):
                 return _in_scan_order(picked)

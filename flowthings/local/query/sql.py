@@ -36,14 +36,24 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol
 
 from lark import Token, Tree
 
+from flowthings.local.base.elem_class import ARRAY, BOOL, NUMBER, OPAQUE, STRING
 from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 
-__all__ = ["MAX_PATHS", "NOW", "SQLITE", "Dialect", "Prefilter", "drop_prefilter", "json_path"]
+__all__ = [
+    "FLOW",
+    "MAX_PATHS",
+    "NOW",
+    "SQLITE",
+    "Dialect",
+    "Prefilter",
+    "drop_prefilter",
+    "json_path",
+]
 
 MAX_PATHS: Final = 16
 """Most JSON paths one member may resolve through before SQL gives up on it."""
@@ -61,6 +71,16 @@ class _Now:
 
 
 NOW: Final = _Now()
+
+
+class _Flow:
+    """Placeholder parameter: the searched flow's id, bound when the query runs."""
+
+    def __repr__(self) -> str:
+        return "FLOW"
+
+
+FLOW: Final = _Flow()
 
 
 class Dialect(Protocol):
@@ -112,23 +132,45 @@ SQLITE: Final[Dialect] = _Sqlite()
 
 @dataclass(frozen=True)
 class Prefilter:
-    """A SQL condition and its parameters (:data:`NOW` marks the query time)."""
+    """A SQL condition and its parameters.
+
+    :data:`NOW` marks the query time, :data:`FLOW` the searched flow's id.
+    ``drivers`` are queries selecting ``drop_seq`` from the side table, each
+    with its parameters, whose rows include every row the condition keeps
+    (the side-table leaves of a top-level ``AND``): a selective one lets a
+    find read just those rows.
+    """
 
     sql: str
     params: tuple[Any, ...]
     exact: bool
+    drivers: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
-    def bind(self, now_ms: int) -> tuple[Any, ...]:
-        """The parameters with :data:`NOW` replaced by ``now_ms``."""
-        return tuple(now_ms if p is NOW else p for p in self.params)
+    def bind(self, now_ms: int, flow_id: str | None = None) -> tuple[Any, ...]:
+        """The parameters with :data:`NOW` and :data:`FLOW` replaced."""
+        return _bind(self.params, now_ms, flow_id)
+
+    def bound_drivers(self, now_ms: int, flow_id: str) -> list[tuple[str, tuple[Any, ...]]]:
+        """The drivers with :data:`NOW` and :data:`FLOW` replaced in their parameters."""
+        return [(sql, _bind(params, now_ms, flow_id)) for sql, params in self.drivers]
+
+
+def _bind(params: tuple[Any, ...], now_ms: int, flow_id: str | None) -> tuple[Any, ...]:
+    return tuple(now_ms if p is NOW else flow_id if p is FLOW else p for p in params)
 
 
 @functools.lru_cache(maxsize=256)
-def drop_prefilter(text: str, dialect: Dialect = SQLITE) -> Prefilter | None:
+def drop_prefilter(
+    text: str, dialect: Dialect = SQLITE, *, elems_table: bool = False
+) -> Prefilter | None:
     """The conservative SQL condition for drop filter ``text``, or ``None``.
 
     ``text`` must already be a valid filter (it is parsed again, cached).
-    ``None`` means SQL cannot rule any row out.
+    ``None`` means SQL cannot rule any row out. With ``elems_table`` a member
+    naming one top-level element (``x``, ``elems.x``) is tested on the
+    ``drop_elems`` side table (``storage.elems``) instead of the JSON text,
+    so SQLite reads an index range and parses no document for it; its
+    parameters then include :data:`FLOW`.
     """
     from flowthings.local.query.parser import _parser
 
@@ -137,7 +179,7 @@ def drop_prefilter(text: str, dialect: Dialect = SQLITE) -> Prefilter | None:
     except Exception:  # the find reports the syntax error itself
         return None
     try:
-        return _Builder(dialect).node(tree)
+        return _Builder(dialect, elems_table).node(tree)
     except RecursionError:  # pragma: no cover - the grammar caps nesting first
         return None
 
@@ -222,8 +264,27 @@ def _bounds(value: float) -> tuple[float, float]:
 
 
 class _Builder:
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, elems_table: bool = False) -> None:
         self.d = dialect
+        self.side = elems_table
+
+    def _element(self, segments: list[str]) -> str | None:
+        """The top-level element a member names, when the side table can answer for it.
+
+        ``x`` and ``elems.x`` resolve through ``elems.x`` and, when ``elems``
+        is a typed wrapper, ``elems.value.x``: both are covered by the rows of
+        ``x`` and of ``value`` (an object there is :data:`OPAQUE`, so kept).
+        ``value`` itself may be skipped by the evaluator: JSON decides.
+        """
+        if not self.side:
+            return None
+        if len(segments) == 2 and segments[0] == "elems":
+            name = segments[1]
+        elif len(segments) == 1 and segments[0] not in DROP_TOP_LEVEL:
+            name = segments[0]
+        else:
+            return None
+        return None if name == "value" else name
 
     def node(self, node: Any) -> Prefilter | None:
         if not isinstance(node, Tree):
@@ -272,6 +333,9 @@ class _Builder:
         kind, value = literal
         if segments == ["creationDate"] and kind == "number":
             return Prefilter(f"{self.d.created} {op.replace('==', '=')} ?", (value,), True)
+        name = self._element(segments)
+        if name is not None:
+            return _side_compare(name, op, kind, value)
         paths = member_paths(segments)
         if paths is None:
             return None
@@ -320,14 +384,22 @@ class _Builder:
         return _join(parts, " OR ", False)
 
     def _exists(self, children: list[Any]) -> Prefilter | None:
-        paths = member_paths([str(s) for s in children[-1].children])
+        segments = [str(s) for s in children[-1].children]
+        name = self._element(segments)
+        if name is not None:
+            return _side(name, f"cls IN ({NUMBER}, {STRING}, {BOOL}, {ARRAY})", ())
+        paths = member_paths(segments)
         if paths is None:
             return None
         kinds = ("integer", "real", "text", "true", "false", "object", "array")
         return _any(self.d, paths, lambda p: self.d.is_type(p, kinds), ())
 
     def _contains(self, children: list[Any]) -> Prefilter | None:
-        paths = member_paths([str(s) for s in children[0].children])
+        segments = [str(s) for s in children[0].children]
+        name = self._element(segments)
+        if name is not None:
+            return _side(name, f"cls = {ARRAY}", ())
+        paths = member_paths(segments)
         if paths is None:
             return None
         return _any(self.d, paths, lambda p: self.d.is_type(p, ("array",)), ())
@@ -343,11 +415,55 @@ class _Builder:
         return Prefilter(sql, (NOW, limit[1]), True)
 
 
+def _side(name: str, cond: str, params: tuple[Any, ...]) -> Prefilter:
+    """Drops whose element ``name`` meets ``cond``, or whose ``name``/``value`` is opaque.
+
+    The condition looks the row's elements up by primary key (``drop_seq``),
+    so a scan that fills its page early stops early; the driver lists the
+    same rows from the ``(flow, elem, cls, val)`` index, for selective finds.
+    """
+    sql = (
+        f"EXISTS (SELECT 1 FROM drop_elems WHERE drop_seq = seq AND elem = ? AND {cond})"
+        f" OR EXISTS (SELECT 1 FROM drop_elems WHERE drop_seq = seq"
+        f" AND elem IN (?, 'value') AND cls = {OPAQUE})"
+    )
+    driver = (
+        f"SELECT drop_seq FROM drop_elems WHERE flow = ? AND elem = ? AND {cond}"
+        f" UNION ALL SELECT drop_seq FROM drop_elems WHERE flow = ?"
+        f" AND elem IN (?, 'value') AND cls = {OPAQUE}"
+    )
+    return Prefilter(
+        f"({sql})", (name, *params, name), False, ((driver, (FLOW, name, *params, FLOW, name)),)
+    )
+
+
+def _side_compare(name: str, op: str, kind: str, value: Any) -> Prefilter | None:
+    """The side-table form of ``name op literal`` (same superset as the JSON form)."""
+    if kind == "number":
+        low, high = _bounds(float(value))
+        if op == "==":
+            return _side(name, f"cls = {NUMBER} AND val BETWEEN ? AND ?", (low, high))
+        bound = high if op in ("<", "<=") else low
+        return _side(name, f"cls = {NUMBER} AND val {op} ?", (bound,))
+    if kind == "string":
+        # strings of a document holding an escaped NUL are opaque (kept above);
+        # a drop reference equal to a string is an object (opaque, kept)
+        if "\x00" in value:
+            return None
+        return _side(name, f"cls = {STRING} AND val {op.replace('==', '=')} ?", (value,))
+    if op == "==":  # bool
+        return _side(name, f"cls = {BOOL} AND val = ?", (1 if value else 0,))
+    return None  # booleans are not ordered
+
+
 def _join(parts: list[Prefilter], glue: str, exact: bool) -> Prefilter:
     if len(parts) == 1:
-        return Prefilter(parts[0].sql, parts[0].params, exact)
+        return replace(parts[0], exact=exact)
     sql = glue.join(f"({p.sql})" for p in parts)
-    return Prefilter(sql, tuple(x for p in parts for x in p.params), exact)
+    params = tuple(x for p in parts for x in p.params)
+    # every row an AND keeps is kept by each part: any part's driver lists them
+    drivers = tuple(d for p in parts for d in p.drivers) if glue == " AND " else ()
+    return Prefilter(sql, params, exact, drivers)
 
 
 def _any(

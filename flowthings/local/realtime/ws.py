@@ -22,8 +22,10 @@ Choices where the platform docs are silent:
   not an object, unknown ``type``/``object``, missing fields) gets a 400 reply
   and the socket stays open. ``heartbeat`` frames are never answered.
 * **Requests run one at a time per connection**, in arrival order, on a worker
-  thread (the core is synchronous); a connection's own writes are therefore
-  applied in the order it sent them.
+  thread (the core is synchronous) — except drop creates that cannot block
+  (no tracks in the account, no filter on the flow, a small frame), which run
+  on the event loop like REST drop writes; a connection's own writes are
+  therefore applied in the order it sent them.
 * **CRUD over the socket is REST in disguise**: each request is translated to
   the REST method/resource/params/body it stands for and executed through the
   same core entry point with the session's principal, so statuses, errors and
@@ -41,7 +43,9 @@ Choices where the platform docs are silent:
   A subscription lives until ``unsubscribe`` or the end of the connection.
   **Access is re-checked on every push** against the flow's *current* path
   (a token or share subscriber), and when the flow moves or a token, share
-  or group changes; when it is gone, or the flow is deleted, the
+  or group changes; a push reuses the last positive decision while the
+  path, the account's access stamp and the expiry of what it rests on
+  allow (``auth.stable_until``); when it is gone, or the flow is deleted, the
   subscription ends with one ``{"type": "unsubscribed", "resource":
   flowId, "head": {"status": 403|404, "errors": [...], "msgId": null}}``
   frame (see ``realtime.pubsub``) and nothing more is pushed for it; an
@@ -80,8 +84,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from flowthings.local.base import ids as _ids
 from flowthings.local.base.encode import encode_answer, is_large
 from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
+from flowthings.local.core.auth import stable_until
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
 from flowthings.local.core.heavy_lane import lane_of
@@ -388,7 +394,10 @@ class _Connection:
             if kind in ("subscribe", "unsubscribe"):
                 status, body = await run_in_threadpool(self._subscription, kind, msg)
             elif kind in _CRUD:
-                status, body = await run_in_threadpool(self._crud, kind, msg)
+                if kind == "create" and len(text) <= OFF_LOOP_DOCUMENT and self._short(msg):
+                    status, body = self._crud(kind, msg)  # no thread hop (see _short)
+                else:
+                    status, body = await run_in_threadpool(self._crud, kind, msg)
             else:
                 raise bad_request(f"Unknown message type: {kind!r}.")
         except PlatformError as exc:
@@ -401,6 +410,23 @@ class _Connection:
             reply = envelope(status, body)
         reply["head"]["msgId"] = msg_id
         return reply
+
+    def _short(self, msg: dict[str, Any]) -> bool:
+        """Whether a create is a drop write as short as any other: run on the loop.
+
+        As for REST (``http.app._may_block``), a drop write leaves the loop when it
+        may run track JavaScript (the account has tracks) or a flow filter's
+        regexes (the flow has a ``filter``); otherwise a thread hop (and the GIL
+        hand-offs it brings) costs more than the write and delays every push.
+        """
+        flow_id = msg.get("flowId")
+        if msg.get("object") != "drop" or not isinstance(flow_id, str):
+            return False
+        store, account = self.platform.store, self.creds.account
+        if store.has_kind(account, "track"):
+            return False
+        flow = store.get(account, "flow", flow_id)
+        return flow is not None and not flow.get("filter")
 
     def _subscription(self, kind: str, msg: dict[str, Any]) -> tuple[int, Any]:
         obj = msg.get("object", "drop")
@@ -438,13 +464,26 @@ class _Connection:
         """A re-check of ``drop_read`` on the flow's current path, for tokens and
         shares (they expire or are revoked, and the flow may move out of scope)."""
         platform, token = self.platform, self.creds.token
+        store = platform.store
+        # the last decision that allowed, as (path, access stamp, valid until ms):
+        # it stands while the flow's path and the account's access objects are
+        # unchanged and nothing it rests on expired (``auth.stable_until``)
+        passed: list[tuple[str, tuple[int, int], float]] = []
 
         def check(path: str) -> bool:
+            stamp = store.access_stamp(account)  # read before the objects it covers
+            now = _ids.now_ms()
+            if passed and passed[0][:2] == (path, stamp) and now < passed[0][2]:
+                return True
+            passed.clear()
             try:
                 principal = platform.authenticate(token, account)
             except PlatformError:
                 return False
-            return platform.can(principal, "drop_read", account, path)
+            if not platform.can(principal, "drop_read", account, path):
+                return False
+            passed.append((path, stamp, stable_until(principal, account, now)))
+            return True
 
         return check
 

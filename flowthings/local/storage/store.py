@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flowthings.local.base.envelope import PlatformError
+from flowthings.local.storage import elems
 
 __all__ = ["ACCESS_KINDS", "AccountRow", "QuotaExceeded", "Store", "open_connections"]
 
@@ -174,6 +175,9 @@ class Store:
         path: a database file path, or ``":memory:"``.
     """
 
+    drop_elems = True
+    """Whether the ``drop_elems`` side table (``storage.elems``) is kept up to date."""
+
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self.lock = threading.RLock()
@@ -183,6 +187,7 @@ class Store:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            elems.ensure(conn)  # the drop_elems side table (and its migration)
         except BaseException:
             # not a database, unwritable, ...: nobody else can close it
             _close(conn)
