@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, Final
 from flowthings.local.query.bounds import date_bounds
 from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 from flowthings.local.query.params import run_query
-from flowthings.local.query.sql import SQLITE, Dialect, drop_prefilter
+from flowthings.local.query.sql import JSONB, SQLITE, Dialect, drop_prefilter
 
 if TYPE_CHECKING:
     from flowthings.local.query.params import Query
-    from flowthings.local.storage.store import Store
+    from flowthings.local.storage.engine import Storage
 
 __all__ = ["find_candidates", "find_drops"]
 
@@ -48,7 +48,7 @@ _WIDEN: Final = 1e-9
 
 
 def find_drops(
-    store: Store, account: str, flow_id: str, q: Query, *, now_ms: int
+    store: Storage, account: str, flow_id: str, q: Query, *, now_ms: int
 ) -> list[dict[str, Any]]:
     """The page of drops of ``flow_id`` that find ``q`` returns (filtered, sorted, paged).
 
@@ -58,9 +58,12 @@ def find_drops(
     """
     newest = q.descending or q.sort != "creationDate"
     since, until = date_bounds(q.filter.source) if q.filter else (None, None)
-    pre = drop_prefilter(q.filter.source) if q.filter else None
+    # PostgreSQL (several processes) filters through jsonb; its element sorts
+    # are left to Python (the candidate SQL below is SQLite's)
+    dialect = JSONB if store.dialect == "postgresql" else SQLITE
+    pre = drop_prefilter(q.filter.source, dialect) if q.filter else None
     where, params = (pre.sql, pre.bind(now_ms)) if pre else (None, ())
-    if q.sort != "creationDate":
+    if q.sort != "creationDate" and dialect is SQLITE:
         picked = find_candidates(
             store, flow_id, q, where=where, params=params, since=since, until=until, now_ms=now_ms
         )
@@ -87,7 +90,7 @@ def _sort_path(sort: str) -> tuple[str, ...] | None:
 
 
 def find_candidates(
-    store: Store,
+    store: Storage,
     flow_id: str,
     q: Query,
     *,

@@ -1,6 +1,6 @@
 """Transport-independent core of the local platform: accounts, auth, operations.
 
-:class:`Platform` owns the :class:`~flowthings.local.storage.store.Store` and the
+:class:`Platform` owns the :class:`~flowthings.local.storage.engine.Storage` and the
 track JS sandbox, and implements every operation on plain dicts; HTTP
 (``http.app``) and WebSockets (``realtime.ws``) translate requests into calls of
 :func:`dispatch` (module ``core.dispatch``) or of these methods directly.
@@ -76,7 +76,8 @@ from flowthings.local.core.resources import (
     validate,
 )
 from flowthings.local.query.params import Query, run_query
-from flowthings.local.storage.store import AccountRow, Store
+from flowthings.local.storage.opener import open_store
+from flowthings.local.storage.store import AccountRow
 from flowthings.local.tracks.engine import JsSandbox
 
 if TYPE_CHECKING:
@@ -130,14 +131,16 @@ def _account_name_ok(name: str) -> bool:
 
 
 class Platform(DropOperations):
-    """All operations of the local platform on top of one SQLite store.
+    """All operations of the local platform on top of one store (SQLite or PostgreSQL).
 
     Args:
-        db: a database file path or ``":memory:"``.
+        db: a database URL (``postgresql://...``, ``sqlite:///path``), a
+            SQLite file path, or ``":memory:"``; see
+            :func:`~flowthings.local.storage.opener.open_store`.
     """
 
     def __init__(self, db: str = ":memory:") -> None:
-        self.store = Store(db)
+        self.store = open_store(db)
         try:
             self.js = JsSandbox()
         except BaseException:

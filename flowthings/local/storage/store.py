@@ -150,6 +150,11 @@ class Store:
         path: a database file path, or ``":memory:"``.
     """
 
+    dialect = "sqlite"
+    """SQL spelling of the filter pre-filter (``flowthings.local.query.sql.SQLITE``)."""
+    shared = False
+    """One process owns the database: no other process's writes to relay."""
+
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self.lock = threading.RLock()
@@ -175,6 +180,12 @@ class Store:
         # decides access, per account; the epoch moves on any rollback
         self._epoch = 0
         self._access: dict[str, int] = {}
+
+    def notify(self, event: list[Any]) -> None:
+        """No-op: no other process shares a SQLite store (see ``PgStore.notify``)."""
+
+    def listen(self, callback: Any) -> None:
+        """No-op: only this process writes a SQLite store (see ``PgStore.listen``)."""
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
