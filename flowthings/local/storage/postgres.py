@@ -122,7 +122,7 @@ class PgStore:
         self, url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 10.0
     ) -> None:
         try:
-            import psycopg  # noqa: F401  (named in the error when missing)
+            import psycopg
             from psycopg_pool import ConnectionPool
         except ImportError as exc:  # pragma: no cover - the dev extra installs both
             raise StorageError(
@@ -149,9 +149,12 @@ class PgStore:
             name="flowthings",
         )
         try:
-            self._pool.open(wait=True, timeout=timeout)
-            with self._pool.connection() as conn:
+            # one direct connection first: a wrong URL, password or database
+            # name fails at once with the server's reason (a pool would retry
+            # until its timeout and only say it timed out)
+            with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout))) as conn:
                 migrate(conn)
+            self._pool.open(wait=True, timeout=timeout)
         except SchemaTooNew as exc:
             self._pool.close()
             raise StorageError(str(exc)) from exc
