@@ -63,8 +63,17 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
             f"{type(exc).__name__}: {exc}",
             pytrace=False,
         )
+    pg = PostgresServer(server)
+    import psycopg
+
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        # a throw-away server: no flush per commit (the tests kill serve
+        # processes, never PostgreSQL itself, so nothing they check depends on it)
+        conn.execute("ALTER SYSTEM SET fsync = off")
+        conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+        conn.execute("SELECT pg_reload_conf()")
     try:
-        yield PostgresServer(server)
+        yield pg
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
