@@ -179,3 +179,14 @@ def test_placeholders_and_payloads() -> None:
     big = ["d", "acct", "flow", "id", {"elems": {"s": "x" * 10_000}}]
     assert _payload("o", big).endswith('"id",null]]')
     assert len(_payload("o", big).encode()) <= MAX_PAYLOAD
+
+
+def test_a_flow_path_taken_by_another_process_is_a_400(pg_url: str) -> None:
+    from flowthings.local.base.envelope import PlatformError
+
+    with PgStore(pg_url) as one, PgStore(pg_url) as two:
+        one.insert("a", "flow", {"id": "f-one", "path": "/a/x", "creationDate": 1})
+        with pytest.raises(PlatformError, match="already exists") as caught:
+            two.insert("a", "flow", {"id": "f-two", "path": "/a/x", "creationDate": 2})
+        assert caught.value.status == 400
+        assert two.get("a", "flow", "f-two") is None

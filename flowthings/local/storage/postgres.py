@@ -43,6 +43,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
+from flowthings.local.base.envelope import bad_request
 from flowthings.local.storage.engine import RemoteEvents, StorageError, redact_url
 from flowthings.local.storage.pg_schema import SchemaTooNew, migrate
 from flowthings.local.storage.store import ACCESS_KINDS, AccountRow, _dumps, _loads, _path_column
@@ -279,9 +280,21 @@ class PgStore:
     def insert(
         self, account: str, kind: str, obj: dict[str, Any], *, flow_id: str | None = None
     ) -> None:
-        """Insert ``obj`` (must carry ``id`` and ``creationDate``)."""
+        """Insert ``obj`` (must carry ``id`` and ``creationDate``).
+
+        Raises:
+            PlatformError: 400 when another process created a flow at the same
+                path since the core checked (the unique index decides).
+        """
+        from psycopg.errors import UniqueViolation
+
         with self.transaction(), self._conn() as conn:
-            conn.execute(_INSERT, _row(account, kind, obj, flow_id))
+            try:  # the failed statement aborts the transaction: the operation fails whole
+                conn.execute(_INSERT, _row(account, kind, obj, flow_id))
+            except UniqueViolation as exc:
+                if kind == "flow" and exc.diag.constraint_name == "ux_objects_flow_path":
+                    raise bad_request(f"A flow with path '{obj.get('path')}' already exists.") from exc
+                raise
             self._touch(conn, account, kind)
 
     def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
