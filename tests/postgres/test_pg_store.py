@@ -21,8 +21,9 @@ from flowthings.local.query.params import parse_query, run_query
 from flowthings.local.query.sql import JSONB, drop_prefilter
 from flowthings.local.storage.engine import StorageError
 from flowthings.local.storage.opener import open_store
+from flowthings.local.storage.pg_notify import MAX_PAYLOAD, payload
 from flowthings.local.storage.pg_schema import SCHEMA_VERSION
-from flowthings.local.storage.postgres import MAX_PAYLOAD, PgStore, _payload, pg_sql
+from flowthings.local.storage.postgres import PgStore, pg_sql
 from flowthings.local.storage.store import AccountRow, Store
 from tests.conftest import PostgresServer
 from tests.local.test_filter_sql import _TRICKY, _drops, _filters
@@ -177,8 +178,8 @@ def test_an_unreachable_database_is_a_clear_error(postgres_server: PostgresServe
 def test_placeholders_and_payloads() -> None:
     assert pg_sql("a = ? AND b LIKE '%?%'") == "a = %s AND b LIKE '%%?%%'"
     big = ["d", "acct", "flow", "id", {"elems": {"s": "x" * 10_000}}]
-    assert _payload("o", big).endswith('"id",null]]')
-    assert len(_payload("o", big).encode()) <= MAX_PAYLOAD
+    assert payload("o", big).endswith('"id",null]]')
+    assert len(payload("o", big).encode()) <= MAX_PAYLOAD
 
 
 def test_a_flow_path_taken_by_another_process_is_a_400(pg_url: str) -> None:

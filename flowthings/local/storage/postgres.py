@@ -35,8 +35,6 @@ are always kept for the exact evaluator.
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
@@ -45,18 +43,11 @@ from typing import Any, Final
 
 from flowthings.local.base.envelope import bad_request
 from flowthings.local.storage.engine import RemoteEvents, StorageError, redact_url
+from flowthings.local.storage.pg_notify import CHANNEL, Listener, payload
 from flowthings.local.storage.pg_schema import SchemaTooNew, migrate
 from flowthings.local.storage.store import ACCESS_KINDS, AccountRow, _dumps, _loads, _path_column
 
-__all__ = ["CHANNEL", "MAX_PAYLOAD", "PgStore"]
-
-log = logging.getLogger("flowthings.local")
-
-CHANNEL: Final = "flowthings_writes"
-"""The ``LISTEN``/``NOTIFY`` channel of committed writes."""
-
-MAX_PAYLOAD: Final = 7900
-"""Largest ``NOTIFY`` payload sent (PostgreSQL refuses 8000 bytes and more)."""
+__all__ = ["PgStore"]
 
 _FIRST_BATCH: Final = 64
 _MAX_BATCH: Final = 2048
@@ -135,7 +126,7 @@ class PgStore:
         self.origin = secrets.token_hex(8)
         self._closed = False
         self._stop = threading.Event()
-        self._listener: threading.Thread | None = None
+        self._listener: Listener | None = None
         self._tx: Any = None
         self._tx_thread: int | None = None
         self._depth = 0
@@ -498,70 +489,17 @@ class PgStore:
         """Announce one write to the other processes (with the commit, if in a transaction).
 
         ``event`` is a JSON-able list; it reaches the :meth:`listen` callbacks
-        of every *other* process. Payloads stay under :data:`MAX_PAYLOAD`
-        bytes: an event whose last item would not fit is sent with that item
-        replaced by ``None`` (a drop document: the receiver reads it by id).
+        of every *other* process (see :func:`.pg_notify.payload` for the size limit).
         """
-        payload = _payload(self.origin, event)
         with self._conn() as conn:
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload(self.origin, event)))
 
     def listen(self, callback: RemoteEvents) -> None:
         """Start a thread calling ``callback([event])`` for every other process's :meth:`notify`.
 
-        The thread uses its own connection (not the pool's), reconnects after
-        a lost connection (writes announced meanwhile are not pushed), and
-        ends with :meth:`close`. A raising callback is logged.
+        See :class:`.pg_notify.Listener`; it ends with :meth:`close`.
         """
         if self._listener is not None:
             raise RuntimeError("this store already has a listener")
-        ready = threading.Event()
-        thread = threading.Thread(
-            target=self._listen, args=(callback, ready), name="flowthings-pg-listen", daemon=True
-        )
-        self._listener = thread
-        thread.start()
-        ready.wait(10)  # LISTEN is in place: writes after this call are relayed
-
-    def _listen(self, callback: RemoteEvents, ready: threading.Event) -> None:
-        import psycopg
-
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    ready.set()
-                    while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.2):
-                            self._deliver(callback, note.payload)
-            except psycopg.Error as exc:
-                if self._stop.is_set():
-                    return
-                log.warning("PostgreSQL listener lost its connection (%s); reconnecting", exc)
-                self._stop.wait(0.5)
-            finally:
-                ready.set()
-
-    def _deliver(self, callback: RemoteEvents, payload: str) -> None:
-        try:
-            origin, event = json.loads(payload)
-        except ValueError:
-            log.warning("ignored a malformed notification on %s", CHANNEL)
-            return
-        if origin == self.origin:
-            return  # our own write: already pushed locally
-        try:
-            callback([event])
-        except Exception:
-            log.exception("relaying a write of another process failed")
-
-
-def _payload(origin: str, event: list[Any]) -> str:
-    text = json.dumps([origin, event], separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode()) <= MAX_PAYLOAD:
-        return text
-    text = json.dumps([origin, [*event[:-1], None]], separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode()) > MAX_PAYLOAD:
-        raise ValueError("notification too large even without its document")
-    return text
-
+        self._listener = Listener(self.url, self.origin, callback, self._stop)
+        self._listener.start()
