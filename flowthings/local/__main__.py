@@ -136,8 +136,8 @@ def serve(argv: Sequence[str]) -> int:
 
     try:
         platform = Platform(args.db)
-    except StorageError as exc:
-        _error(f"cannot open database {args.db!r}: {exc}")
+    except StorageError as exc:  # its message names the URL, without the password
+        _error(f"cannot open database: {exc}")
         return 1
     except sqlite3.Error as exc:
         parent = os.path.dirname(os.path.abspath(sqlite_path(args.db)))

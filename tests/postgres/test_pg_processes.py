@@ -10,6 +10,8 @@ serving and pushing.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ import websocket
 
 from flowthings import API, Token
 from flowthings.local.storage.postgres import PgStore
+from tests.conftest import PostgresServer
 from tests.reliability._platform_process import ServeProcess
 
 ACCOUNT = "alice"
@@ -195,3 +198,18 @@ def test_kill_9_of_one_process_loses_no_acknowledged_write(
     finally:
         sock.close()
 
+
+
+def test_serve_names_an_unreachable_database_without_its_password(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.database_url("nosuchdb").replace("postgres:@", "postgres:hunter2@")
+    done = subprocess.run(
+        [sys.executable, "-m", "flowthings.local", "serve", "--port", "0", "--db", url],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot open database" in done.stderr
+    assert 'database "nosuchdb" does not exist' in done.stderr
+    assert "hunter2" not in done.stderr
+    assert "Traceback" not in done.stderr
