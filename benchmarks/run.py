@@ -9,7 +9,9 @@ Sections (in order): ``overhead`` (per-call overhead and typed parsing,
 :mod:`benchmarks.bench_green`), ``websocket`` (push throughput and latency,
 :mod:`benchmarks.bench_websocket`), ``platform`` (local platform write and
 query rates, :mod:`benchmarks.bench_local_platform`), ``bulk`` (``create_many``
-against sequential ``create``, :mod:`benchmarks.bench_bulk`).
+against sequential ``create``, :mod:`benchmarks.bench_bulk`), ``postgres``
+(two ``serve`` processes on PostgreSQL against one on SQLite,
+:mod:`benchmarks.bench_postgres`).
 
 Every row is a measurement, a baseline measured in the same run (against the
 same local server when there is one), their ratio, and the target when the
@@ -33,7 +35,7 @@ if __package__ in (None, ""):
 
 from benchmarks._harness import CheckFailed, Row, Settings, header_lines, markdown_table
 
-SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk")
+SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk", "postgres")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 
 _READING = """\
@@ -96,6 +98,11 @@ def run_sections(
 
         with _section("green (eventlet and gevent child processes)", progress):
             rows += bench_green.rows(settings)
+    if "postgres" in only:
+        from benchmarks import bench_postgres
+
+        with _section("postgres (serve processes on PostgreSQL and SQLite)", progress):
+            rows += bench_postgres.rows(settings)
     order = {group: i for i, group in enumerate(_group_order())}
     return sorted(rows, key=lambda r: order.get(r.group, len(order)))
 
@@ -115,6 +122,7 @@ def _group_order() -> list[str]:
         "WebSocket push",
         "local platform",
         "bulk writes",
+        "PostgreSQL platform",
     ]
 
 

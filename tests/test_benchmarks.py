@@ -70,6 +70,8 @@ EXPECTED_ROWS = [
     "query: sort by elems.n, limit 20",
     "create_many(concurrency=8) speed-up, loopback (same process)",
     "create_many(concurrency=8) speed-up, 20 ms simulated latency",
+    "drop writes/s, 4 writers over 2 serve processes on PostgreSQL",
+    "push latency, write on process A to a subscriber on process B (PostgreSQL)",
 ]
 TARGETS = {
     "create_many(concurrency=8) speed-up, 20 ms simulated latency": "≥ 4",

@@ -31,6 +31,7 @@ _SERVE_EPILOG = """\
 examples:
   python -m flowthings.local serve --port 8080 --account alice --token secret
   python -m flowthings.local serve --db flowthings.db   # keeps data across restarts
+  python -m flowthings.local serve --db postgresql://flowthings@dbhost/flowthings
 
 Without --account, the accounts of an existing --db file are reused, or an
 account "demo" with a random token is created. Ctrl-C or SIGTERM stops it.
@@ -42,7 +43,7 @@ _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m flowthings.local",
-        description="The local flowthings platform: a REST + WebSocket server on SQLite.",
+        description="The local flowthings platform: a REST + WebSocket server on SQLite or PostgreSQL.",
         epilog="Run 'python -m flowthings.local COMMAND --help' for a command's options.",
     )
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,8 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--db",
         default=":memory:",
-        metavar="PATH",
-        help="SQLite database file; its directory must exist (default: %(default)s, lost on exit)",
+        metavar="URL",
+        help=(
+            "database: a SQLite file (PATH or sqlite:///PATH; its directory must exist) or "
+            "postgresql://USER@HOST/DB, which several serve processes may share "
+            "(default: %(default)s, lost on exit)"
+        ),
     )
     serve.add_argument(
         "--account",
@@ -148,11 +153,15 @@ def serve(argv: Sequence[str]) -> int:
     from flowthings.local.core.platform import DEFAULT_ACCOUNT, Platform
     from flowthings.local.http.server import bind, make_server
     from flowthings.local.realtime.ws import websocket_routes
+    from flowthings.local.storage.engine import StorageError, redact_url, sqlite_path
 
     try:
         platform = Platform(args.db, quota_bytes=_quota_of(args.quota_bytes))
+    except StorageError as exc:  # its message names the URL, without the password
+        _error(f"cannot open database: {exc}")
+        return 1
     except sqlite3.Error as exc:
-        parent = os.path.dirname(os.path.abspath(args.db))
+        parent = os.path.dirname(os.path.abspath(sqlite_path(args.db)))
         hint = "" if os.path.isdir(parent) else f" (directory {parent} does not exist)"
         _error(f"cannot open database {args.db!r}: {exc}{hint}")
         return 1
@@ -173,7 +182,8 @@ def serve(argv: Sequence[str]) -> int:
             return 1
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
-        print(f"flowthings local platform on http://{shown}:{port} (db: {args.db})")
+        db = redact_url(args.db)
+        print(f"flowthings local platform on http://{shown}:{port} (db: {db})")
         for c in creds:
             print(f"  base URL  http://{shown}:{port}/v0.1/{c.account}")
             print(f"  account   {c.account}")

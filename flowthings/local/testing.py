@@ -173,7 +173,9 @@ def local_platform(
     """Run the local platform in a background thread for the duration of the block.
 
     Args:
-        db: SQLite file path, or ``":memory:"``.
+        db: SQLite file path, ``":memory:"``, or a database URL
+            (``sqlite:///path``, ``postgresql://user@host/db``: several
+            platforms may share one PostgreSQL database).
         accounts: ``{name: master_token}`` to create (``None`` token = generated;
             existing accounts of a file database are reused if the token
             matches, and raise ``ValueError`` otherwise, a ``None`` token

@@ -18,9 +18,11 @@ from flowthings.local.query.params import Query
 from flowthings.local.testing import local_platform
 
 
-@pytest.fixture
-def core() -> Any:
-    platform = Platform()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def core(request: pytest.FixtureRequest) -> Any:
+    # every test of the store's behaviour runs on both engines
+    db = request.getfixturevalue("pg_url") if request.param == "postgresql" else ":memory:"
+    platform = Platform(db)
     creds = platform.create_account("alice")
     principal = platform.authenticate(creds.token)
     yield platform, principal

@@ -25,9 +25,9 @@ READY_TIMEOUT = 60.0
 
 
 class ServeProcess:
-    """One ``serve`` process on a free port with a file database."""
+    """One ``serve`` process on a free port with a file database (or a database URL)."""
 
-    def __init__(self, db: Path, account: str, token: str, log: Path) -> None:
+    def __init__(self, db: Path | str, account: str, token: str, log: Path) -> None:
         self.db, self.account, self.token, self.log = db, account, token, log
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""

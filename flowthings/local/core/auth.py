@@ -47,7 +47,7 @@ from typing import Any, Literal
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import forbidden
 from flowthings.local.core.permissions import Grant, expires_in_ms, is_expired
-from flowthings.local.storage.store import Store
+from flowthings.local.storage.engine import Storage
 
 __all__ = ["Action", "Principal", "authenticate", "can", "stable_until"]
 
@@ -78,7 +78,7 @@ class Principal:
         return None if self.token is None else str(self.token.get("id"))
 
 
-def authenticate(store: Store, token: str | None, auth_account: str | None = None) -> Principal:
+def authenticate(store: Storage, token: str | None, auth_account: str | None = None) -> Principal:
     """Return the principal of ``token`` (403 if unknown, expired or mismatched)."""
     if not token:
         raise forbidden()
@@ -101,17 +101,17 @@ def authenticate(store: Store, token: str | None, auth_account: str | None = Non
 _CACHE_MAX = 10_000
 _cache_lock = threading.Lock()
 # store -> (sharer account, recipient account, identity) -> (access stamp, grant)
-_grant_cache: weakref.WeakKeyDictionary[Store, dict[tuple[str, str, str], tuple[Any, Grant]]] = (
+_grant_cache: weakref.WeakKeyDictionary[Storage, dict[tuple[str, str, str], tuple[Any, Grant]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _shares_grant(store: Store, p: Principal, account: str) -> Grant:
+def _shares_grant(store: Storage, p: Principal, account: str) -> Grant:
     """The grant of master principal ``p`` in another ``account`` (its shares there).
 
     Resolving it scans every group and share of ``account``, so it is cached
     per (account, identity) across requests and WebSocket re-checks, next to
-    the account's :meth:`~flowthings.local.storage.store.Store.access_stamp`
+    the account's :meth:`~flowthings.local.storage.engine.Storage.access_stamp`
     read *before* the scan: any write of a token, share, group or identity of
     ``account`` (or a rollback) makes the next call scan again. Expiry is not
     part of the cache: :meth:`Grant.allows` and :func:`can` compare the
@@ -146,7 +146,7 @@ def _shares_grant(store: Store, p: Principal, account: str) -> Grant:
     return grant
 
 
-def can(store: Store, p: Principal, action: Action, account: str, path: str | None = None) -> bool:
+def can(store: Storage, p: Principal, action: Action, account: str, path: str | None = None) -> bool:
     """The single access decision (see the module docstring)."""
     if p.master and p.account == account:
         return True

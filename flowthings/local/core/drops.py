@@ -33,7 +33,7 @@ from flowthings.local.query.params import Query, compile_filter, run_query
 
 if TYPE_CHECKING:
     from flowthings.local.core.auth import Action, Principal
-    from flowthings.local.storage.store import Store
+    from flowthings.local.storage.engine import Storage
     from flowthings.local.tracks.engine import JsSandbox
 
 __all__ = ["DropListener", "DropOperations", "Obj"]
@@ -47,7 +47,7 @@ Obj = dict[str, Any]
 class DropOperations:
     """Drop operations; needs the attributes and methods declared below."""
 
-    store: Store
+    store: Storage
     js: JsSandbox
     drop_listeners: list[DropListener]
 

@@ -35,11 +35,11 @@ from flowthings.local.base.elem_class import BOOL, NUMBER
 from flowthings.local.query.bounds import date_bounds
 from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 from flowthings.local.query.params import run_query
-from flowthings.local.query.sql import SQLITE, Dialect, drop_prefilter
+from flowthings.local.query.sql import JSONB, SQLITE, Dialect, drop_prefilter
 
 if TYPE_CHECKING:
     from flowthings.local.query.params import Query
-    from flowthings.local.storage.store import Store
+    from flowthings.local.storage.engine import Storage
 
 __all__ = ["find_candidates", "find_drops", "side_candidates"]
 
@@ -52,7 +52,7 @@ _DRIVE_MAX: Final = 2048
 
 
 def find_drops(
-    store: Store, account: str, flow_id: str, q: Query, *, now_ms: int
+    store: Storage, account: str, flow_id: str, q: Query, *, now_ms: int
 ) -> list[dict[str, Any]]:
     """The page of drops of ``flow_id`` that find ``q`` returns (filtered, sorted, paged).
 
@@ -62,6 +62,9 @@ def find_drops(
     """
     newest = q.descending or q.sort != "creationDate"
     since, until = date_bounds(q.filter.source) if q.filter else (None, None)
+    # PostgreSQL (several processes) filters through jsonb; its element sorts
+    # are left to Python (the candidate SQL below is SQLite's)
+    dialect = JSONB if store.dialect == "postgresql" else SQLITE
     side = bool(getattr(store, "drop_elems", False))
     if side and q.filter is not None:
         few = _selective(store, flow_id, q, newest, since, until, now_ms)
@@ -69,9 +72,9 @@ def find_drops(
             return run_query(few, q, drop=True, now_ms=now_ms)
     # a scan stops once its page is full: testing the JSON of each row it
     # reads is cheaper than looking its elements up (small documents)
-    pre = drop_prefilter(q.filter.source) if q.filter else None
+    pre = drop_prefilter(q.filter.source, dialect) if q.filter else None
     where, params = (pre.sql, pre.bind(now_ms, flow_id)) if pre else (None, ())
-    if q.sort != "creationDate":
+    if q.sort != "creationDate" and dialect is SQLITE:
         picked = (
             side_candidates(
                 store, flow_id, q, where=where, params=params, since=since, until=until,
@@ -95,7 +98,7 @@ def find_drops(
 
 
 def _selective(
-    store: Store,
+    store: Storage,
     flow_id: str,
     q: Query,
     newest: bool,
@@ -151,7 +154,7 @@ def _sort_path(sort: str) -> tuple[str, ...] | None:
 
 
 def find_candidates(
-    store: Store,
+    store: Storage,
     flow_id: str,
     q: Query,
     *,
@@ -254,7 +257,7 @@ def _conditions(
 
 
 def side_candidates(
-    store: Store,
+    store: Storage,
     flow_id: str,
     q: Query,
     *,

@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from flowthings.local.core.permissions import is_expired
-from flowthings.local.storage.store import Store
+from flowthings.local.storage.engine import Storage
 
 __all__ = ["with_memberships"]
 
 
 def with_memberships(
-    store: Store, obj: dict[str, Any], now_ms: int, *, own: bool
+    store: Storage, obj: dict[str, Any], now_ms: int, *, own: bool
 ) -> dict[str, Any]:
     """Return *obj* (an identity) with ``groupIds`` and, when *own*, ``shares``.
 

@@ -1,6 +1,6 @@
 """Transport-independent core of the local platform: accounts, auth, operations.
 
-:class:`Platform` owns the :class:`~flowthings.local.storage.store.Store` and the
+:class:`Platform` owns the :class:`~flowthings.local.storage.engine.Storage` and the
 track JS sandbox, and implements every operation on plain dicts; HTTP
 (``http.app``) and WebSockets (``realtime.ws``) translate requests into calls of
 :func:`dispatch` (module ``core.dispatch``) or of these methods directly.
@@ -78,7 +78,8 @@ from flowthings.local.core.resources import (
 )
 from flowthings.local.query.interrupt import PROGRESS_STEPS, interruptible, sql_progress
 from flowthings.local.query.params import Query, run_query
-from flowthings.local.storage.store import AccountRow, Store
+from flowthings.local.storage.opener import open_store
+from flowthings.local.storage.store import AccountRow
 from flowthings.local.tracks.engine import JsSandbox
 
 if TYPE_CHECKING:
@@ -137,10 +138,12 @@ def _account_name_ok(name: str) -> bool:
 
 
 class Platform(DropOperations):
-    """All operations of the local platform on top of one SQLite store.
+    """All operations of the local platform on top of one store (SQLite or PostgreSQL).
 
     Args:
-        db: a database file path or ``":memory:"``.
+        db: a database URL (``postgresql://...``, ``sqlite:///path``), a
+            SQLite file path, or ``":memory:"``; see
+            :func:`~flowthings.local.storage.opener.open_store`.
         quota_bytes: most bytes of stored documents per account (default
             :data:`DEFAULT_QUOTA`, 1 GiB; ``None`` = unlimited). A write that
             would go beyond it is a 413 and stores nothing, whatever the way
@@ -148,9 +151,9 @@ class Platform(DropOperations):
     """
 
     def __init__(self, db: str = ":memory:", *, quota_bytes: int | None = DEFAULT_QUOTA) -> None:
-        self.store = Store(db)
+        self.store = open_store(db)
         self.store.quota = quota_bytes
-        # finds past their request's deadline, or whose caller left, stop inside SQLite too
+        # finds past their request's deadline, or whose caller left, stop inside the database too
         self.store.set_progress_handler(sql_progress, PROGRESS_STEPS)
         try:
             self.js = JsSandbox()

@@ -46,7 +46,7 @@ from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import PlatformError, bad_request
 from flowthings.local.core.auth import Action, Principal, can
 from flowthings.local.core.resources import KINDS, clean_input, validate
-from flowthings.local.storage.store import Store
+from flowthings.local.storage.engine import Storage
 from flowthings.local.tracks.engine import JsSandbox, route
 
 __all__ = ["RoutingHost", "route_drop"]
@@ -61,7 +61,7 @@ class RoutingHost(Protocol):
     :func:`route_drop`: the dependency points one way.
     """
 
-    store: Store
+    store: Storage
     js: JsSandbox
 
     def gate(self, flow: Obj, drop: Obj) -> None:

@@ -28,8 +28,14 @@ does, and ``NOT`` only negates an *exact* child: ``creationDate`` compared with
 a number and ``AGE`` of ``creationDate`` use the indexed ``creation_date``
 column and are exact (every drop carries its creation date there).
 
-SQL text comes from a :class:`Dialect`; :data:`SQLITE` is the only one now, a
-PostgreSQL (``jsonb``) dialect would implement the same four methods.
+SQL text comes from a :class:`Dialect`: :data:`SQLITE` (JSON1 functions over
+the ``data`` text) and :data:`JSONB` (PostgreSQL operators over the ``doc``
+``jsonb`` column, with ``?`` placeholders that the PostgreSQL store
+translates). On PostgreSQL, numbers are compared as ``numeric`` (exact, no
+overflow) and strings in the ``"C"`` collation (code point order, as Python
+and SQLite compare them); a value of another JSON type than the literal's is
+excluded, which the evaluator's ``equals``/``order`` agree with (mixed types
+never match).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from flowthings.local.query.evaluate import DROP_TOP_LEVEL
 
 __all__ = [
     "FLOW",
+    "JSONB",
     "MAX_PATHS",
     "NOW",
     "SQLITE",
@@ -86,6 +93,9 @@ FLOW: Final = _Flow()
 class Dialect(Protocol):
     """The SQL spelling of the few JSON operations the pre-filter uses."""
 
+    def __hash__(self) -> int:  # drop_prefilter caches per dialect
+        ...
+
     def extract(self, path: tuple[str, ...]) -> str:
         """SQL expression: the scalar at ``path`` of the document (NULL if absent)."""
         ...
@@ -98,9 +108,27 @@ class Dialect(Protocol):
         """SQL condition: the value at ``path`` is of one of the JSON types ``names``."""
         ...
 
+    def number(self, path: tuple[str, ...]) -> str:
+        """SQL expression: the value at ``path`` to compare with a number parameter."""
+        ...
+
+    def text(self, path: tuple[str, ...]) -> str:
+        """SQL expression: the value at ``path`` to compare with a string parameter."""
+        ...
+
     @property
     def created(self) -> str:
         """SQL expression: the indexed creation date column."""
+        ...
+
+    @property
+    def false(self) -> str:
+        """SQL condition that is never true."""
+        ...
+
+    @property
+    def has_nul(self) -> str:
+        """SQL condition: the document holds an escaped NUL its JSON functions cut at."""
         ...
 
 
@@ -122,12 +150,78 @@ class _Sqlite:
         listed = ", ".join(f"'{n}'" for n in names)
         return f"{self.type_of(path)} IN ({listed})"
 
+    def number(self, path: tuple[str, ...]) -> str:
+        return self.extract(path)
+
+    def text(self, path: tuple[str, ...]) -> str:
+        return self.extract(path)
+
     @property
     def created(self) -> str:
         return "creation_date"
 
+    @property
+    def false(self) -> str:
+        return "0"
+
+    @property
+    def has_nul(self) -> str:
+        return "instr(data, '\\u0000') > 0"
+
 
 SQLITE: Final[Dialect] = _Sqlite()
+
+# SQLite's JSON type names (what the builder asks for) as jsonb_typeof's
+_JSONB_TYPES: Final = {"integer": "number", "real": "number", "text": "string"}
+
+
+class _Jsonb:
+    """PostgreSQL's ``jsonb`` operators over the ``doc`` column.
+
+    A document that ``jsonb`` cannot hold (a string with ``\\u0000``) has a
+    NULL ``doc``; the PostgreSQL store keeps those rows itself, so
+    :attr:`has_nul` is never true here.
+    """
+
+    @staticmethod
+    def _at(path: tuple[str, ...]) -> str:
+        # a text[] literal; member_paths/_sort_path refuse quotes and backslashes
+        return "doc #> '{" + ",".join(f'"{segment}"' for segment in path) + "}'"
+
+    def extract(self, path: tuple[str, ...]) -> str:
+        return f"({self._at(path)} #>> '{{}}')"
+
+    def type_of(self, path: tuple[str, ...]) -> str:
+        return f"jsonb_typeof({self._at(path)})"
+
+    def is_type(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
+        kinds = dict.fromkeys(_JSONB_TYPES.get(n, n) for n in names if n not in ("true", "false"))
+        conds = [f"{self.type_of(path)} IN ({', '.join(repr(k) for k in kinds)})"] if kinds else []
+        conds += [f"{self._at(path)} = '{n}'::jsonb" for n in names if n in ("true", "false")]
+        return "(" + " OR ".join(conds) + ")"
+
+    def number(self, path: tuple[str, ...]) -> str:
+        at = self._at(path)
+        return f"(CASE WHEN jsonb_typeof({at}) = 'number' THEN ({at})::numeric END)"
+
+    def text(self, path: tuple[str, ...]) -> str:
+        at = self._at(path)
+        return f"((CASE WHEN jsonb_typeof({at}) = 'string' THEN {at} #>> '{{}}' END) COLLATE \"C\")"
+
+    @property
+    def created(self) -> str:
+        return "creation_date"
+
+    @property
+    def false(self) -> str:
+        return "FALSE"
+
+    @property
+    def has_nul(self) -> str:
+        return "FALSE"
+
+
+JSONB: Final[Dialect] = _Jsonb()
 
 
 @dataclass(frozen=True)
@@ -343,26 +437,26 @@ class _Builder:
             low, high = _bounds(float(value))
             if op == "==":
                 return _any(
-                    self.d, paths, lambda p: f"{self.d.extract(p)} BETWEEN ? AND ?", (low, high)
+                    self.d, paths, lambda p: f"{self.d.number(p)} BETWEEN ? AND ?", (low, high)
                 )
             bound = high if op in ("<", "<=") else low
-            return _any(self.d, paths, lambda p: f"{self.d.extract(p)} {op} ?", (bound,))
+            return _any(self.d, paths, lambda p: f"{self.d.number(p)} {op} ?", (bound,))
         if kind == "string":
             if "\x00" in value:
                 return None
             # SQLite's JSON functions cut a string at an escaped NUL (\u0000): a
             # document holding one is always kept
-            nul = "instr(data, '\\u0000') > 0"
+            nul = self.d.has_nul
             if op == "==":
                 # a drop reference (an object) equals a string naming its flow or drop
                 leaf = _any(
                     self.d,
                     paths,
-                    lambda p: f"({self.d.extract(p)} = ? OR {self.d.type_of(p)} = 'object')",
+                    lambda p: f"({self.d.text(p)} = ? OR {self.d.type_of(p)} = 'object')",
                     (value,),
                 )
             else:
-                leaf = _any(self.d, paths, lambda p: f"{self.d.extract(p)} {op} ?", (value,))
+                leaf = _any(self.d, paths, lambda p: f"{self.d.text(p)} {op} ?", (value,))
             return Prefilter(f"({leaf.sql} OR {nul})", leaf.params, False)
         if op == "==":  # bool
             name = "true" if value else "false"
@@ -380,7 +474,7 @@ class _Builder:
                 return None
             parts.append(leaf)
         if not parts:
-            return Prefilter("0", (), False)  # IN [] matches nothing
+            return Prefilter(self.d.false, (), False)  # IN [] matches nothing
         return _join(parts, " OR ", False)
 
     def _exists(self, children: list[Any]) -> Prefilter | None:

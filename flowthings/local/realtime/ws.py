@@ -95,6 +95,7 @@ from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 from flowthings.local.query.params import render_drop
 from flowthings.local.realtime.pubsub import DEFAULT_MAX_QUEUE, Outbox, OutboxOverflow, PubSubHub
+from flowthings.local.realtime.relay import relay_writes
 
 __all__ = ["SessionStore", "WebSocketSettings", "hub_for", "websocket_routes"]
 
@@ -205,6 +206,15 @@ def hub_for(platform: Platform, version: str = "0.1") -> PubSubHub:
 
             platform.drop_listeners.append(listener)
             platform.object_listeners.append(changed)
+            # several processes on one PostgreSQL database: push the others' writes too
+            relay_writes(
+                platform.store,
+                platform.drop_listeners,
+                platform.object_listeners,
+                hub,
+                listener,
+                changed,
+            )
             _HUBS[platform] = hub
         return hub
 

@@ -177,6 +177,10 @@ class Store:
 
     drop_elems = True
     """Whether the ``drop_elems`` side table (``storage.elems``) is kept up to date."""
+    dialect = "sqlite"
+    """SQL spelling of the filter pre-filter (``flowthings.local.query.sql.SQLITE``)."""
+    shared = False
+    """One process owns the database: no other process's writes to relay."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
@@ -216,6 +220,12 @@ class Store:
         result aborts the statement (``sqlite3.OperationalError: interrupted``)."""
         with self.lock:
             self._conn.set_progress_handler(handler, steps)
+
+    def notify(self, event: list[Any]) -> None:
+        """No-op: no other process shares a SQLite store (see ``PgStore.notify``)."""
+
+    def listen(self, callback: Any) -> None:
+        """No-op: only this process writes a SQLite store (see ``PgStore.listen``)."""
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
