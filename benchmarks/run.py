@@ -9,7 +9,9 @@ Sections (in order): ``overhead`` (per-call overhead and typed parsing,
 :mod:`benchmarks.bench_green`), ``websocket`` (push throughput and latency,
 :mod:`benchmarks.bench_websocket`), ``platform`` (local platform write and
 query rates, :mod:`benchmarks.bench_local_platform`), ``bulk`` (``create_many``
-against sequential ``create``, :mod:`benchmarks.bench_bulk`).
+against sequential ``create``, :mod:`benchmarks.bench_bulk`), ``asyncio`` (the
+asyncio client's per-call overhead, :mod:`benchmarks.bench_asyncio`, and
+concurrent finds against the green views, :mod:`benchmarks.bench_asyncio_fanout`).
 
 Every row is a measurement, a baseline measured in the same run (against the
 same local server when there is one), their ratio, and the target when the
@@ -33,7 +35,7 @@ if __package__ in (None, ""):
 
 from benchmarks._harness import CheckFailed, Row, Settings, header_lines, markdown_table
 
-SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk")
+SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk", "asyncio")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 
 _READING = """\
@@ -68,7 +70,9 @@ def run_sections(
     takes tens of seconds, a full one minutes).
     """
     rows: list[Row] = []
-    server_sections = [s for s in ("overhead", "websocket", "platform", "bulk") if s in only]
+    server_sections = [
+        s for s in ("overhead", "websocket", "platform", "bulk", "asyncio") if s in only
+    ]
     if server_sections:
         from benchmarks import bench_local_platform, bench_request_overhead, bench_websocket
         from flowthings.local.testing import local_platform
@@ -88,6 +92,11 @@ def run_sections(
 
                 with _section("bulk", progress):
                     rows += bench_bulk.rows(settings, lp)
+            if "asyncio" in only:
+                from benchmarks import bench_asyncio
+
+                with _section("asyncio overhead", progress):
+                    rows += bench_asyncio.rows(settings, lp)
     if "filters" in only:
         with _section("filters", progress):
             rows += _filters(settings)
@@ -96,6 +105,11 @@ def run_sections(
 
         with _section("green (eventlet and gevent child processes)", progress):
             rows += bench_green.rows(settings)
+    if "asyncio" in only:
+        from benchmarks import bench_asyncio_fanout
+
+        with _section("asyncio fan-out (asyncio, eventlet and gevent child processes)", progress):
+            rows += bench_asyncio_fanout.rows(settings)
     order = {group: i for i, group in enumerate(_group_order())}
     return sorted(rows, key=lambda r: order.get(r.group, len(order)))
 
@@ -112,6 +126,7 @@ def _group_order() -> list[str]:
         "typed parsing",
         "filter compilation",
         "green fan-out",
+        "asyncio fan-out",
         "WebSocket push",
         "local platform",
         "bulk writes",
