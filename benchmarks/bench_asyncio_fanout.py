@@ -4,9 +4,12 @@
 
 N finds (``api.drop(fid).find(limit=10)`` over 10 flows; N = 1000 in a full
 run) against a loopback server that answers every request after 20 ms
-(`tests/green/latency_server.py`, in the process of the client). Each client
-runs in its own subprocess, because eventlet and gevent must monkey-patch
-before flowthings (and httpx) is imported, and asyncio must not be patched:
+(`tests/green/latency_server.py`, a thread per connection, in a process of
+its own: in the asyncio client's process its threads would fight the event
+loop for the GIL, and all three clients must meet the same server). Each
+client runs in its own subprocess, because eventlet and gevent must
+monkey-patch before flowthings (and httpx) is imported, and asyncio must not
+be patched:
 
 - asyncio: ``await asyncio.gather(*(api.drop(f).find(limit=10) ...))`` on one
   ``flowthings.asyncio.API`` (its pooled ``httpx.AsyncClient``: 100
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +69,7 @@ def _check_answers(client: str, answers: list[Any], n: int) -> None:
     check(not wrong, f"{client}: {len(wrong)} wrong answers, the first for find {wrong[:1]}")
 
 
-def _asyncio_child(server: Any, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
+def _asyncio_child(host: str, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
     import asyncio
 
     import httpx
@@ -73,11 +77,11 @@ def _asyncio_child(server: Any, n: int, max_sequential: int, repeat: int) -> dic
     import flowthings.asyncio
     from flowthings import Token
 
-    url = f"http://{server.base_url}/v0.1/bench/drop/"
+    url = f"http://{host}/v0.1/bench/drop/"
 
     async def run() -> dict[str, Any]:
         async with flowthings.asyncio.API(
-            Token("bench", "t"), secure=False, host=server.base_url
+            Token("bench", "t"), secure=False, host=host
         ) as api:
             await api.drop("warm").find(limit=10)
             count = min(n, max_sequential)
@@ -87,7 +91,9 @@ def _asyncio_child(server: Any, n: int, max_sequential: int, repeat: int) -> dic
             _check_answers("asyncio sequential", answers, count)
             best = floor = float("inf")
             limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-            async with httpx.AsyncClient(limits=limits) as raw:
+            # The SDK's limits and its default timeout (30 s; httpx's own is 5 s,
+            # which N requests queued for 100 connections can outlast on a busy box).
+            async with httpx.AsyncClient(limits=limits, timeout=30.0) as raw:
                 for _ in range(repeat):
                     started = time.perf_counter()
                     answers = await asyncio.gather(
@@ -108,13 +114,13 @@ def _asyncio_child(server: Any, n: int, max_sequential: int, repeat: int) -> dic
     return asyncio.run(run())
 
 
-def _green_child(lib: str, server: Any, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
+def _green_child(lib: str, host: str, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
     import importlib
 
     from flowthings import API, Token
 
     module = importlib.import_module(lib)
-    with API(Token("bench", "t"), async_lib=module, secure=False, host=server.base_url) as api:
+    with API(Token("bench", "t"), async_lib=module, secure=False, host=host) as api:
         api.drop("warm").find(limit=10)
         count = min(n, max_sequential)
         started = time.perf_counter()
@@ -133,8 +139,8 @@ def _green_child(lib: str, server: Any, n: int, max_sequential: int, repeat: int
     return {"sequential": sequential, "concurrent": best}
 
 
-def child(client: str, latency: float, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
-    """Runs in the subprocess: patch (green clients only), start the server, measure."""
+def child(client: str, host: str, n: int, max_sequential: int, repeat: int) -> dict[str, Any]:
+    """Runs in the subprocess: patch (green clients only), then measure."""
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     if client != "asyncio":
         # httpcore imports trio when installed, and trio needs select.epoll,
@@ -150,21 +156,44 @@ def child(client: str, latency: float, n: int, max_sequential: int, repeat: int)
 
         monkey.patch_all()
 
+    if client == "asyncio":
+        result = _asyncio_child(host, n, max_sequential, repeat)
+    else:
+        result = _green_child(client, host, n, max_sequential, repeat)
+    return {"client": client, "n": n, "extrapolated": min(n, max_sequential) < n, **result}
+
+
+def serve(latency: float) -> None:
+    """Runs in the server subprocess: prints ``host:port``, then serves until killed."""
     sys.path.insert(0, HELPERS)
     from latency_server import start_server
 
     server = start_server(latency)
-    if client == "asyncio":
-        result = _asyncio_child(server, n, max_sequential, repeat)
-    else:
-        result = _green_child(client, server, n, max_sequential, repeat)
-    return {"client": client, "n": n, "extrapolated": min(n, max_sequential) < n, **result}
+    print(server.base_url, flush=True)
+    while True:
+        time.sleep(3600)
 
 
-def _run_child(client: str, settings: Settings) -> dict[str, Any]:
+@contextlib.contextmanager
+def _server(latency: float) -> Iterator[str]:
+    command = [sys.executable, os.path.abspath(__file__), "--serve", "--latency", str(latency)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        host = process.stdout.readline().strip()
+        check(bool(host), "bench_asyncio_fanout: the latency server did not start")
+        yield host
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _run_child(client: str, host: str, settings: Settings) -> dict[str, Any]:
     n = settings.green_sizes[1]
     command = [sys.executable, os.path.abspath(__file__), "--child", client,
-               "--latency", str(settings.green_latency), "--n", str(n),
+               "--host", host, "--n", str(n),
                "--max-sequential", str(settings.green_max_sequential),
                "--repeat", str(2 if settings.quick else 3)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
@@ -177,7 +206,8 @@ def _run_child(client: str, settings: Settings) -> dict[str, Any]:
 
 def rows(settings: Settings) -> list[Row]:
     """Speed-up rows per client and asyncio-against-the-others rows."""
-    reports = {client: _run_child(client, settings) for client in CLIENTS}
+    with _server(settings.green_latency) as host:
+        reports = {client: _run_child(client, host, settings) for client in CLIENTS}
     latency = f"{settings.green_latency * 1000:.0f} ms latency"
     out = []
     labels = {
@@ -219,11 +249,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--max-sequential", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="best of")
+    parser.add_argument("--host", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=CLIENTS, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.latency)
     if not args.child:
         parser.error("run the benchmark as: python -m benchmarks --only asyncio [--quick]")
-    print(json.dumps(child(args.child, args.latency, args.n, args.max_sequential, args.repeat)))
+    print(json.dumps(child(args.child, args.host, args.n, args.max_sequential, args.repeat)))
 
 
 if __name__ == "__main__":
