@@ -10,8 +10,8 @@ On one local platform (uvicorn on loopback, in-memory SQLite):
   (keep-alive off), which is what 1.0.5 did with ``requests.get``. The
   "client side only" rows time the same two calls over an
   ``httpx.MockTransport`` answering the same body: the SDK's own cost, with
-  the server's noise out of the picture; the "asyncio ..." rows do the same
-  for ``flowthings.asyncio.API`` against a bare ``httpx.AsyncClient``.
+  the server's noise out of the picture (the asyncio client's rows are in
+  :mod:`benchmarks.bench_asyncio`).
 * **typed parsing** — ``api.drop(fid).typed.find(limit=1000)`` turning the
   server's answer (its exact bytes, fetched once) into ``Drop`` models,
   against ``json.loads`` of the same bytes; target <= 2. "Model building" is
@@ -135,7 +135,6 @@ def overhead_rows(settings: Settings, lp: LocalPlatform, drops_flow: str) -> lis
                     "us", "new TCP connection per call (1.0.5)", ratio=paired_ratio(s_sdk, s_new))
             )  # fmt: skip
             rows.append(_client_side_row(settings, lp, name, url, params, raw()))
-            rows.append(_asyncio_client_side_row(settings, lp, name, url, params, raw()))
     finally:
         bare.close()
         fresh.close()
@@ -170,53 +169,6 @@ def _client_side_row(
     return Row(GROUP_OVERHEAD, f"{name}, client side only", settings.calls * settings.rounds,
                statistics.median(s_sdk) * 1e6, statistics.median(s_raw) * 1e6, "us",
                "bare `httpx.Client`, both over the same `httpx.MockTransport`",
-               ratio=paired_ratio(s_sdk, s_raw), note="no network, no server")  # fmt: skip
-
-
-def _asyncio_client_side_row(
-    settings: Settings, lp: LocalPlatform, name: str, url: str, params: dict[str, Any], body: Any
-) -> Row:
-    """The asyncio client's own cost: ``await`` of the same call against the same
-    GET made with a bare ``httpx.AsyncClient``, both over one ``httpx.MockTransport``
-    and one event loop (each call driven by ``run_until_complete`` on both sides)."""
-    import asyncio
-
-    import flowthings.asyncio
-
-    content = json.dumps({"head": {"ok": True, "status": 200, "errors": [], "messages": [],
-                                   "references": {}}, "body": body}).encode()  # fmt: skip
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=content, headers={"content-type": "application/json"})
-
-    loop = asyncio.new_event_loop()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler), headers=_headers(lp))
-    api = flowthings.asyncio.API(lp.creds, http_client=client, host=lp.host, secure=False)
-    flow_id = url.rsplit("/", 1)[1]
-
-    async def sdk_call() -> Any:
-        if "/flow/" in url:
-            return await api.flow.read(flow_id)
-        return await api.drop(flow_id).find(limit=100)
-
-    async def raw_call() -> Any:
-        return json.loads((await client.get(url, params=params)).content)["body"]
-
-    def sdk() -> Any:
-        return loop.run_until_complete(sdk_call())
-
-    def raw() -> Any:
-        return loop.run_until_complete(raw_call())
-
-    try:
-        check(sdk() == raw(), f"{name}, asyncio client side: the SDK and raw httpx answers differ")
-        s_sdk, s_raw = interleaved_samples([sdk, raw], settings.rounds, settings.calls)
-    finally:
-        loop.run_until_complete(client.aclose())
-        loop.close()
-    return Row(GROUP_OVERHEAD, f"asyncio {name}, client side only", settings.calls * settings.rounds,
-               statistics.median(s_sdk) * 1e6, statistics.median(s_raw) * 1e6, "us",
-               "bare `httpx.AsyncClient`, both over the same `httpx.MockTransport`",
                ratio=paired_ratio(s_sdk, s_raw), note="no network, no server")  # fmt: skip
 
 

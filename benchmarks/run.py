@@ -9,8 +9,10 @@ Sections (in order): ``overhead`` (per-call overhead and typed parsing,
 :mod:`benchmarks.bench_green`), ``websocket`` (push throughput and latency,
 :mod:`benchmarks.bench_websocket`), ``platform`` (local platform write and
 query rates, :mod:`benchmarks.bench_local_platform`), ``bulk`` (``create_many``
-against sequential ``create``, :mod:`benchmarks.bench_bulk`), ``postgres``
-(two ``serve`` processes on PostgreSQL against one on SQLite,
+against sequential ``create``, :mod:`benchmarks.bench_bulk`), ``asyncio`` (the
+asyncio client's per-call overhead, :mod:`benchmarks.bench_asyncio`, and
+concurrent finds against the green views, :mod:`benchmarks.bench_asyncio_fanout`),
+``postgres`` (two ``serve`` processes on PostgreSQL against one on SQLite,
 :mod:`benchmarks.bench_postgres`).
 
 Every row is a measurement, a baseline measured in the same run (against the
@@ -35,7 +37,16 @@ if __package__ in (None, ""):
 
 from benchmarks._harness import CheckFailed, Row, Settings, header_lines, markdown_table
 
-SECTIONS = ("overhead", "filters", "green", "websocket", "platform", "bulk", "postgres")
+SECTIONS = (
+    "overhead",
+    "filters",
+    "green",
+    "websocket",
+    "platform",
+    "bulk",
+    "asyncio",
+    "postgres",
+)
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.md"
 
 _READING = """\
@@ -70,7 +81,9 @@ def run_sections(
     takes tens of seconds, a full one minutes).
     """
     rows: list[Row] = []
-    server_sections = [s for s in ("overhead", "websocket", "platform", "bulk") if s in only]
+    server_sections = [
+        s for s in ("overhead", "websocket", "platform", "bulk", "asyncio") if s in only
+    ]
     if server_sections:
         from benchmarks import bench_local_platform, bench_request_overhead, bench_websocket
         from flowthings.local.testing import local_platform
@@ -90,6 +103,11 @@ def run_sections(
 
                 with _section("bulk", progress):
                     rows += bench_bulk.rows(settings, lp)
+            if "asyncio" in only:
+                from benchmarks import bench_asyncio
+
+                with _section("asyncio overhead", progress):
+                    rows += bench_asyncio.rows(settings, lp)
     if "filters" in only:
         with _section("filters", progress):
             rows += _filters(settings)
@@ -98,6 +116,11 @@ def run_sections(
 
         with _section("green (eventlet and gevent child processes)", progress):
             rows += bench_green.rows(settings)
+    if "asyncio" in only:
+        from benchmarks import bench_asyncio_fanout
+
+        with _section("asyncio fan-out (asyncio, eventlet and gevent child processes)", progress):
+            rows += bench_asyncio_fanout.rows(settings)
     if "postgres" in only:
         from benchmarks import bench_postgres
 
@@ -119,6 +142,7 @@ def _group_order() -> list[str]:
         "typed parsing",
         "filter compilation",
         "green fan-out",
+        "asyncio fan-out",
         "WebSocket push",
         "local platform",
         "bulk writes",

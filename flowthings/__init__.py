@@ -24,7 +24,7 @@ from ._errors import (
 from ._modify import M, Modify, P, Params
 from ._version import __version__
 from .filters import AGE, EXISTS, HAS, MATCHES, NOT, Filter, Member, mem
-from .green._api import AsyncAPI, AsyncView, GreenThunk, LazyAPI, LazyView
+from .green._api import AsyncAPI, AsyncView, GreenPageIterator, GreenThunk, LazyAPI, LazyView
 from .websocket._client import (
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
@@ -44,6 +44,7 @@ __all__ = [
     "NOT",
     "Defaults",
     "Filter",
+    "GreenPageIterator",
     "GreenThunk",
     "FlowThingsBadRequest",
     "FlowThingsConflict",

@@ -70,6 +70,14 @@ EXPECTED_ROWS = [
     "query: sort by elems.n, limit 20",
     "create_many(concurrency=8) speed-up, loopback (same process)",
     "create_many(concurrency=8) speed-up, 20 ms simulated latency",
+    "asyncio api.flow.read(id)",
+    "asyncio api.drop(fid).find(limit=100)",
+    "asyncio gather of concurrent finds, speed-up, 20 ms latency",
+    "eventlet api.async_() of concurrent finds, speed-up, 20 ms latency",
+    "gevent api.async_() of concurrent finds, speed-up, 20 ms latency",
+    "asyncio gather vs eventlet api.async_(), concurrent finds, 20 ms latency",
+    "asyncio gather vs gevent api.async_(), concurrent finds, 20 ms latency",
+    "asyncio gather vs raw httpx.AsyncClient gather, concurrent finds, 20 ms latency",
     "drop writes/s, 4 writers over 2 serve processes on PostgreSQL",
     "push latency, write on process A to a subscriber on process B (PostgreSQL)",
 ]
@@ -77,6 +85,8 @@ TARGETS = {
     "create_many(concurrency=8) speed-up, 20 ms simulated latency": "≥ 4",
     "api.flow.read(id)": "≤ 1.10",
     "api.drop(fid).find(limit=100)": "≤ 1.10",
+    "asyncio api.flow.read(id)": "≤ 1.10",
+    "asyncio api.drop(fid).find(limit=100)": "≤ 1.10",
     "model building: answer bytes to list[Drop], /v0.1 (typed elements)": "≤ 2",
     "model building: answer bytes to list[Drop], /v4.0 (plain elements)": "≤ 2",
 }

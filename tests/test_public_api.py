@@ -16,7 +16,7 @@ def test_all_is_pinned() -> None:
         DOCUMENTED_1_0_5
         | {
             "DEFAULT", "Defaults", "Filter", "Member", "Modify", "Params", "WebSocketClient",
-            "GreenThunk", "AsyncAPI", "AsyncView", "LazyAPI", "LazyView", "__version__",
+            "GreenThunk", "GreenPageIterator", "AsyncAPI", "AsyncView", "LazyAPI", "LazyView", "__version__",
             "FlowThingsConflict", "FlowThingsConnectionError", "FlowThingsConnectionLost",
             "FlowThingsMethodNotAllowed", "FlowThingsNotConnected", "FlowThingsRateLimited",
             "FlowThingsRequestTimeout", "FlowThingsTimeout",

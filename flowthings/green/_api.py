@@ -61,6 +61,11 @@ services (`flowthings/green/_typed.pyi`, by `tests/typing/gen_green.py`; a
 test keeps them in step); at run time the views stay one generic proxy.
 `view.call(FlowService.read, id)` and `async_api.spawn(api.flow.read, id)`
 remain as the typed door to any callable.
+
+Streaming: ``find_iter`` is the one call that returns no green thread or
+thunk. On both views it returns a `GreenPageIterator`, iterated in the
+calling green thread, that fetches each next page in a green thread of the
+pool while the caller consumes the current one (see docs/large-data.md).
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 from .._errors import FlowThingsException
 from ..services import Service
 from ._lib import DEFAULT_POOL_SIZE, GreenLib, GreenPool, GreenThread, resolve_lib
+from ._pages import GreenPageIterator
 from ._thunk import GreenThunk
 from ._views import AsyncView, LazyView
 
@@ -130,6 +136,7 @@ __all__ = [
     "DEFAULT_POOL_SIZE",
     "AsyncAPI",
     "AsyncView",
+    "GreenPageIterator",
     "GreenPool",
     "GreenThread",
     "GreenThunk",

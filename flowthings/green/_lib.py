@@ -114,6 +114,17 @@ class GreenLib:
             return thread.wait()
         return thread.get()
 
+    def kill(self, thread: Any) -> None:
+        """Stops a green thread (a no-op once it has finished); waits until it is dead.
+
+        It dies with the library's ``GreenletExit``, which neither library
+        reports as an error.
+        """
+        if self.name == "eventlet":
+            thread.kill()
+        else:
+            thread.kill(block=True)
+
     def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """The function to spawn for `fn`: under eventlet, a failure is raised
         after one `eventlet.sleep(0)`.

@@ -7,7 +7,7 @@ At run time the views are `AsyncView` / `LazyView` proxies; ``_api.py``
 imports these names under ``TYPE_CHECKING`` only.
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from pydantic import BaseModel
@@ -52,6 +52,7 @@ from ..services.typed import (
 from ..websocket._callbacks import OnClose, OnError, OnMessage, OnOpen, WebSocketOptions
 from ..websocket._client import WebSocketClient
 from ._lib import GreenThread
+from ._pages import GreenPageIterator
 from ._thunk import GreenThunk
 from ._views import AsyncView, LazyView
 
@@ -128,7 +129,7 @@ class AsyncReadableService(AsyncService[_S]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThread[list[JSONObject] | tuple[list[JSONObject], References]]: ...
 
-    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThread[Iterator[JSONObject]]: ...
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenPageIterator[JSONObject]: ...
 
 
 class Async_Deletable(AsyncService[_S]):
@@ -397,7 +398,7 @@ class AsyncTypedReadService(AsyncView[_S], Generic[_S, ModelT]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThread[list[ModelT] | tuple[list[ModelT], References]]: ...
 
-    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThread[Iterator[ModelT]]: ...
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenPageIterator[ModelT]: ...
 
 
 class AsyncTypedImmutableService(AsyncTypedReadService[_S, ModelT]):
@@ -566,7 +567,7 @@ class LazyReadableService(LazyService[_S]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThunk[list[JSONObject] | tuple[list[JSONObject], References]]: ...
 
-    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThunk[Iterator[JSONObject]]: ...
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenPageIterator[JSONObject]: ...
 
 
 class Lazy_Deletable(LazyService[_S]):
@@ -835,7 +836,7 @@ class LazyTypedReadService(LazyView[_S], Generic[_S, ModelT]):
     @overload
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> GreenThunk[list[ModelT] | tuple[list[ModelT], References]]: ...
 
-    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenThunk[Iterator[ModelT]]: ...
+    def find_iter(self, *filters: Filter | str, page_size: int=DEFAULT_PAGE_SIZE, **params: Unpack[IterParams]) -> GreenPageIterator[ModelT]: ...
 
 
 class LazyTypedImmutableService(LazyTypedReadService[_S, ModelT]):

@@ -2,7 +2,9 @@
 
 A view holds a sync service and its owner (the `AsyncAPI` or `LazyAPI`);
 calling a method spawns the service's own method through the owner, so
-there is no second copy of any service.
+there is no second copy of any service. The one exception is ``find_iter``:
+it returns a `GreenPageIterator` over the service's own paging (`Paged`),
+which prefetches each next page in the owner's pool.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
-from ._lib import GreenThread
+from ..services._paging import DEFAULT_PAGE_SIZE, Paged
+from ._lib import GreenLib, GreenPool, GreenThread
+from ._pages import GreenPageIterator
 from ._thunk import GreenThunk
 
 __all__ = ["AsyncView", "LazyView"]
@@ -33,6 +37,13 @@ class _HasTyped(Protocol[R_co]):
 # `LazyAPI` (they import the views: the layers point one way, types included).
 class _AsyncOwner(Protocol):
     def spawn(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> GreenThread[T]: ...
+
+
+class _GreenOwner(Protocol):
+    @property
+    def lib(self) -> GreenLib: ...
+    @property
+    def pool(self) -> GreenPool: ...
 
 
 class _LazyOwner(Protocol):
@@ -65,6 +76,8 @@ class _View(Generic[S_co]):
         if name.startswith("_"):
             raise AttributeError(name)
         method = getattr(self._service, name)
+        if name == "find_iter":
+            return self._find_iter()
         if not callable(method):
             raise AttributeError(
                 f"{type(self._service).__name__}.{name} is not a method; "
@@ -78,6 +91,23 @@ class _View(Generic[S_co]):
         spawn.__name__ = name
         spawn.__doc__ = method.__doc__
         return spawn
+
+
+    def _find_iter(self) -> Callable[..., GreenPageIterator[Any]]:
+        """``find_iter`` of both views: an iterator that prefetches pages in the
+        owner's pool, not a green thread returning an iterator (which a caller
+        could not use without blocking on the whole iteration)."""
+        service: Any = self._service  # a ReadableService or a typed view of one
+        paged_of: Callable[..., Paged[Any]] = service._paged
+        owner: _GreenOwner = self._owner
+
+        def find_iter(
+            *filters: Any, page_size: int = DEFAULT_PAGE_SIZE, **params: Any
+        ) -> GreenPageIterator[Any]:
+            return GreenPageIterator(paged_of(filters, page_size, params), owner.lib, owner.pool)
+
+        find_iter.__doc__ = GreenPageIterator.__doc__
+        return find_iter
 
 
 # AsyncView and LazyView differ only in their owner's return type (green thread

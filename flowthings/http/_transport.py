@@ -219,11 +219,15 @@ def resolve_timeout(
     return configured
 
 
+POOL_CONNECTIONS = 100
+"""``max_connections`` of the client a transport creates."""
+
+
 def pooled_client_options() -> dict[str, Any]:
     """Pool limits and headers of the client a transport creates (sync or asyncio)."""
     _import_httpcore_safely()
     return {
-        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        "limits": httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=20),
         "headers": {"User-Agent": f"flowthings-python/{__version__}"},
     }
 

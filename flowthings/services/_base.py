@@ -17,7 +17,7 @@ from .._errors import FlowThingsError
 from .._modify import Modify, Params
 from ..filters import Filter
 from ..http._spec import RequestSpec
-from ._paging import DEFAULT_PAGE_SIZE, Pager, PageRequest, aiterate, iterate
+from ._paging import DEFAULT_PAGE_SIZE, Paged, Pager, PageRequest, aiterate, iterate
 from ._params import FindParams, IterParams, JSONObject, ReadParams, References, query
 from ._results import or_else
 
@@ -329,10 +329,16 @@ class ReadableService(Service):
             >>> for drop in api.drop(flow_id).find_iter(mem.elems.temp > 20, order='asc'):
             ...     print(drop['id'])
         """
-        pager = Pager(filters, dict(params), page_size)  # argument errors now, not at next()
+        paged = self._paged(filters, page_size, params)  # argument errors now, not at next()
         if self.asynchronous:  # the asyncio client: `async for` over the same pager
-            return cast("Iterator[JSONObject]", aiterate(self._find_page, pager))
-        return iterate(self._find_page, pager)
+            return cast("Iterator[JSONObject]", aiterate(paged.find, paged.pager))
+        return iterate(paged.find, paged.pager)
+
+    def _paged(
+        self, filters: tuple[Filter | str, ...], page_size: int, params: Mapping[str, Any]
+    ) -> Paged[JSONObject]:
+        """The iteration `find_iter` runs, for any executor (the green door's too)."""
+        return Paged(self._find_page, Pager(filters, dict(params), page_size), _same)
 
     def _find_page(
         self, request: PageRequest
@@ -344,6 +350,10 @@ class ReadableService(Service):
             "list[JSONObject] | tuple[list[JSONObject], References]",
             self.find_many(*request.filters, **request.params),
         )
+
+def _same(item: JSONObject) -> JSONObject:
+    return item
+
 
 class _Deletable(Service):
     def delete(self, id: str, data: Any = None, **params: Unpack[ReadParams]) -> Any:

@@ -2,9 +2,10 @@
 
 The paging logic is sans-I/O: :class:`Pager` only answers "given the pages
 seen so far, what is the next request" (:meth:`Pager.next_request`) and "which
-items of this page are new" (:meth:`Pager.feed`). The sync doors run it with
-`ReadableService.find_many`; an asyncio door can run the same object with an
-awaited request.
+items of this page are new" (:meth:`Pager.feed`). A service describes one
+iteration as a :class:`Paged` (its page request, the pager, the item parser);
+the sync door runs it with `iterate`, the asyncio door with `aiterate`, the
+green door (``flowthings.green``) with a prefetching green thread.
 
 Why a cursor and not a growing ``start``: while devices keep writing, an
 offset shifts under the reader (a new drop sorted before the offset pushes an
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from .._errors import FlowThingsError
 from ..filters import EXISTS, NOT, Filter, Member, as_filter, mem
@@ -48,6 +49,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "FindPage",
     "PageRequest",
+    "Paged",
     "Pager",
     "iterate",
     "sort_value",
@@ -318,6 +320,25 @@ async def aiterate(find: Callable[[PageRequest], Any], pager: Pager) -> AsyncIte
             answer = cast("tuple[list[JSONObject], References]", answer)[0]
         for item in pager.feed(cast("list[JSONObject]", answer)):
             yield item
+
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Paged(Generic[T_co]):
+    """One ``find_iter`` before it runs: what every door's executor needs.
+
+    Attributes:
+        find: Makes one page request (the service's ``find_many``).
+        pager: The cursor state machine, arguments already checked.
+        parse: Turns one item of a page into what the door yields (the
+            identity for dicts, the model parser for a typed view).
+    """
+
+    find: FindPage
+    pager: Pager
+    parse: Callable[[JSONObject], T_co]
 
 
 def iterate(find: FindPage, pager: Pager) -> Iterator[JSONObject]:

@@ -44,7 +44,7 @@ from ..models._base import FlowthingsModel
 from ..models._wire import envelope_validator
 from ._base import by_path_spec, find_many_spec, find_spec, is_many, read_spec
 from ._bulk import DEFAULT_CONCURRENCY, BulkResult, bulk
-from ._paging import DEFAULT_PAGE_SIZE
+from ._paging import DEFAULT_PAGE_SIZE, Paged
 from ._params import FindParams, IterParams, ReadParams
 from ._results import map_items, or_else, then
 from .statistics import TypedStatisticsService
@@ -303,6 +303,13 @@ class TypedReadService(Generic[ModelT]):
         """
         items = self._service.find_iter(*filters, page_size=page_size, **params)
         return cast("Iterator[ModelT]", map_items(items, self._one(params)))
+
+    def _paged(
+        self, filters: tuple[Filter | str, ...], page_size: int, params: Mapping[str, Any]
+    ) -> Paged[ModelT]:
+        """The iteration `find_iter` runs, items parsed into models (the green door's)."""
+        plain = self._service._paged(filters, page_size, params)  # pyright: ignore[reportPrivateUsage]  # the same layer
+        return Paged(plain.find, plain.pager, self._one(params))
 
 
 class TypedImmutableService(TypedReadService[ModelT]):

@@ -24,6 +24,7 @@ class FakeThread:
         self.result: Any = _UNSET
         self.error: BaseException | None = None
         self.runs = 0
+        self.killed = False
 
     @property
     def dead(self) -> bool:
@@ -41,6 +42,11 @@ class FakeThread:
         return self.result
 
     get = wait
+
+    def kill(self, block: bool = True) -> None:
+        """As the libraries' ``kill``: a thread not run yet never runs."""
+        self.killed = True
+        self.runs = max(self.runs, 1)
 
 
 class FakePool:

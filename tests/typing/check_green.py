@@ -10,7 +10,7 @@ from typing import Any
 from typing_extensions import assert_type
 
 from flowthings import API, M, WebSocketClient
-from flowthings.green._api import GreenThread, GreenThunk
+from flowthings.green._api import GreenPageIterator, GreenThread, GreenThunk
 from flowthings.models import AggregateRow, Drop, Flow, StatisticsSeries, Token
 from flowthings.services import DropService, FlowService, JSONObject, References
 
@@ -58,6 +58,12 @@ def real_signatures(api: API, flag: bool) -> None:
     assert_type(lazy_api.drop.typed("f1").aggregate(["$count"]), GreenThunk[list[AggregateRow]])
     assert_type(async_api.drop.find(path="/a/b"), GreenThread[list[JSONObject]])
     assert_type(async_api.statistics.track_hit("t1", 2015), GreenThread[list[int]])
+    # find_iter: an iterator that prefetches pages, not a green thread (issue 19)
+    assert_type(async_api.drop("f1").find_iter(order="asc"), GreenPageIterator[JSONObject])
+    assert_type(lazy_api.flow.typed.find_iter(sort="path"), GreenPageIterator[Flow])
+    assert_type(next(async_api.drop("f1").typed.find_iter(page_size=50)), Drop)
+    with lazy_api.token.find_iter() as tokens:
+        assert_type(tokens, GreenPageIterator[JSONObject])
     assert_type(lazy_api.statistics.typed.track_hit("t1"), GreenThunk[StatisticsSeries])
     assert_type(async_api.token.typed.create({"paths": {}}), GreenThread[Token])
     assert_type(lazy_api.flow.typed.update(M({"id": "f1"}, displayName="x")), GreenThunk[Flow])

@@ -86,6 +86,7 @@ from typing_extensions import Unpack, deprecated
 from ..filters import Filter
 from ..http._spec import RequestSpec
 from ._lib import GreenThread
+from ._pages import GreenPageIterator
 from ._thunk import GreenThunk
 from ._views import AsyncView, LazyView
 from .._modify import Params
@@ -231,6 +232,11 @@ def _signature(fn: ast.FunctionDef, method: Method, door: str, wrapper: str) -> 
         result = _mirror_type(returns, door)
     elif method.name == "__call__":
         result = _mirror_type(returns, door)  # a factory: the view of the service it makes
+    elif method.name == "find_iter":
+        # Both green doors iterate in the caller, prefetching pages (`_views._find_iter`).
+        if not returns.startswith("Iterator["):
+            raise ValueError(f"find_iter returns {returns}, not an Iterator[...]")
+        result = "GreenPageIterator" + returns.removeprefix("Iterator")
     else:
         result = f"{wrapper}[{returns}]"
     # `typed` and `__call__` narrow the base view's self-typed generic ones.
