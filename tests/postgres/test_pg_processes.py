@@ -199,7 +199,6 @@ def test_kill_9_of_one_process_loses_no_acknowledged_write(
         sock.close()
 
 
-
 def test_serve_names_an_unreachable_database_without_its_password(
     postgres_server: PostgresServer,
 ) -> None:

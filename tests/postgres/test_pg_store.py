@@ -22,7 +22,7 @@ from flowthings.local.query.sql import JSONB, drop_prefilter
 from flowthings.local.storage.engine import StorageError
 from flowthings.local.storage.opener import open_store
 from flowthings.local.storage.pg_notify import MAX_PAYLOAD, payload
-from flowthings.local.storage.pg_schema import SCHEMA_VERSION
+from flowthings.local.storage.pg_schema import MIGRATIONS, SCHEMA_VERSION
 from flowthings.local.storage.postgres import PgStore, pg_sql
 from flowthings.local.storage.store import AccountRow, Store
 from tests.conftest import PostgresServer
@@ -69,7 +69,9 @@ def _both(store: PgStore, flow: str, params: dict[str, Any]) -> tuple[list[str],
 @example(_TRICKY, "x < 0.30000000000000005 && x > 0.30000000000000003")
 @example(_TRICKY, "x CONTAINS ['a'] || location.lat >= 2.5 || NOT creationDate > 1700000000003")
 @example(_TRICKY, "x == true || AGE < 99997 || x IN []")
-@example([{"elems": {"n": 1e308}}, {"elems": {"x": "z"}}, {"elems": {"x": "É"}}], "n > 1 || x < 'é'")
+@example(
+    [{"elems": {"n": 1e308}}, {"elems": {"x": "z"}}, {"elems": {"x": "É"}}], "n > 1 || x < 'é'"
+)
 def test_jsonb_filter_answers_like_the_evaluator(
     store: PgStore, drops: list[dict[str, Any]], text: str
 ) -> None:
@@ -124,7 +126,10 @@ def test_accounts_tokens_stamps_and_statistics(store: PgStore) -> None:
     before = store.access_stamp("acct1")
     store.insert("acct1", "token", {"id": "t1", "tokenString": "ts1", "creationDate": 1})
     assert store.access_stamp("acct1") != before
-    assert store.token_by_string("ts1") == ("acct1", {"id": "t1", "tokenString": "ts1", "creationDate": 1})
+    assert store.token_by_string("ts1") == (
+        "acct1",
+        {"id": "t1", "tokenString": "ts1", "creationDate": 1},
+    )
     assert store.has_kind("acct1", "token")
     assert not store.has_kind("acct1", "track")
     stamp = store.access_stamp("acct1")
@@ -164,10 +169,32 @@ def test_schema_is_versioned_and_migration_idempotent(pg_url: str) -> None:
     for _ in range(2):  # a second open (a second process, a restart) changes nothing
         PgStore(pg_url).close()
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        versions = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        assert versions == [(v,) for v, _ in MIGRATIONS]
+        assert versions[-1] == (SCHEMA_VERSION,)
         conn.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION + 1,))
     with pytest.raises(StorageError, match="upgrade flowthings"):
         PgStore(pg_url)
+
+
+def test_a_version_1_database_is_migrated_with_its_byte_counts(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+        conn.execute(MIGRATIONS[0][1])
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        for i, data in enumerate(['{"id":"x1"}', '{"id":"x2","s":"\u00e9t\u00e9"}']):
+            conn.execute(
+                "INSERT INTO objects (id, account, kind, creation_date, data)"
+                " VALUES (%s, 'acc', 'flow', 1, %s)",
+                (f"x{i}", data),
+            )
+    s = PgStore(pg_url)
+    try:
+        exact = sum(len(d.encode()) for d in ['{"id":"x1"}', '{"id":"x2","s":"\u00e9t\u00e9"}'])
+        assert s.stored_bytes("acc") == exact
+        assert s.stored_bytes("nobody") == 0
+    finally:
+        s.close()
 
 
 def test_an_unreachable_database_is_a_clear_error(postgres_server: PostgresServer) -> None:

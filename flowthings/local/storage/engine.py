@@ -63,8 +63,14 @@ class Storage(Protocol):
 
     quota: int | None
     """Most bytes of stored documents per account (``None``: unlimited); a write
-    beyond it fails with ``QuotaExceeded`` (413). Enforced by the SQLite engine;
-    the PostgreSQL engine does not enforce it yet (docs/team-server.md)."""
+    beyond it fails with ``QuotaExceeded`` (413) and stores nothing. SQLite
+    counts in the process; PostgreSQL in the database (a trigger keeps each
+    account's bytes, a deferred constraint trigger checks them at commit), so
+    every process sharing it enforces one total."""
+
+    def stored_bytes(self, account: str) -> int:
+        """Bytes of documents ``account`` stores (the quota's measure)."""
+        ...
 
     def set_progress_handler(self, handler: Callable[[], bool], steps: int) -> None:
         """Ask the engine to call ``handler`` while a statement runs and abort the

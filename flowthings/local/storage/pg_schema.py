@@ -69,6 +69,67 @@ CREATE TABLE access_stamps (
 );
 """,
     ),
+    (
+        2,
+        r"""
+-- the storage quota: each account's document bytes, kept by a trigger on
+-- every row write, so any process reads one row instead of summing a flow
+CREATE TABLE account_bytes (
+    account TEXT PRIMARY KEY,
+    bytes BIGINT NOT NULL
+);
+INSERT INTO account_bytes
+    SELECT account, sum(octet_length(data)) FROM objects GROUP BY account;
+CREATE FUNCTION flowthings_count_bytes() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    delta BIGINT;
+    who TEXT;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        who := NEW.account;
+        delta := octet_length(NEW.data);
+    ELSIF TG_OP = 'DELETE' THEN
+        who := OLD.account;
+        delta := -octet_length(OLD.data);
+    ELSE
+        who := NEW.account;
+        delta := octet_length(NEW.data) - octet_length(OLD.data);
+    END IF;
+    IF delta <> 0 THEN
+        INSERT INTO account_bytes VALUES (who, delta)
+            ON CONFLICT (account) DO UPDATE SET bytes = account_bytes.bytes + EXCLUDED.bytes;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER objects_count_bytes AFTER INSERT OR UPDATE OR DELETE ON objects
+    FOR EACH ROW EXECUTE FUNCTION flowthings_count_bytes();
+-- checked at commit, for accounts that grew: the transaction's final total
+-- against the quota its writer set (flowthings.quota, transaction-local)
+CREATE FUNCTION flowthings_check_quota() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    quota TEXT := current_setting('flowthings.quota', true);
+    used BIGINT;
+BEGIN
+    IF quota IS NULL OR quota = '' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.bytes <= OLD.bytes THEN
+        RETURN NULL;
+    END IF;
+    SELECT bytes INTO used FROM account_bytes WHERE account = NEW.account;
+    IF used > quota::BIGINT THEN
+        RAISE EXCEPTION USING ERRCODE = 'FT413', MESSAGE = NEW.account,
+            DETAIL = used::TEXT, HINT = quota;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER account_bytes_quota AFTER INSERT OR UPDATE ON account_bytes
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION flowthings_check_quota();
+""",
+    ),
 )
 """``(version, sql)`` in order; append, never edit a released entry."""
 

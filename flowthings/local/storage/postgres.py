@@ -45,11 +45,19 @@ from flowthings.local.base.envelope import bad_request
 from flowthings.local.storage.engine import RemoteEvents, StorageError, redact_url
 from flowthings.local.storage.pg_notify import CHANNEL, Listener, payload
 from flowthings.local.storage.pg_schema import SchemaTooNew, migrate
-from flowthings.local.storage.store import ACCESS_KINDS, AccountRow, _dumps, _loads, _path_column
+from flowthings.local.storage.store import (
+    ACCESS_KINDS,
+    AccountRow,
+    QuotaExceeded,
+    _dumps,
+    _loads,
+    _path_column,
+)
 
 __all__ = ["PgStore"]
 
 _FIRST_BATCH: Final = 64
+_QUOTA_SQLSTATE: Final = "FT413"  # raised by flowthings_check_quota (pg_schema, version 2)
 _MAX_BATCH: Final = 2048
 _HOUR_MS: Final = 3_600_000
 _COLUMNS: Final = "id, account, kind, flow_id, path, creation_date, data"
@@ -134,9 +142,10 @@ class PgStore:
         self._tx_thread: int | None = None
         self._depth = 0
         self._epoch = 0
-        # Not enforced here yet: counting every account's bytes across processes
-        # needs a usage table kept by the writes (a follow-up); SQLite enforces it.
+        # enforced in the database (schema version 2): a trigger keeps each
+        # account's bytes, a deferred constraint trigger compares them at commit
         self.quota: int | None = None
+        """Most bytes of stored documents per account (``None``: unlimited)."""
         self._pool: Any = ConnectionPool(
             url,
             min_size=min_size,
@@ -150,7 +159,9 @@ class PgStore:
             # one direct connection first: a wrong URL, password or database
             # name fails at once with the server's reason (a pool would retry
             # until its timeout and only say it timed out)
-            with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout))) as conn:
+            with psycopg.connect(
+                url, autocommit=True, connect_timeout=max(1, int(timeout))
+            ) as conn:
                 migrate(conn)
             self._pool.open(wait=True, timeout=timeout)
         except SchemaTooNew as exc:
@@ -159,6 +170,11 @@ class PgStore:
         except Exception as exc:  # refused, unreachable, PoolTimeout, bad URL
             self._pool.close()
             raise StorageError(f"cannot use PostgreSQL at {redact_url(url)}: {exc}") from exc
+
+    def stored_bytes(self, account: str) -> int:
+        """Bytes of documents ``account`` stores (committed, or this transaction's)."""
+        row = self._one("SELECT bytes FROM account_bytes WHERE account = %s", (account,))
+        return 0 if row is None else int(row[0])
 
     def set_progress_handler(self, handler: Callable[[], bool], steps: int) -> None:
         """Accepted for the storage interface; PostgreSQL statements are not
@@ -213,9 +229,21 @@ class PgStore:
                 self._tx, self._tx_thread, self._depth = conn, threading.get_ident(), 1
                 try:
                     with conn.transaction():
+                        if self.quota is not None:
+                            conn.execute(
+                                "SELECT set_config('flowthings.quota', %s, true)",
+                                (str(self.quota),),
+                            )
                         yield
-                except BaseException:
+                except BaseException as exc:
                     self._epoch += 1  # what was read inside the transaction may be gone
+                    if getattr(exc, "sqlstate", None) == _QUOTA_SQLSTATE:
+                        diag = exc.diag  # type: ignore[attr-defined]
+                        raise QuotaExceeded(
+                            str(diag.message_primary),
+                            int(diag.message_detail),
+                            int(diag.message_hint),
+                        ) from None
                     raise
                 finally:
                     self._tx, self._tx_thread, self._depth = None, None, 0
@@ -295,15 +323,16 @@ class PgStore:
                 conn.execute(_INSERT, _row(account, kind, obj, flow_id))
             except UniqueViolation as exc:
                 if kind == "flow" and exc.diag.constraint_name == "ux_objects_flow_path":
-                    raise bad_request(f"A flow with path '{obj.get('path')}' already exists.") from exc
+                    raise bad_request(
+                        f"A flow with path '{obj.get('path')}' already exists."
+                    ) from exc
                 raise
             self._touch(conn, account, kind)
 
     def token_by_string(self, token_string: str) -> tuple[str, dict[str, Any]] | None:
         """Return ``(account, token)`` of the Token object whose ``tokenString`` is given."""
         r = self._one(
-            "SELECT account, data FROM objects WHERE kind = 'token'"
-            " AND doc ->> 'tokenString' = %s",
+            "SELECT account, data FROM objects WHERE kind = 'token' AND doc ->> 'tokenString' = %s",
             (token_string,),
         )
         return (r[0], _loads(r[1])) if r else None
