@@ -40,6 +40,9 @@ __all__ = ["Admission", "JsBusyError", "WorkerDied", "WorkerPool", "pool"]
 
 _WORKER_SCRIPT: Final = os.path.join(os.path.dirname(__file__), "js_worker.py")
 _MAX_REPLY: Final = 64 * 1024 * 1024
+# a new worker (an interpreter, py_mini_racer, V8) may take seconds on a busy
+# machine: its start is waited for apart from any call's deadline
+_START_S: Final = 30.0
 """Longest reply line read from a worker (its own cap on results is smaller)."""
 
 
@@ -72,6 +75,14 @@ class _Worker:
         )
         self._buffer = b""
         self.retired = False
+        try:
+            ready = self._reply(time.monotonic() + _START_S, "start")
+        except BaseException:
+            self.kill()
+            raise
+        if not ready.get("ready"):
+            self.kill()
+            raise WorkerDied("the track JS worker did not start")
 
     def alive(self) -> bool:
         return not self.retired and self.proc.poll() is None
@@ -85,24 +96,18 @@ class _Worker:
             if stream is not None:
                 stream.close()
 
-    def call(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
-        """Send one request; return the reply (kills the worker on overrun or death)."""
-        stdin, stdout = self.proc.stdin, self.proc.stdout
-        if stdin is None or stdout is None:  # pragma: no cover - Popen was given PIPEs
+    def _reply(self, deadline: float, what: str) -> dict[str, Any]:
+        """The next JSON line from the worker (kills it on overrun, death or garbage)."""
+        stdout = self.proc.stdout
+        if stdout is None:  # pragma: no cover - Popen was given PIPEs
             raise WorkerDied("the track JS worker has no pipes")
-        try:
-            stdin.write(json.dumps(request).encode() + b"\n")
-            stdin.flush()
-        except (BrokenPipeError, OSError, ValueError) as exc:
-            self.kill()
-            raise WorkerDied("the track JS worker is gone") from exc
         fd = stdout.fileno()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             ready = select.select([fd], [], [], max(0.0, left))[0] if left > 0 else []
             if not ready:
                 self.kill()
-                raise WorkerDied("the track JS worker did not answer in time")
+                raise WorkerDied(f"the track JS worker did not {what}")
             chunk = os.read(fd, 1 << 16)
             if not chunk or len(self._buffer) > _MAX_REPLY:
                 self.kill()
@@ -116,6 +121,20 @@ class _Worker:
         if not isinstance(reply, dict):
             self.kill()
             raise WorkerDied("the track JS worker answered garbage")
+        return reply
+
+    def call(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Send one request; return the reply (kills the worker on overrun or death)."""
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        if stdin is None or stdout is None:  # pragma: no cover - Popen was given PIPEs
+            raise WorkerDied("the track JS worker has no pipes")
+        try:
+            stdin.write(json.dumps(request).encode() + b"\n")
+            stdin.flush()
+        except (BrokenPipeError, OSError, ValueError) as exc:
+            self.kill()
+            raise WorkerDied("the track JS worker is gone") from exc
+        reply = self._reply(deadline, "answer in time")
         if reply.get("retire"):
             self.retired = True
         return reply

@@ -2,8 +2,10 @@
 
 Started by :mod:`flowthings.local.tracks.js_pool` as ``python js_worker.py`` (by
 file path, so it imports nothing of flowthings: only the standard library and
-``py_mini_racer``).  Protocol: one JSON request per line on stdin, one JSON
-reply per line on stdout; EOF on stdin ends the process.
+``py_mini_racer``).  Protocol: ``{"ready": true}`` once V8 is initialised,
+then one JSON request per line on stdin, one JSON reply per line on stdout;
+EOF on stdin ends the process. A call's ``timeout_ms`` counts from its
+isolate being ready (the user's code), not the worker's start.
 
 Request: ``{"prelude", "js", "payload", "timeout_ms", "memory", "max_output"}``.
 Reply: ``{"kind": "ok", "raw": <JSON text __ftRun returned>}``, or ``kind``
@@ -52,7 +54,7 @@ def _data_size() -> int:
 
 
 def _run(m: Any, req: dict[str, Any]) -> dict[str, Any]:
-    deadline = time.monotonic() + float(req["timeout_ms"]) / 1000
+    deadline = 0.0  # set once the isolate is ready: the budget is the user's code
 
     def remaining() -> float:
         return max(0.001, deadline - time.monotonic())
@@ -71,6 +73,7 @@ def _run(m: Any, req: dict[str, Any]) -> dict[str, Any]:
         racer = m.MiniRacer()
         racer.set_hard_memory_limit(req["memory"])
         racer.eval(req["prelude"])
+        deadline = time.monotonic() + float(req["timeout_ms"]) / 1000
         # On the user's line 1 so V8 line numbers are the lines of `js`.
         racer.eval(
             f"'use strict'; globalThis.__ftUser = ({req['js']}\n);\n//# sourceURL=track.js",
@@ -104,6 +107,8 @@ def main() -> None:
     warm.close()
     start = _data_size()
     out = sys.stdout
+    out.write('{"ready": true}\n')  # calls' deadlines start after this
+    out.flush()
     for line in sys.stdin.buffer:
         try:
             reply = _run(m, json.loads(line))
