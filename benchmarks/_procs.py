@@ -25,11 +25,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from benchmarks._harness import check
 
-__all__ = ["ServerProcess", "WriterPlan", "run_writers"]
+__all__ = ["ServerProcess", "WriterPlan", "WriterRun", "run_writers"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,8 +107,10 @@ class WriterPlan:
         per_thread: Drops each writer thread writes.
         threads: Writer threads per process.
         mode: ``"sdk"`` (``api.drop(fid).create``), ``"raw"`` (``httpx`` POST
-            of the same body to ``url``) or ``"ws"`` (``create`` frames over
-            one WebSocket per thread, at most ``window`` unanswered).
+            of the same body to ``url``), ``"ws"`` (``create`` frames over
+            one raw WebSocket per thread, at most ``window`` unanswered) or
+            ``"sdk-ws"`` (the SDK's ``WebSocketClient.create_drop``, one
+            client per thread, at most ``window`` unanswered).
         url: For ``raw``: the URL posted to (a floor server, say).
         rate: For ``ws``: drops per second per thread (0 = as fast as acked).
         window: For ``ws``: most unanswered creates.
@@ -183,7 +185,9 @@ def _prepare_ws(plan: WriterPlan, worker: int) -> Writer:
     headers = {"X-Auth-Account": plan.account, "X-Auth-Token": plan.token}
     sid = httpx.post(f"{plan.base_url}/session", headers=headers).json()["body"]["id"]
     ws = websocket.create_connection(
-        plan.base_url.replace("http", "ws", 1) + f"/session/{sid}/ws", timeout=60
+        plan.base_url.replace("http", "ws", 1) + f"/session/{sid}/ws",
+        timeout=60,
+        skip_utf8_validation=True,  # its pure-Python check: ~100 us of writer CPU per ack
     )
     cond = threading.Condition()
     state = {"acked": 0, "ok": 0}
@@ -217,13 +221,40 @@ def _prepare_ws(plan: WriterPlan, worker: int) -> Writer:
     return run
 
 
+def _prepare_sdk_ws(plan: WriterPlan, worker: int) -> Writer:
+    from flowthings import API, Token
+
+    host = plan.base_url.split("//", 1)[1]
+    api = API(Token(plan.account, plan.token), host=host, ws_host=host, secure=False)
+    ws = api.websocket.connect()
+    ws.run_in_thread(wait_open=30)
+    ws.find_drops(plan.flow_id).result(30)  # open and answering: not timed
+
+    def run() -> int:
+        window = threading.BoundedSemaphore(plan.window)  # at most `window` unanswered
+        futures = []
+        try:
+            for i in range(plan.per_thread):
+                window.acquire()
+                future = ws.create_drop(plan.flow_id, {"elems": _elems(plan, worker, i)})
+                future.add_done_callback(lambda _f: window.release())
+                futures.append(future)
+            return sum(1 for f in futures if f.exception(60) is None)
+        finally:
+            ws.close()
+            api.close()
+
+    return run
+
+
 _MODES: dict[str, Callable[[WriterPlan, int], Writer]] = {
-    "sdk": _prepare_sdk, "raw": _prepare_raw, "ws": _prepare_ws,
+    "sdk": _prepare_sdk, "raw": _prepare_raw, "ws": _prepare_ws, "sdk-ws": _prepare_sdk_ws,
 }  # fmt: skip
 
 
 def _process(plan: WriterPlan, index: int, ready: Any, go: Any, results: Any) -> None:
     done: list[int] = []
+    cpu: list[float] = []
     lock = threading.Lock()
     writers = [_MODES[plan.mode](plan, index * plan.threads + t) for t in range(plan.threads)]
 
@@ -241,19 +272,28 @@ def _process(plan: WriterPlan, index: int, ready: Any, go: Any, results: Any) ->
     for t in threads:
         t.start()
     ready.put(index)
+    go.wait()
+    cpu.append(time.process_time())
     for t in threads:
         t.join()
-    results.put(sum(done))
+    results.put((sum(done), time.process_time() - cpu[0]))
 
 
-def run_writers(plan: WriterPlan, processes: int) -> tuple[int, float, float]:
-    """Run ``processes`` writer processes of ``plan.threads`` threads each.
+class WriterRun(NamedTuple):
+    """What :func:`run_writers` measured."""
 
-    Returns:
-        ``(stored, start, seconds)``: writes acknowledged as successful, the
-        ``perf_counter`` when the writers were let go, and the time from then
-        to the last writer's end (measured here).
-    """
+    stored: int
+    """Writes acknowledged as successful."""
+    start: float
+    """``perf_counter`` when the writers were let go."""
+    took: float
+    """Seconds from then to the last writer's end (measured here)."""
+    cpu: float
+    """CPU seconds the writer processes used from then on (start-up excluded)."""
+
+
+def run_writers(plan: WriterPlan, processes: int) -> WriterRun:
+    """Run ``processes`` writer processes of ``plan.threads`` threads each."""
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [
@@ -267,10 +307,11 @@ def run_writers(plan: WriterPlan, processes: int) -> tuple[int, float, float]:
     time.sleep(0.2)  # every thread is waiting on `go`
     start = time.perf_counter()
     go.set()
-    stored = sum(results.get(timeout=600) for _ in procs)
+    reports = [results.get(timeout=600) for _ in procs]
     took = time.perf_counter() - start
+    stored = sum(n for n, _ in reports)
     for p in procs:
         p.join(10)
     expected = plan.per_thread * plan.threads * processes
     check(stored == expected, f"writers stored {stored} of {expected} drops")
-    return stored, start, took
+    return WriterRun(stored, start, took, sum(c for _, c in reports))

@@ -8,15 +8,19 @@ ratios use baselines measured in the same run.
 
    * the platform: raw ``httpx.Client.post`` of drop bodies to
      ``/drop/{flowId}``, against the **floor**: the same posts to a bare ASGI
-     app on the same uvicorn configuration (h11) answering a fixed 201
-     envelope (the cost of HTTP itself on this machine; 1.0 = the platform's
+     app on the same HTTP server (uvicorn with the platform's protocol: its
+     fast path, h11 behind) answering a fixed 201 envelope (the cost of HTTP itself on this machine; 1.0 = the platform's
      write path adds nothing);
    * the SDK: ``api.drop(fid).create(body)`` against those raw posts.
    * **8 concurrent SDK writers in separate processes** (4 processes of 2
      threads, ``benchmarks._procs``), so the server has its process to itself
      (a writer sharing it would share its GIL and hide its real rate): drops
      stored per second, against the same writers posting raw to the floor
-     app, and against issue 20's goal (2,000 drops/s).
+     app, and against issue 20's goal (2,000 drops/s); the same 8 writers
+     through the SDK's WebSocket client (``create_drop``, at most 32
+     unanswered each); the server's CPU per stored drop (the platform is
+     alone in the benchmark process) and the writers' CPU per drop, against
+     the floor run's.
 2. Query time over a flow holding N drops (inserted directly through the
    store), against ``json.loads`` of the N stored documents (the decode every
    full scan pays): a selective filter (full scan), and a sort by an element.
@@ -46,7 +50,7 @@ from benchmarks._harness import Row, Settings, check, interleaved, median_second
 from benchmarks._procs import WriterPlan, run_writers
 from flowthings import mem
 from flowthings.local.base import ids as _ids
-from flowthings.local.http.server import bind
+from flowthings.local.http.server import bind, http_protocol
 
 if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform
@@ -67,11 +71,14 @@ async def _floor_app(scope: Any, receive: Any, send: Any) -> None:
 
 
 class _FloorServer:
-    """``_floor_app`` on the same uvicorn configuration as the platform (h11)."""
+    """``_floor_app`` on the same HTTP server as the platform (its fast path, h11 behind)."""
 
     def __init__(self) -> None:
         self.sock = bind()
-        config = uvicorn.Config(_floor_app, http="h11", lifespan="off", log_level="warning")
+        config = uvicorn.Config(
+            _floor_app, http=http_protocol(), lifespan="off", log_level="warning",
+            proxy_headers=False,
+        )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
@@ -150,24 +157,49 @@ WRITE_GOAL = 2000.0
 
 
 def _concurrent_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
-    """8 SDK writers in 4 processes against the platform, and raw ones against the floor."""
+    """8 SDK writers in 4 processes against the platform (REST, then WebSockets), and
+    raw ones against the floor; the server's and the writers' CPU per write."""
     api, a = lp.api, lp.account
-    flow = api.flow.create({"path": f"/{a}/bench/concurrent", "capacity": 100_000})
     writers = WRITER_PROCESSES * WRITER_THREADS
     per_thread = max(5, settings.writes // writers)
-    plan = WriterPlan(lp.base_url, a, lp.token, flow["id"], per_thread, WRITER_THREADS)
-    stored, _, took = run_writers(plan, WRITER_PROCESSES)
-    [counted] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
-    check(counted["$count"] == stored, f"{counted['$count']} stored of {stored} acknowledged")
+    runs = {}
+    for mode in ("sdk", "sdk-ws"):
+        flow = api.flow.create({"path": f"/{a}/bench/concurrent-{mode}", "capacity": 100_000})
+        plan = WriterPlan(lp.base_url, a, lp.token, flow["id"], per_thread, WRITER_THREADS,
+                          mode=mode)  # fmt: skip
+        server_cpu = time.process_time()  # the platform is alone in this process
+        runs[mode] = run = run_writers(plan, WRITER_PROCESSES)
+        runs[mode + " server"] = run._replace(cpu=time.process_time() - server_cpu)
+        [counted] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
+        check(counted["$count"] == run.stored,
+              f"{counted['$count']} stored of {run.stored} acknowledged ({mode})")  # fmt: skip
     with _FloorServer() as floor_url:
-        floor = replace(plan, mode="raw", url=floor_url)
-        floor_n, _, floor_took = run_writers(floor, WRITER_PROCESSES)
+        server_cpu = time.process_time()
+        floor = run_writers(replace(plan, mode="raw", url=floor_url), WRITER_PROCESSES)
+        floor_server = time.process_time() - server_cpu
+    rest, ws = runs["sdk"], runs["sdk-ws"]
     name = f"drop write rate: {writers} concurrent SDK writers ({WRITER_PROCESSES} processes)"
+    ws_name = (f"drop write rate: {writers} concurrent SDK WebSocket writers "
+               f"({WRITER_PROCESSES} processes, WebSocketClient.create_drop)")  # fmt: skip
+    goal = ">= 1.00" if not settings.quick else ""
     return [
-        Row(GROUP, name, stored, stored / took, floor_n / floor_took, "drops/s",
-            f"the same {writers} writers posting raw to the bare uvicorn app (floor)"),
-        Row(GROUP, name + " vs the goal", stored, stored / took, WRITE_GOAL, "drops/s",
-            "issue 20's goal", target=">= 1.00" if not settings.quick else ""),
+        Row(GROUP, name, rest.stored, rest.stored / rest.took, floor.stored / floor.took,
+            "drops/s", f"the same {writers} writers posting raw to a no-op app on the same "
+            "HTTP server (floor)"),
+        Row(GROUP, name + " vs the goal", rest.stored, rest.stored / rest.took, WRITE_GOAL,
+            "drops/s", "issue 20's goal", target=goal),
+        Row(GROUP, ws_name + " vs the goal", ws.stored, ws.stored / ws.took, WRITE_GOAL,
+            "drops/s", "issue 20's goal", target=goal),
+        Row(GROUP, f"server CPU per drop stored, {writers} REST SDK writers", rest.stored,
+            runs["sdk server"].cpu / rest.stored * 1e6, floor_server / floor.stored * 1e6,
+            "µs", "server CPU per request of the no-op floor app, same HTTP server"),
+        Row(GROUP, f"server CPU per drop stored, {writers} WebSocket SDK writers", ws.stored,
+            runs["sdk-ws server"].cpu / ws.stored * 1e6,
+            runs["sdk server"].cpu / rest.stored * 1e6, "µs",
+            "server CPU per drop stored over REST (row above)"),
+        Row(GROUP, f"writer CPU per drop, {writers} REST SDK writers", rest.stored,
+            rest.cpu / rest.stored * 1e6, floor.cpu / floor.stored * 1e6, "µs",
+            "raw `httpx` writers' CPU per POST (the floor run)"),
     ]  # fmt: skip
 
 

@@ -112,7 +112,8 @@ class _RawSubscriber:
     """The baseline: websocket-client, one reader thread, ``json.loads`` per frame."""
 
     def __init__(self, url: str, flow_id: str, counter: _Counter) -> None:
-        self.ws = websocket.create_connection(url, timeout=30)
+        # like the SDK: UTF-8 checked by the C decoder, not websocket-client's Python loop
+        self.ws = websocket.create_connection(url, timeout=30, skip_utf8_validation=True)
         self.ws.send(json.dumps({"type": "subscribe", "object": "drop", "flowId": flow_id,
                                  "msgId": "sub"}))  # fmt: skip
         reply = json.loads(self.ws.recv())
@@ -193,7 +194,7 @@ def _rows(settings: Settings, server: ServerProcess) -> list[Row]:
         n = per * REST_WRITERS
         total = warm + n
         expect(total)
-        _, start, _ = run_writers(replace(plan, mode="raw", per_thread=per, threads=4), 2)
+        start = run_writers(replace(plan, mode="raw", per_thread=per, threads=4), 2).start
         received("", total, n)
         sdk_rate = n / (max(sdk_count.arrived[i] for i in range(n)) - start)
         raw_rate = n / (max(raw_count.arrived[i] for i in range(n)) - start)
@@ -204,7 +205,7 @@ def _rows(settings: Settings, server: ServerProcess) -> list[Row]:
         total += m
         expect(total)
         ws_plan = replace(plan, mode="ws", per_thread=per_ws, first=n, window=WS_WINDOW)
-        acked, start, took = run_writers(ws_plan, WS_WRITERS)
+        acked, start, took, _ = run_writers(ws_plan, WS_WRITERS)
         ack_rate = acked / took
         received(" WebSocket-created", total, m)
         ws_sdk_rate = m / (max(sdk_count.arrived[n + k] for k in range(m)) - start)
@@ -218,7 +219,7 @@ def _rows(settings: Settings, server: ServerProcess) -> list[Row]:
         expect(total)
         paced_plan = replace(ws_plan, per_thread=per_paced, first=n + m, stamp=True,
                              rate=rate / PACED_WRITERS)  # fmt: skip
-        _, _, paced_took = run_writers(paced_plan, PACED_WRITERS)
+        paced_took = run_writers(paced_plan, PACED_WRITERS).took
         achieved = paced / paced_took
         received(" paced", total, paced)
 

@@ -66,6 +66,11 @@ EXPECTED_ROWS = [
     "drop write rate: SDK api.drop(fid).create",
     "drop write rate: 8 concurrent SDK writers (4 processes)",
     "drop write rate: 8 concurrent SDK writers (4 processes) vs the goal",
+    "drop write rate: 8 concurrent SDK WebSocket writers (4 processes, "
+    "WebSocketClient.create_drop) vs the goal",
+    "server CPU per drop stored, 8 REST SDK writers",
+    "server CPU per drop stored, 8 WebSocket SDK writers",
+    "writer CPU per drop, 8 REST SDK writers",
     "query: selective filter (elems.temp > 39.99)",
     "query: sort by elems.n, limit 20",
     "create_many(concurrency=8) speed-up, loopback (same process)",

@@ -75,6 +75,9 @@ class Socket:
                 sslopt=dict(sslopt) if sslopt else None,
                 sockopt=sockopt,
                 enable_multithread=True,
+                # websocket-client checks UTF-8 in pure Python (~100 us per small frame);
+                # recv() decodes text frames strictly in C instead (same refusal)
+                skip_utf8_validation=True,
             ),
         )
         try:
@@ -124,6 +127,14 @@ class Socket:
                 return Closed(int(code), raw[2:].decode("utf-8", "replace"))
             return Closed(1005, "")
         if isinstance(data, bytes):
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                try:
+                    return Text(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    # RFC 6455 5.6/8.1: a text frame must be UTF-8, else fail the connection
+                    self.send_close(1007, "invalid UTF-8 in a text frame")
+                    self.abort()
+                    return Closed(1007, "invalid UTF-8 in a text frame")
             return Text(data.decode("utf-8", "replace"))
         return Text(str(data))
 

@@ -42,6 +42,10 @@ class Call:
     cancel: threading.Event | None = None
     """Set by the transport when the caller went away: the work stops (SQLite
     reads and filter evaluations raise), nobody waits for the answer."""
+    checked: bool = False
+    """The transport decoded ``body`` with
+    :func:`~flowthings.local.core.validate.parse_document` (the checks of
+    ``validate_document`` passed already: a drop write does not walk it again)."""
 
 
 Handler = Callable[["Platform", Principal, Call], Result]

@@ -154,7 +154,7 @@ def _drops(platform: Platform, p: Principal, call: Call, q: Query) -> Result:
     if not rest:
         if m == "POST":
             return _out(
-                platform, p, call, "drop", platform.create_drop(p, a, None, call.body), q, 201
+                platform, p, call, "drop", platform.create_drop(p, a, None, call.body, checked=call.checked), q, 201
             )
         if m == "GET":
             if "path" not in call.params:
@@ -173,7 +173,9 @@ def _drops(platform: Platform, p: Principal, call: Call, q: Query) -> Result:
         if m == "POST":
             return _out(
                 platform, p, call, "drop",
-                platform.create_drop(p, a, flow["id"], call.body, flow=flow), q, 201,
+                platform.create_drop(
+                    p, a, flow["id"], call.body, flow=flow, checked=call.checked
+                ), q, 201,
             )
         if m == "DELETE":
             platform.delete_all_drops(p, a, flow)

@@ -92,13 +92,22 @@ class DropOperations:
             raise bad_request(f"The drop does not match the filter of flow {flow['path']}: {f}")
 
     def create_drop(
-        self, p: Principal, account: str, flow_id: str | None, body: Any, *, flow: Obj | None = None
+        self,
+        p: Principal,
+        account: str,
+        flow_id: str | None,
+        body: Any,
+        *,
+        flow: Obj | None = None,
+        checked: bool = False,
     ) -> Obj:
         """Write a drop to a flow (by id, or by ``path`` in ``body`` when ``flow_id`` is None).
 
         ``flow``: the flow ``flow_id`` names, when the caller just read it with
         :meth:`flow` (saves reading it again; :meth:`write_drop` re-reads it
-        under the store lock anyway).
+        under the store lock anyway). ``checked``: ``body`` came out of
+        :func:`~flowthings.local.core.validate.parse_document` (REST and
+        WebSocket input), so :meth:`write_drop` need not walk it again.
         """
         kind = KINDS["drop"]
         drop = clean_input(kind, body)
@@ -109,7 +118,7 @@ class DropOperations:
         validate(kind, drop, account)
         self.authorize(p, "drop_write", account, flow["path"])
         self.gate(flow, drop)
-        drop = self.write_drop(account, flow, drop, p.identity_id)
+        drop = self.write_drop(account, flow, drop, p.identity_id, checked=checked)
         self.record_event(p.account, "dropCreatedBy", p.identity_id, drop["creationDate"])
         try:
             route_drop(self, account, flow, drop)
@@ -118,7 +127,14 @@ class DropOperations:
         return drop
 
     def write_drop(
-        self, account: str, flow: Obj, body: Obj, creator_id: str, *, tracked: bool = False
+        self,
+        account: str,
+        flow: Obj,
+        body: Obj,
+        creator_id: str,
+        *,
+        tracked: bool = False,
+        checked: bool = False,
     ) -> Obj:
         """Store a validated drop in ``flow``, count it and notify the drop listeners.
 
@@ -127,10 +143,11 @@ class DropOperations:
         the store lock, so a concurrent delete (404, nothing stored) or path
         or capacity change of the flow is honoured. ``body`` is checked by
         :func:`~flowthings.local.core.validate.validate_document` (a 400 when it could not be
-        stored and read back): REST and WebSocket input was already checked
-        when parsed, track output is checked here.
+        stored and read back) unless ``checked`` says it was when parsed (REST
+        and WebSocket input); track output is always checked here.
         """
-        validate_document(body, "The track's drop" if tracked else "The drop")
+        if not checked or tracked:
+            validate_document(body, "The track's drop" if tracked else "The drop")
         with self.store.lock:
             current = self.store.get(account, "flow", flow["id"])
             if current is None:

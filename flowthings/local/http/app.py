@@ -1,4 +1,4 @@
-"""Starlette application of the local platform (HTTP routes only).
+"""ASGI application of the local platform (HTTP routes only).
 
 Every request under ``/v{version}/{account}/...`` becomes a
 :class:`~flowthings.local.core.dispatch.Call`; the platform core does the rest.
@@ -47,10 +47,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from flowthings.local.base.encode import encode_envelope, is_large
 from flowthings.local.base.envelope import (
@@ -66,12 +68,22 @@ from flowthings.local.core.heavy_lane import lane_of
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
-__all__ = ["CANCEL_KEY", "MAX_BODY", "METHODS", "create_app", "cancel_event", "json_response"]
+__all__ = [
+    "CANCEL_KEY",
+    "MAX_BODY",
+    "METHODS",
+    "PlatformApp",
+    "RestApp",
+    "cancel_event",
+    "create_app",
+    "json_response",
+]
 
 log = logging.getLogger("flowthings.local")
 
 MAX_BODY = 1024 * 1024
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "MGET", "MPUT", "PATCH", "OPTIONS"]
+_METHOD_SET = frozenset(METHODS)
 _TOO_LARGE = f"The request body exceeds {MAX_BODY} bytes."
 
 CANCEL_KEY = "flowthings.cancel"
@@ -96,28 +108,43 @@ def json_response(
     references: dict[str, Any] | None = None,
 ) -> Response:
     """Return an enveloped JSON response."""
+    raw = _envelope_bytes(status, body, errors=errors, references=references)
+    return Response(raw, status, media_type="application/json")
+
+
+def _envelope_bytes(
+    status: int,
+    body: Any = None,
+    *,
+    errors: Sequence[str] = (),
+    references: dict[str, Any] | None = None,
+) -> bytes:
     data = envelope(status, body, errors=errors, references=references)
-    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return Response(raw.encode(), status, media_type="application/json")
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-async def _read_raw(request: Request) -> bytes:
+async def _read_raw(receive: Receive, headers: Headers) -> bytes:
     """The request body's bytes as sent (at most ``MAX_BODY``; nothing parsed yet)."""
-    length = request.headers.get("content-length")
+    length = headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise bad_request(_TOO_LARGE)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect  # the client left (or the server cut a refused body short)
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise bad_request(_TOO_LARGE)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _is_gzip(request: Request, raw: bytes) -> bool:
-    return bool(raw) and request.headers.get("content-encoding", "").lower() == "gzip"
+def _is_gzip(headers: Headers, raw: bytes) -> bool:
+    return bool(raw) and headers.get("content-encoding", "").lower() == "gzip"
 
 
 def _answer_heavy(platform: Platform, call: Call, raw: bytes, gzipped: bool) -> tuple[int, bytes]:
@@ -205,48 +232,65 @@ def _url_path(scope: Any) -> str:
     return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
-def _call(request: Request, body: Any) -> Call:
-    parts = [s for s in _url_path(request.scope).split("/") if s]
+def _call(scope: Scope, headers: Headers, body: Any) -> Call:
+    parts = [s for s in _url_path(scope).split("/") if s]
     if len(parts) < 2 or not parts[0].startswith("v"):
         raise not_found()
-    method = "GET" if request.method == "HEAD" else request.method
+    method = "GET" if scope["method"] == "HEAD" else scope["method"]
     return Call(
         method=method,
         version=parts[0][1:],
         account=parts[1],
         segments=parts[2:],
-        params=dict(request.query_params),
+        params=dict(QueryParams(scope["query_string"])),
         body=body,
-        token=request.headers.get("x-auth-token"),
-        auth_account=request.headers.get("x-auth-account"),
-        cancel=cancel_event(request.scope),
+        token=headers.get("x-auth-token"),
+        auth_account=headers.get("x-auth-account"),
+        cancel=cancel_event(scope),
+        checked=True,  # the body is NO_BODY or came out of parse_document
     )
 
 
-def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """Build the Starlette app serving ``platform``.
+class RestApp:
+    """The REST catch-all as a bare ASGI app: every ``/v{version}/{account}/...`` call.
 
-    Args:
-        platform: the platform core.
-        routes: extra routes matched before the REST catch-all, e.g.
-            ``_ws.websocket_routes(platform)`` (``POST /session`` and the
-            WebSocket endpoint), as ``local_platform()`` and ``serve`` do.
+    A Starlette ``Request``/``Response`` pair, its router and its two
+    middlewares cost more than the platform's own work on a small drop write,
+    so :class:`PlatformApp` sends REST calls here directly (the answers are
+    the same: an enveloped JSON body with its length).
     """
 
-    async def rest(request: Request) -> Response:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, raw, extra = await self._answer(scope, receive)
+        head = [
+            (b"content-length", str(len(raw)).encode("ascii")),
+            (b"content-type", b"application/json"),
+            *extra,
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        await send({"type": "http.response.body", "body": raw})
+
+    async def _answer(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        platform = self.platform
+        headers = Headers(scope=scope)
         try:
-            raw = await _read_raw(request)
-            gzipped = _is_gzip(request, raw)
+            raw = await _read_raw(receive, headers)
+            gzipped = _is_gzip(headers, raw)
             if gzipped or len(raw) > OFF_LOOP_DOCUMENT:
                 # ~1 s of CPU per MiB of tiny items: only for a caller who authenticates,
                 # in the lane where each account takes its turn
-                call = _call(request, NO_BODY)
+                call = _call(scope, headers, NO_BODY)
                 who = principal_of(platform, call)
                 status, raw = await lane_of(platform).run(
                     who.account, _answer_heavy, platform, call, raw, gzipped
                 )
-                return Response(raw, status, media_type="application/json")
-            call = _call(request, _parse_body(raw))
+                return status, raw, []
+            call = _call(scope, headers, _parse_body(raw))
             if _may_block(platform, call):
                 status, raw = await run_in_threadpool(_answer, platform, call)
             else:
@@ -258,17 +302,53 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
                     )
                 else:
                     raw = encode_envelope(status, result.body, result.references)
-            return Response(raw, status, media_type="application/json")
-        except ClientDisconnect:  # the client left (or the server cut a refused body short)
-            return Response(status_code=400)
+            return status, raw, []
+        except ClientDisconnect:  # nobody reads the answer
+            return 400, b"", []
         except PlatformError as exc:
-            response = json_response(exc.status, errors=exc.errors)
+            extra = []
             if exc.retry_after is not None:
-                response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+                extra.append((b"retry-after", str(exc.retry_after).encode("ascii")))
+            return exc.status, _envelope_bytes(exc.status, errors=exc.errors), extra
         except Exception:
-            log.exception("internal error on %s %s", request.method, request.url.path)
-            return json_response(500, errors=[ERR_INTERNAL])
+            log.exception("internal error on %s %s", scope["method"], _url_path(scope))
+            return 500, _envelope_bytes(500, errors=[ERR_INTERNAL]), []
+
+
+class PlatformApp:
+    """The local platform's ASGI app: REST calls straight to :class:`RestApp`,
+    everything else (extra routes such as the WebSocket ones, unknown paths,
+    unsupported methods) through Starlette.
+
+    Attributes:
+        rest: the REST app.
+        starlette: the Starlette app for the other requests.
+    """
+
+    def __init__(self, rest: RestApp, starlette: Starlette) -> None:
+        self.rest, self.starlette = rest, starlette
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith("/v")
+            and scope["method"] in _METHOD_SET
+        ):
+            await self.rest(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
+
+
+def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> PlatformApp:
+    """Build the ASGI app serving ``platform``.
+
+    Args:
+        platform: the platform core.
+        routes: extra routes matched before the REST catch-all, e.g.
+            ``_ws.websocket_routes(platform)`` (``POST /session`` and the
+            WebSocket endpoint), as ``local_platform()`` and ``serve`` do.
+    """
+    rest = RestApp(platform)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -278,7 +358,8 @@ def create_app(platform: Platform, routes: Sequence[BaseRoute] = ()) -> Starlett
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return json_response(500, errors=[ERR_INTERNAL])
 
-    return Starlette(
+    starlette = Starlette(
         routes=[*routes, Route("/{full:path}", rest, methods=METHODS)],
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
+    return PlatformApp(rest, starlette)

@@ -1,8 +1,10 @@
 """Running the app with uvicorn: in the foreground (CLI) or in a background thread.
 
-uvicorn is configured with ``http="h11"`` (it passes the non-standard ``MGET``
-and ``MPUT`` methods through) and ``ws="websockets-sansio"`` (no deprecated
-legacy WebSocket implementation is imported). The listening socket is bound
+Requests of the usual shape are parsed by the lean protocol of
+:mod:`~flowthings.local.http.fast_path`; it hands every other connection to
+uvicorn's h11 protocol (which passes the non-standard ``MGET`` and ``MPUT``
+methods through; ``httptools`` refuses them). WebSockets use
+``ws="websockets-sansio"`` (no deprecated legacy implementation is imported). The listening socket is bound
 before the server starts, so port ``0`` picks a free port that is known up
 front.
 
@@ -48,6 +50,7 @@ from websockets.frames import Frame
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import MAX_DOCUMENT
 from flowthings.local.http.app import cancel_event, create_app
+from flowthings.local.http.fast_path import FastPathProtocol
 
 __all__ = [
     "MAX_BODY_CHUNKS",
@@ -55,6 +58,7 @@ __all__ = [
     "REQUEST_TIMEOUT",
     "ServerThread",
     "bind",
+    "http_protocol",
     "make_server",
 ]
 
@@ -205,11 +209,27 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def http_protocol(request_timeout: float = REQUEST_TIMEOUT, *, fast_path: bool = True) -> type:
+    """The uvicorn HTTP protocol class the platform serves with (``uvicorn.Config(http=...)``).
+
+    Args:
+        request_timeout: Seconds a client has to send a whole request.
+        fast_path: Serve requests of the usual shape with the lean protocol of
+            :mod:`~flowthings.local.http.fast_path` (h11 serves the rest);
+            ``False``: h11 serves every request.
+    """
+    h11_protocol = type("DeadlineH11", (_DeadlineH11,), {"request_timeout": request_timeout})
+    if not fast_path:
+        return h11_protocol
+    return FastPathProtocol.with_fallback(h11_protocol, request_timeout, MAX_BODY_CHUNKS)
+
+
 def make_server(
     platform: Platform,
     *,
     log_level: str = "warning",
     request_timeout: float = REQUEST_TIMEOUT,
+    fast_path: bool = True,
     **app_kw: Any,
 ) -> Any:
     """Return a ``uvicorn.Server`` serving ``platform`` (not started).
@@ -218,9 +238,10 @@ def make_server(
         platform: The platform core.
         log_level: uvicorn's log level.
         request_timeout: Seconds a client has to send a whole request.
+        fast_path: See :func:`http_protocol`.
         **app_kw: Passed to ``create_app``.
     """
-    protocol = type("DeadlineH11", (_DeadlineH11,), {"request_timeout": request_timeout})
+    protocol = http_protocol(request_timeout, fast_path=fast_path)
     ws_protocol = type(
         "BoundedWebSocket", (_BoundedWebSocket,), {"request_timeout": request_timeout}
     )
@@ -230,6 +251,7 @@ def make_server(
         ws_max_size=2 * MAX_DOCUMENT,
         ws=ws_protocol,
         lifespan="off",
+        proxy_headers=False,  # nothing reads the client's address: no middleware for it
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=5,

@@ -536,6 +536,7 @@ class _Connection:
             token=self.creds.token,
             auth_account=self.creds.account,
             cancel=self.gone,
+            checked=True,  # `value` is part of a frame parse_document decoded
         )
         result = dispatch(self.platform, call)
         return result.status, result.body
