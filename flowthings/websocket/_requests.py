@@ -254,26 +254,31 @@ class DropRequests(Sender):
         """
         return self.send(request_frame(obj, kind, **fields), callback)
 
-    def create_drop(self, flow_id: str, drop: Any, callback: Callback | None = None) -> Future[Any]:
-        """Create a drop (a dict or a ``Drop`` model) in a flow."""
+    # The reply bodies are typed as on REST (and as the asyncio client's): the
+    # platform answers a WebSocket request with the body of the same REST call.
+
+    def create_drop(
+        self, flow_id: str, drop: Any, callback: Callback | None = None
+    ) -> Future[dict[str, Any]]:
+        """Create a drop (a dict or a ``Drop`` model) in a flow; the reply is the stored drop."""
         return self.send(create_drop_frame(flow_id, drop), callback)
 
     def find_drop(
         self, flow_id: str, drop_id: str, callback: Callback | None = None
-    ) -> Future[Any]:
+    ) -> Future[dict[str, Any]]:
         """Read one drop by id."""
         return self.send(find_drop_frame(flow_id, drop_id), callback)
 
     def find_drops(
         self, flow_id: str, callback: Callback | None = None, **options: Any
-    ) -> Future[Any]:
+    ) -> Future[list[dict[str, Any]]]:
         """List a flow's drops; ``options`` are REST query parameters (limit, filter...)."""
         return self.send(find_drops_frame(flow_id, options), callback)
 
     def update_drop(
         self, flow_id: str, drop_id: str, changes: Any, callback: Callback | None = None
-    ) -> Future[Any]:
-        """Update a drop with the given members (a dict or a model)."""
+    ) -> Future[dict[str, Any]]:
+        """Update a drop with the given members (a dict or a model); the reply is the updated drop."""
         return self.send(update_drop_frame(flow_id, drop_id, changes), callback)
 
     def delete_drop(
