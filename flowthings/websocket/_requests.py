@@ -49,6 +49,7 @@ __all__ = [
     "Pending",
     "RequestTable",
     "Sender",
+    "connect_error",
     "connection_lost",
     "ended_error",
     "handshake_refused",
@@ -216,6 +217,27 @@ def handshake_refused(status: int, creds: Token | None) -> FlowThingsConnectionL
     return FlowThingsConnectionLost(
         [f"handshake refused with HTTP {status}"], creds, "GET", None, status
     )
+
+
+def connect_error(
+    exc: Exception, creds: Token | None, *, refused_status: int | None, why: str
+) -> FlowThingsException:
+    """The error reported for a failed session request, handshake or connection.
+
+    Args:
+        exc: What the attempt raised; a `FlowThingsException` (from the session
+            request, e.g. `FlowThingsForbidden`) is reported as it is.
+        creds: Credentials, attached to the error.
+        refused_status: The HTTP status of a refused WebSocket upgrade, if it was one.
+        why: The message of any other failure (chained to ``exc``).
+    """
+    if isinstance(exc, FlowThingsException):
+        return exc
+    if refused_status is not None:
+        return handshake_refused(refused_status, creds)
+    err = FlowThingsConnectionLost([why], creds)
+    err.__cause__ = exc
+    return err
 
 
 class Sender:
