@@ -9,19 +9,18 @@ Run it (from the repository root or from examples/):
     python examples/async_dashboard.py
 
 With FLOWTHINGS_HOST (and FLOWTHINGS_ACCOUNT, FLOWTHINGS_TOKEN) set it talks
-to that platform; otherwise it starts an embedded local platform.
+to that platform; otherwise it starts an embedded local platform (both
+set up by `_async_platform.py`, next to this script).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+
+from _async_platform import connect, fresh_flow
 
 import flowthings.asyncio
-from flowthings import Token, mem
-from flowthings.local.testing import local_platform
+from flowthings import mem
 from flowthings.models import Drop
 
 ROOMS = {  # room -> temperatures (C), oldest first
@@ -31,27 +30,9 @@ ROOMS = {  # room -> temperatures (C), oldest first
 }
 
 
-@asynccontextmanager
-async def connect() -> AsyncGenerator[flowthings.asyncio.API, None]:
-    """The platform at FLOWTHINGS_HOST, or an embedded local platform."""
-    host = os.environ.get("FLOWTHINGS_HOST")
-    if host:
-        async with flowthings.asyncio.API(Token.from_env(), secure=False, host=host) as api:
-            yield api
-    else:
-        print("FLOWTHINGS_HOST is not set: starting an embedded local platform")
-        with local_platform() as platform:
-            async with flowthings.asyncio.API(platform.creds, secure=False, host=platform.host) as api:
-                yield api
-
-
 async def room_flow(api: flowthings.asyncio.API, room: str) -> str:
-    """A fresh flow for ``room`` (an earlier run's flow is deleted first); its id."""
-    path = f"/{api.creds.account}/dashboard/{room}"
-    for old in await api.flow.find(mem.path == path):
-        await api.flow.delete(old["id"])
-    flow = await api.flow.create({"path": path})
-    return str(flow["id"])
+    """A fresh flow for ``room``; its id."""
+    return await fresh_flow(api, f"/{api.creds.account}/dashboard/{room}")
 
 
 async def write_room(api: flowthings.asyncio.API, flow_id: str, temps: list[float]) -> int:

@@ -242,14 +242,20 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
         return await self._subscribe_now(resource, report=False)
 
     async def unsubscribe(self, resource: str) -> Any:
-        """Stop the pushes of a flow subscribed with `subscribe`; the platform's answer."""
+        """Stop the pushes of a flow subscribed with `subscribe`.
+
+        Returns the platform's answer; made while not connected, the
+        subscription is only forgotten and ``None`` is returned.
+        """
         self._subscriptions.pop(resource, None)
         if self._conn is None:
             return None
         return await self.send(subscription_message("unsubscribe", resource))
 
     async def send(self, data: Mapping[str, Any], *, timeout: float | None = None) -> Any:
-        """Send a request frame with a fresh ``msgId``; return the reply's body.
+        """Send a request frame with a fresh ``msgId``; the reply's body is the answer.
+
+        Returns the body of the reply (awaited).
 
         Args:
             data: The request (``type``, ``object``, ``flowId``, ``id``, ``value``...).
@@ -294,10 +300,11 @@ class WebSocketClient(AsyncConnectionLoop, AsyncDropRequests):
         timeout: float | None = None,
         raise_on_gap: bool = False,
     ) -> AsyncDropIterator:
-        """Iterate (``async for``) over pushed drops as ``Drop`` models.
+        """Iterate over pushed drops as ``Drop`` models.
 
-        Only drops pushed after the iterator was created are seen. Iteration
-        ends on the final close, or when no drop came for ``timeout`` seconds.
+        Use ``async for``. Only drops pushed after the iterator was created are
+        seen. Iteration ends on the final close, or when no drop came for
+        ``timeout`` seconds.
         Drops pushed while the client was reconnecting are missed: the
         iterator counts these gaps in ``.gaps``, or raises on them.
 

@@ -21,17 +21,17 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
+from .._errors import FlowThingsConnectionError, FlowThingsException
 from ..websocket._drops import DropStreams, to_drop
 from ..websocket._requests import (
     FlowThingsConnectionLost,
     FlowThingsNotConnected,
+    connect_error,
     connection_lost,
     ended_error,
-    handshake_refused,
     reply_outcome,
 )
-from ..websocket._wire import HEARTBEAT, Ended, Push, backoff_delay, decode, subscription_message
+from ..websocket._wire import HEARTBEAT, Ended, Push, Reconnection, decode, subscription_message
 from ._ws_streams import RawQueue
 
 if TYPE_CHECKING:
@@ -57,17 +57,13 @@ _MAX_FRAME = None
 reply can be large, and the platform bounds what it sends."""
 
 
-class AsyncConnectionLoop:
+class AsyncConnectionLoop(Reconnection):
     """Reader and heartbeat tasks (state lives in ``WebSocketClient``)."""
 
     session_factory: Callable[[], Awaitable[str]]
     on_error: AsyncOnError | None
     on_reconnect: AsyncOnReconnect | None
     heartbeat_interval: float | None
-    reconnect: bool
-    max_retries: int | None
-    backoff_base: float
-    backoff_max: float
     connect_timeout: float
     close_timeout: float
     header: dict[str, str] | None
@@ -100,7 +96,14 @@ class AsyncConnectionLoop:
                     conn = await self._connect(url)
                 except Exception as exc:  # a refused session, handshake or connection
                     attempt += 1
-                    err = self._connect_error(exc)
+                    err = connect_error(
+                        exc,
+                        self.creds,
+                        refused_status=(
+                            exc.response.status_code if isinstance(exc, InvalidStatus) else None
+                        ),
+                        why=f"cannot connect: {exc!r}",
+                    )
                     self._last_error = err
                     self._report(err)
                     if not self._should_retry(err, attempt):
@@ -133,15 +136,6 @@ class AsyncConnectionLoop:
             **options,
         )
 
-    def _connect_error(self, exc: Exception) -> FlowThingsException:
-        if isinstance(exc, FlowThingsException):
-            return exc
-        if isinstance(exc, InvalidStatus):
-            return handshake_refused(exc.response.status_code, self.creds)
-        err = FlowThingsConnectionLost([f"cannot connect: {exc!r}"], self.creds)
-        err.__cause__ = exc
-        return err
-
     def _gave_up(self) -> FlowThingsException:
         """What `open` raises when the client ended without ever connecting."""
         last = self._last_error
@@ -151,15 +145,9 @@ class AsyncConnectionLoop:
         err.__cause__ = last
         return err
 
-    def _should_retry(self, err: FlowThingsException | None, attempt: int) -> bool:
-        """Whether to make reconnection attempt number ``attempt`` (1-based)."""
-        if not self.reconnect or isinstance(err, FlowThingsForbidden):
-            return False
-        return self.max_retries is None or attempt <= self.max_retries
-
     async def _backoff(self, attempt: int) -> None:
         assert self._closing is not None
-        delay = backoff_delay(attempt, self.backoff_base, self.backoff_max)
+        delay = self._backoff_delay(attempt)
         with contextlib.suppress(asyncio.TimeoutError):  # aclose() ends the wait early
             await asyncio.wait_for(self._closing.wait(), delay)
 

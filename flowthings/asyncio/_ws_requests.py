@@ -47,7 +47,7 @@ class AsyncDropRequests:
     # the platform answers a WebSocket request with the body of the same REST call.
 
     async def create_drop(self, flow_id: str, drop: Any) -> JSONObject:
-        """Create a drop (a dict or a ``Drop`` model) in a flow; the stored drop."""
+        """Create a drop (a dict or a ``Drop`` model) in a flow; the reply is the stored drop."""
         created: JSONObject = await self.send(create_drop_frame(flow_id, drop))
         return created
 
@@ -62,7 +62,7 @@ class AsyncDropRequests:
         return found
 
     async def update_drop(self, flow_id: str, drop_id: str, changes: Any) -> JSONObject:
-        """Update a drop with the given members (a dict or a model); the updated drop."""
+        """Update a drop with the given members (a dict or a model); the reply is the updated drop."""
         updated: JSONObject = await self.send(update_drop_frame(flow_id, drop_id, changes))
         return updated
 

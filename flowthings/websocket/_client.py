@@ -381,7 +381,10 @@ class WebSocketClient(ConnectionLoop, DropRequests):
         errback: ErrorCallback | None = None,
         timeout: float | None = None,
     ) -> Future[Any]:
-        """Send a request frame with a fresh ``msgId``; the future gets the reply body.
+        """Send a request frame with a fresh ``msgId``; the reply's body is the answer.
+
+        Returns a future resolved with the body of the reply (or failed with
+        the `FlowThingsException` subclass of an error reply's status).
 
         Args:
             data: The request (``type``, ``object``, ``flowId``, ``id``, ``value``...).

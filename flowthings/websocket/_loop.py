@@ -28,28 +28,26 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsForbidden
+from .._errors import FlowThingsConnectionError, FlowThingsException
 from ._callbacks import OnOpen, OnReconnect
 from ._dispatch import Dispatcher
 from ._requests import (
     Callback,
-    FlowThingsConnectionLost,
     FlowThingsNotConnected,
     Sender,
+    connect_error,
     connection_lost,
-    handshake_refused,
     request_timed_out,
 )
 from ._socket import Closed, HandshakeError, Socket, SocketError
-from ._wire import HEARTBEAT, backoff_delay, subscription_message
+from ._wire import HEARTBEAT, Reconnection, subscription_message
 
 if TYPE_CHECKING:
-    from .._config import Token
     from ._client import WebSocketClient
 
-__all__ = ["ConnectionLoop", "connect_error"]
+__all__ = ["ConnectionLoop"]
 
-class ConnectionLoop(Dispatcher, Sender):
+class ConnectionLoop(Dispatcher, Sender, Reconnection):
     """Reader and ticker loops (state lives in ``WebSocketClient``)."""
 
     url: str
@@ -57,10 +55,6 @@ class ConnectionLoop(Dispatcher, Sender):
     on_open: OnOpen | None
     on_reconnect: OnReconnect | None
     heartbeat_interval: float | None
-    reconnect: bool
-    max_retries: int | None
-    backoff_base: float
-    backoff_max: float
     _socket_options: dict[str, Any]
     _lock: threading.RLock
     _wake: threading.Condition
@@ -87,7 +81,12 @@ class ConnectionLoop(Dispatcher, Sender):
             except Exception as exc:
                 url = None
                 attempt += 1
-                err = connect_error(exc, self.creds)
+                err = connect_error(
+                    exc,
+                    self.creds,
+                    refused_status=exc.status if isinstance(exc, HandshakeError) else None,
+                    why=str(exc),
+                )
                 self._last_error = err
                 self._report(err)
                 if not self._should_retry(err, attempt):
@@ -101,14 +100,8 @@ class ConnectionLoop(Dispatcher, Sender):
                 return
             self._backoff(attempt)
 
-    def _should_retry(self, err: FlowThingsException | None, attempt: int) -> bool:
-        """Whether to make reconnection attempt number ``attempt`` (1-based)."""
-        if not self.reconnect or isinstance(err, FlowThingsForbidden):
-            return False
-        return self.max_retries is None or attempt <= self.max_retries
-
     def _backoff(self, attempt: int) -> None:
-        self._closing.wait(backoff_delay(attempt, self.backoff_base, self.backoff_max))
+        self._closing.wait(self._backoff_delay(attempt))  # close() ends the wait early
 
     def _serve(self, sock: Socket, attempt: int) -> None:
         """Use one connection until it ends; the socket is always released."""
@@ -255,13 +248,3 @@ class ConnectionLoop(Dispatcher, Sender):
                 continue
             self._wake.wait(left if left > 0 else None)
 
-
-def connect_error(exc: Exception, creds: Token | None) -> FlowThingsException:
-    """The exception reported for a failed session request or handshake."""
-    if isinstance(exc, FlowThingsException):
-        return exc
-    if isinstance(exc, HandshakeError):
-        return handshake_refused(exc.status, creds)
-    err = FlowThingsConnectionLost([str(exc)], creds)
-    err.__cause__ = exc
-    return err

@@ -49,6 +49,7 @@ __all__ = [
     "Pending",
     "RequestTable",
     "Sender",
+    "connect_error",
     "connection_lost",
     "ended_error",
     "handshake_refused",
@@ -218,6 +219,27 @@ def handshake_refused(status: int, creds: Token | None) -> FlowThingsConnectionL
     )
 
 
+def connect_error(
+    exc: Exception, creds: Token | None, *, refused_status: int | None, why: str
+) -> FlowThingsException:
+    """The error reported for a failed session request, handshake or connection.
+
+    Args:
+        exc: What the attempt raised; a `FlowThingsException` (from the session
+            request, e.g. `FlowThingsForbidden`) is reported as it is.
+        creds: Credentials, attached to the error.
+        refused_status: The HTTP status of a refused WebSocket upgrade, if it was one.
+        why: The message of any other failure (chained to ``exc``).
+    """
+    if isinstance(exc, FlowThingsException):
+        return exc
+    if refused_status is not None:
+        return handshake_refused(refused_status, creds)
+    err = FlowThingsConnectionLost([why], creds)
+    err.__cause__ = exc
+    return err
+
+
 class Sender:
     """Base of the client's mixins that send requests (``ConnectionLoop``, ``DropRequests``).
 
@@ -254,26 +276,31 @@ class DropRequests(Sender):
         """
         return self.send(request_frame(obj, kind, **fields), callback)
 
-    def create_drop(self, flow_id: str, drop: Any, callback: Callback | None = None) -> Future[Any]:
-        """Create a drop (a dict or a ``Drop`` model) in a flow."""
+    # The reply bodies are typed as on REST (and as the asyncio client's): the
+    # platform answers a WebSocket request with the body of the same REST call.
+
+    def create_drop(
+        self, flow_id: str, drop: Any, callback: Callback | None = None
+    ) -> Future[dict[str, Any]]:
+        """Create a drop (a dict or a ``Drop`` model) in a flow; the reply is the stored drop."""
         return self.send(create_drop_frame(flow_id, drop), callback)
 
     def find_drop(
         self, flow_id: str, drop_id: str, callback: Callback | None = None
-    ) -> Future[Any]:
+    ) -> Future[dict[str, Any]]:
         """Read one drop by id."""
         return self.send(find_drop_frame(flow_id, drop_id), callback)
 
     def find_drops(
         self, flow_id: str, callback: Callback | None = None, **options: Any
-    ) -> Future[Any]:
+    ) -> Future[list[dict[str, Any]]]:
         """List a flow's drops; ``options`` are REST query parameters (limit, filter...)."""
         return self.send(find_drops_frame(flow_id, options), callback)
 
     def update_drop(
         self, flow_id: str, drop_id: str, changes: Any, callback: Callback | None = None
-    ) -> Future[Any]:
-        """Update a drop with the given members (a dict or a model)."""
+    ) -> Future[dict[str, Any]]:
+        """Update a drop with the given members (a dict or a model); the reply is the updated drop."""
         return self.send(update_drop_frame(flow_id, drop_id, changes), callback)
 
     def delete_drop(

@@ -1,9 +1,10 @@
-"""The WebSocket protocol without I/O: frames built, frames decoded, backoff computed.
+"""The WebSocket protocol without I/O: frames built, frames decoded, reconnection decided.
 
 Shared by the thread client (`flowthings.websocket`) and the asyncio client
 (`flowthings.asyncio`), so both send the same 1.0.5 frames, read replies,
 pushes and ``unsubscribed`` frames the same way, and wait the same time
-before a reconnection. Nothing here touches a socket, a thread or a loop.
+before a reconnection, and give up reconnecting at the same point
+(`Reconnection`). Nothing here touches a socket, a thread or a loop.
 
 Incoming frames (``websocket.md`` §3, ``local/realtime``):
 
@@ -26,11 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from .._errors import FlowThingsForbidden
+
 __all__ = [
     "HEARTBEAT",
     "Ended",
     "Incoming",
     "Push",
+    "Reconnection",
     "Reply",
     "backoff_delay",
     "create_drop_frame",
@@ -174,3 +178,33 @@ def backoff_delay(
     exponent = min(max(attempt - 1, 0), 62)  # past any sane cap, and no float overflow
     delay: float = min(maximum, base * float(2**exponent))
     return delay * jitter(0.5, 1.0)
+
+
+class Reconnection:
+    """The reconnection policy of both clients: a mixin of their connection loops.
+
+    The options are the client's attributes (set by its constructor, read at
+    each decision); the loops own the waiting (a thread event, an asyncio
+    event) and the counting of ``attempt``: 1-based, the failed attempts in a
+    row since the last connection, plus one once a connection ended.
+    """
+
+    reconnect: bool
+    max_retries: int | None
+    backoff_base: float
+    backoff_max: float
+
+    def _should_retry(self, err: BaseException | None, attempt: int) -> bool:
+        """Whether to make reconnection attempt number ``attempt`` (1-based).
+
+        Never with reconnection off, nor after a refused session request
+        (401/403: the same credentials will be refused again); otherwise up to
+        ``max_retries`` attempts in a row (``None``: forever).
+        """
+        if not self.reconnect or isinstance(err, FlowThingsForbidden):
+            return False
+        return self.max_retries is None or attempt <= self.max_retries
+
+    def _backoff_delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt`` (`backoff_delay` of the options)."""
+        return backoff_delay(attempt, self.backoff_base, self.backoff_max)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -26,7 +25,6 @@ from flowthings import (
     mem,
 )
 from flowthings.asyncio import WebSocketClient
-from flowthings.local.realtime.ws import WebSocketSettings
 from flowthings.models import Drop
 
 from ..websocket.conftest import ACCOUNT, TOKEN, WsServer
@@ -34,26 +32,6 @@ from ..websocket.conftest import ACCOUNT, TOKEN, WsServer
 pytestmark = pytest.mark.timeout(60)
 
 WAIT = 10.0
-
-
-@pytest.fixture
-def make_server() -> Iterator[Callable[..., WsServer]]:
-    servers: list[WsServer] = []
-
-    def factory(**settings: Any) -> WsServer:
-        server = WsServer(WebSocketSettings(**settings))
-        server.start()
-        servers.append(server)
-        return server
-
-    yield factory
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def server(make_server: Callable[..., WsServer]) -> WsServer:
-    return make_server()
 
 
 def api_of(server: WsServer, token: str = TOKEN) -> flowthings.asyncio.API:

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from flowthings import mem
+from flowthings import FlowThingsConnectionLost, FlowThingsForbidden, mem
 from flowthings.asyncio import WebSocketClient as AsyncClient
 from flowthings.models import Drop
 from flowthings.websocket._client import WebSocketClient
-from flowthings.websocket._wire import Ended, Push, Reply, backoff_delay, decode
+from flowthings.websocket._requests import connect_error
+from flowthings.websocket._wire import Ended, Push, Reconnection, Reply, backoff_delay, decode
 
 WAIT = 10.0
 
@@ -144,3 +145,40 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     assert backoff_delay(3, 0.5, 30.0, lambda lo, hi: lo) == 1.0
     assert backoff_delay(10_000, 0.5, 30.0, lambda lo, hi: hi) == 30.0  # no overflow
     assert all(1.0 <= backoff_delay(3, 0.5, 30.0) <= 2.0 for _ in range(100))
+
+
+def test_both_clients_share_one_reconnection_policy() -> None:
+    assert issubclass(WebSocketClient, Reconnection)
+    assert issubclass(AsyncClient, Reconnection)
+    for cls in (WebSocketClient, AsyncClient):  # not shadowed by either loop
+        assert cls._should_retry is Reconnection._should_retry
+        assert cls._backoff_delay is Reconnection._backoff_delay
+
+
+class _Policy(Reconnection):
+    def __init__(self, reconnect: bool, max_retries: int | None) -> None:
+        self.reconnect, self.max_retries = reconnect, max_retries
+        self.backoff_base, self.backoff_max = 0.5, 1.0
+
+
+def test_reconnection_policy_decides_as_documented() -> None:
+    lost = FlowThingsConnectionLost(["gone"], None)
+    assert _Policy(True, None)._should_retry(lost, 10_000)
+    assert _Policy(True, 2)._should_retry(lost, 2)
+    assert not _Policy(True, 2)._should_retry(lost, 3)
+    assert not _Policy(False, None)._should_retry(None, 1)
+    assert not _Policy(True, None)._should_retry(FlowThingsForbidden(["no"], None), 1)
+    assert 0.5 <= _Policy(True, None)._backoff_delay(5) <= 1.0  # capped by backoff_max
+
+
+def test_connect_error_maps_each_failure() -> None:
+    forbidden = FlowThingsForbidden(["no"], None)
+    assert connect_error(forbidden, None, refused_status=None, why="x") is forbidden
+    refused = connect_error(OSError("x"), None, refused_status=502, why="x")
+    assert isinstance(refused, FlowThingsConnectionLost)
+    assert refused.status == 502
+    cause = OSError("refused")
+    lost = connect_error(cause, None, refused_status=None, why="cannot connect: refused")
+    assert isinstance(lost, FlowThingsConnectionLost)
+    assert lost.__cause__ is cause
+    assert "cannot connect: refused" in str(lost)

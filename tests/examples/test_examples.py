@@ -221,6 +221,9 @@ def test_lazy_fanout(run: Run, api: API, creds: Token) -> None:
     [
         ("sensor_writer.py", "an embedded local platform", "5 drops stored in /demo/greenhouse/"),
         ("lazy_fanout.py", "a local platform in a child process", "async cellar   count=4"),
+        # these two import their set-up from examples/_async_platform.py
+        ("async_dashboard.py", "an embedded local platform", "wrote 12 readings to 3 flows"),
+        ("async_tail.py", "an embedded local platform", "connection closed (connected=False)"),
     ],
 )
 def test_standalone_from_inside_examples(script: str, banner: str, summary: str) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from flowthings import API, Token
 from flowthings.local.core.platform import Platform
-from flowthings.local.http.server import bind, make_server
+from flowthings.local.http.server import bind
+from flowthings.local.http.server import make_server as make_http_server
 from flowthings.local.realtime.ws import WebSocketSettings, websocket_routes
 from flowthings.websocket._client import WebSocketClient
 
@@ -41,7 +42,7 @@ class WsServer:
         self._sock = bind("127.0.0.1", self.port)
         self.port = self._sock.getsockname()[1]
         routes = websocket_routes(self.platform, self.settings)
-        self._server = make_server(self.platform, routes=routes)
+        self._server = make_http_server(self.platform, routes=routes)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
@@ -122,7 +123,11 @@ def flow(api: API, name: str) -> str:
 
 
 @pytest.fixture
-def make_server_() -> Iterator[Callable[..., WsServer]]:
+def make_server() -> Iterator[Callable[..., WsServer]]:
+    """``make_server(**settings)`` starts a `WsServer`; all are closed after the test.
+
+    Also the asyncio client's (tests/asyncio/conftest.py re-exports it with `server`).
+    """
     servers: list[WsServer] = []
 
     def factory(**settings: Any) -> WsServer:
@@ -137,8 +142,9 @@ def make_server_() -> Iterator[Callable[..., WsServer]]:
 
 
 @pytest.fixture
-def server(make_server_: Callable[..., WsServer]) -> WsServer:
-    return make_server_()
+def server(make_server: Callable[..., WsServer]) -> WsServer:
+    """A started `WsServer` with the default WebSocket settings."""
+    return make_server()
 
 
 @pytest.fixture

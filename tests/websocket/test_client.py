@@ -187,9 +187,9 @@ def test_retries_exhausted_is_a_final_close(server: WsServer, api: API, rec: Rec
     "heartbeat", [pytest.param(0.1, id="beating"), pytest.param(None, id="silent")]
 )
 def test_heartbeats_keep_an_idle_connection_open(
-    make_server_: Callable[..., WsServer], rec: Recorder, heartbeat: float | None
+    make_server: Callable[..., WsServer], rec: Recorder, heartbeat: float | None
 ) -> None:
-    server = make_server_(idle_timeout=0.5)
+    server = make_server(idle_timeout=0.5)
     with server.api() as api:
         ws = connect(api, heartbeat_interval=heartbeat, reconnect=False, **rec.callbacks())
         with ws:

@@ -192,54 +192,16 @@ def find_candidates(
         f"CASE {kind} WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN {text}"
         f" WHEN 'true' THEN 2 WHEN 'false' THEN 2 ELSE {_UNKNOWN} END"
     )
-    cond = "flow_id = ? AND kind = 'drop'"
-    args: list[Any] = [flow_id]
-    if since is not None:
-        cond += " AND creation_date >= ?"
-        args.append(since)
-    if until is not None:
-        cond += " AND creation_date <= ?"
-        args.append(until)
-    if where is not None:
-        cond += f" AND ({where})"
-        args.extend(params)
-    direction = "DESC" if q.descending else "ASC"
+    cond, args = _conditions(since, until, where, params)
     sql = (
         f"SELECT cls, key, creation_date, seq, data FROM ("
         f"SELECT {cls} AS cls, {value} AS key, creation_date, seq, data"
-        f" FROM objects WHERE {cond})"
-        f" ORDER BY cls = {_UNKNOWN} DESC, cls {direction}, key {direction} LIMIT ? OFFSET ?"
+        f" FROM objects WHERE flow_id = ? AND kind = 'drop'{cond})"
+        f" ORDER BY cls = {_UNKNOWN} DESC, {_key_order('cls', 'key', q)} LIMIT ? OFFSET ?"
     )
-    end = q.skip + q.limit
-    if end == 0:
+    if q.skip + q.limit == 0:
         return []
-    flt = q.filter
-    # keyed by seq: a write between two batches shifts OFFSET, so a row may come twice
-    picked: dict[int, tuple[int, dict[str, Any]]] = {}
-    matched = 0
-    boundary: tuple[int, Any] | None = None
-    offset, batch = 0, max(_FIRST_BATCH, 2 * end)
-    while True:
-        rows = store.select(sql, (*args, batch, offset))
-        for row_cls, key, created, seq, data in rows:
-            if seq in picked:
-                continue
-            if row_cls == _UNKNOWN:
-                picked[seq] = (created, store.decode(data))
-                continue
-            if boundary is not None and not _within(boundary, row_cls, key, q.descending):
-                return _in_scan_order(picked)
-            obj = store.decode(data)
-            if flt is not None and not flt.matches(obj, now_ms=now_ms, drop=True):
-                continue
-            picked[seq] = (created, obj)
-            matched += 1
-            if matched == end:
-                boundary = (row_cls, key)
-        if len(rows) < batch:
-            return _in_scan_order(picked)
-        offset += batch
-        batch *= 4
+    return _read_in_key_order(store, sql, (flow_id, *args), q, now_ms, {})
 
 
 def _conditions(
@@ -278,8 +240,7 @@ def side_candidates(
     path = _sort_path(q.sort)
     if path is None or len(path) != 2:
         return None
-    end = q.skip + q.limit
-    if end == 0:
+    if q.skip + q.limit == 0:
         return []
     name = path[1]
     cond, args = _conditions(since, until, where, params)
@@ -299,21 +260,47 @@ def side_candidates(
         )
         for created, seq, data in unknown:
             picked[seq] = (created, store.decode(data))
-    direction = "DESC" if q.descending else "ASC"
     sql = (
         f"SELECT e.cls, e.val, o.creation_date, o.seq, o.data"
         f" FROM drop_elems AS e JOIN objects AS o ON o.seq = e.drop_seq"
         f" WHERE e.flow = ? AND e.elem = ? AND e.{known}{cond}"
-        f" ORDER BY e.cls {direction}, e.val {direction} LIMIT ? OFFSET ?"
+        f" ORDER BY {_key_order('e.cls', 'e.val', q)} LIMIT ? OFFSET ?"
     )
+    return _read_in_key_order(store, sql, (flow_id, name, *args), q, now_ms, picked)
+
+
+def _key_order(cls: str, key: str, q: Query) -> str:
+    """The ``ORDER BY`` terms of known rows: sort class, then value, in ``q``'s direction."""
+    direction = "DESC" if q.descending else "ASC"
+    return f"{cls} {direction}, {key} {direction}"
+
+
+def _read_in_key_order(
+    store: Storage,
+    sql: str,
+    args: tuple[Any, ...],
+    q: Query,
+    now_ms: int,
+    picked: dict[int, tuple[int, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Read the rows of ``sql`` (``cls, key, creation_date, seq, data``, in
+    `_key_order`, paged by a trailing ``LIMIT ? OFFSET ?``) into ``picked`` until
+    ``skip + limit`` known rows matched and the rows tying with the last one were
+    read; unknown rows (class `_UNKNOWN`) are always candidates. The candidates,
+    in scan order."""
+    end = q.skip + q.limit
     flt = q.filter
     matched = 0
     boundary: tuple[int, Any] | None = None
     offset, batch = 0, max(_FIRST_BATCH, 2 * end)
     while True:
-        rows = store.select(sql, (flow_id, name, *args, batch, offset))
+        rows = store.select(sql, (*args, batch, offset))
         for row_cls, key, created, seq, data in rows:
+            # keyed by seq: a write between two batches shifts OFFSET, so a row may come twice
             if seq in picked:
+                continue
+            if row_cls == _UNKNOWN:
+                picked[seq] = (created, store.decode(data))
                 continue
             if boundary is not None and not _within(boundary, row_cls, key, q.descending):
                 return _in_scan_order(picked)

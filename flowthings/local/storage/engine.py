@@ -8,8 +8,11 @@ Two engines implement :class:`Storage`:
   psycopg 3 and a connection pool (``postgresql://user@host/db``), shared by
   several ``serve`` processes.
 
-Both hand back the same plain dicts in the same order; the core never knows
-which one it talks to, except for :attr:`Storage.dialect` (the SQL spelling
+Both build on :class:`~flowthings.local.storage._lifecycle.EngineShell` (the
+write lock, idempotent ``close``, ``with``, and the nesting of
+:meth:`Storage.transaction`), and both hand back the same plain dicts in the
+same order; the core never knows which one it talks to, except for
+:attr:`Storage.dialect` (the SQL spelling
 of the filter pre-filter, ``flowthings.local.query.sql``) and
 :attr:`Storage.shared` (whether other processes write to the same database,
 so writes must be relayed to this process's WebSocket subscribers).

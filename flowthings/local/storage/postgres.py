@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from flowthings.local.base.envelope import bad_request
+from flowthings.local.storage._lifecycle import EngineShell
 from flowthings.local.storage.engine import RemoteEvents, StorageError, redact_url
 from flowthings.local.storage.pg_notify import CHANNEL, Listener, payload
 from flowthings.local.storage.pg_schema import SchemaTooNew, migrate
@@ -102,7 +103,7 @@ def _configure(conn: Any) -> None:
     conn.execute("SET statement_timeout = '15s'")
 
 
-class PgStore:
+class PgStore(EngineShell):
     """Thread-safe PostgreSQL store of accounts, objects and statistics counters.
 
     Args:
@@ -132,15 +133,13 @@ class PgStore:
                 f"PostgreSQL needs the postgres extra ({exc.name} is missing):"
                 ' pip install "flowthings[local,postgres]"'
             ) from exc
+        super().__init__()
         self.url = url
-        self.lock = threading.RLock()
         self.origin = secrets.token_hex(8)
-        self._closed = False
         self._stop = threading.Event()
         self._listener: Listener | None = None
         self._tx: Any = None
         self._tx_thread: int | None = None
-        self._depth = 0
         self._epoch = 0
         # enforced in the database (schema version 2): a trigger keeps each
         # account's bytes, a deferred constraint trigger compares them at commit
@@ -183,27 +182,12 @@ class PgStore:
 
     # lifecycle ------------------------------------------------------------
 
-    def close(self) -> None:
-        """Stop the listener and close every connection (idempotent)."""
-        with self.lock:
-            if self._closed:
-                return
-            self._closed = True
+    def _release(self) -> None:
+        """Stop the listener and close every connection."""
         self._stop.set()
         if self._listener is not None:
             self._listener.join(timeout=5)
         self._pool.close()
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran."""
-        return self._closed
-
-    def __enter__(self) -> PgStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @contextmanager
     def _conn(self) -> Iterator[Any]:
@@ -215,38 +199,31 @@ class PgStore:
             yield conn
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Hold the lock and run the block in one transaction (nesting joins it)."""
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
+    def _outermost(self) -> Iterator[None]:
+        """One pooled connection in a database transaction, used by every
+        statement of this thread until it commits (or rolls back)."""
+        with self._pool.connection() as conn:
+            self._tx, self._tx_thread = conn, threading.get_ident()
+            try:
+                with conn.transaction():
+                    if self.quota is not None:
+                        conn.execute(
+                            "SELECT set_config('flowthings.quota', %s, true)",
+                            (str(self.quota),),
+                        )
                     yield
-                finally:
-                    self._depth -= 1
-                return
-            with self._pool.connection() as conn:
-                self._tx, self._tx_thread, self._depth = conn, threading.get_ident(), 1
-                try:
-                    with conn.transaction():
-                        if self.quota is not None:
-                            conn.execute(
-                                "SELECT set_config('flowthings.quota', %s, true)",
-                                (str(self.quota),),
-                            )
-                        yield
-                except BaseException as exc:
-                    self._epoch += 1  # what was read inside the transaction may be gone
-                    if getattr(exc, "sqlstate", None) == _QUOTA_SQLSTATE:
-                        diag = exc.diag  # type: ignore[attr-defined]
-                        raise QuotaExceeded(
-                            str(diag.message_primary),
-                            int(diag.message_detail),
-                            int(diag.message_hint),
-                        ) from None
-                    raise
-                finally:
-                    self._tx, self._tx_thread, self._depth = None, None, 0
+            except BaseException as exc:
+                self._epoch += 1  # what was read inside the transaction may be gone
+                if getattr(exc, "sqlstate", None) == _QUOTA_SQLSTATE:
+                    diag = exc.diag  # type: ignore[attr-defined]
+                    raise QuotaExceeded(
+                        str(diag.message_primary),
+                        int(diag.message_detail),
+                        int(diag.message_hint),
+                    ) from None
+                raise
+            finally:
+                self._tx, self._tx_thread = None, None
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         with self._conn() as conn:

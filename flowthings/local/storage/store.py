@@ -50,6 +50,7 @@ from typing import Any
 
 from flowthings.local.base.envelope import PlatformError
 from flowthings.local.storage import elems
+from flowthings.local.storage._lifecycle import EngineShell
 
 __all__ = ["ACCESS_KINDS", "AccountRow", "QuotaExceeded", "Store", "open_connections"]
 
@@ -168,7 +169,7 @@ class AccountRow:
     identity_id: str
 
 
-class Store:
+class Store(EngineShell):
     """Thread-safe SQLite store of accounts, objects and statistics counters.
 
     Args:
@@ -183,8 +184,8 @@ class Store:
     """One process owns the database: no other process's writes to relay."""
 
     def __init__(self, path: str = ":memory:") -> None:
+        super().__init__()
         self.path = path
-        self.lock = threading.RLock()
         conn = _connect(path)
         try:
             if path != ":memory:":
@@ -197,8 +198,6 @@ class Store:
             _close(conn)
             raise
         self._conn = conn
-        self._closed = False
-        self._depth = 0
         # drops per flow, counted once then maintained; cleared on rollback
         self._counts: dict[str, int] = {}
         # has_kind answers (every drop write asks whether its account has tracks);
@@ -227,56 +226,32 @@ class Store:
     def listen(self, callback: Any) -> None:
         """No-op: only this process writes a SQLite store (see ``PgStore.listen``)."""
 
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
+    def _release(self) -> None:
+        # the lock: no statement of another thread is running on the connection
         with self.lock:
-            if self._closed:
-                return
-            self._closed = True
             _close(self._conn)
 
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` ran."""
-        return self._closed
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Hold the lock and run the block in one transaction (nesting joins it)."""
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-                self._check_quota()
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                self._counts.clear()
-                self._kinds.clear()
-                self._pending.clear()
-                self._epoch += 1  # what was read inside the transaction may be gone
-                raise
-            else:
-                self._conn.execute("COMMIT")
-                for account, delta in self._pending.items():
-                    if account in self._bytes:
-                        self._bytes[account] += delta
-                self._pending.clear()
-            finally:
-                self._depth = 0
+    def _outermost(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` after the quota check, or ``ROLLBACK``
+        and forget the caches the rolled-back writes may have touched."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._check_quota()
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._counts.clear()
+            self._kinds.clear()
+            self._pending.clear()
+            self._epoch += 1  # what was read inside the transaction may be gone
+            raise
+        else:
+            self._conn.execute("COMMIT")
+            for account, delta in self._pending.items():
+                if account in self._bytes:
+                    self._bytes[account] += delta
+            self._pending.clear()
 
     # storage quota ------------------------------------------------------
 
