@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .._version import __version__
-from ._errors import CliError, ExitCode, describe
+from ._errors import DEFAULT_HOST, DEFAULT_WS_HOST, CliError, ExitCode, describe
 from ._output import FORMATS
 
 if TYPE_CHECKING:
@@ -91,13 +94,73 @@ def _page_size(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    """A duration option: a number of seconds above 0 (else a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0: {text}")
+    return value
+
+
+def _flow_ref(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a flow path or id is needed, got an empty string")
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """`argparse.ArgumentParser` whose usage errors suggest the likely intent.
+
+    ``flowthings flws`` -> "did you mean 'flows'?"; ``--json`` -> "--format json".
+    """
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _suggestion(self, message))
+
+
+_FORMAT_FLAGS = {f"--{name}": name for name in (*FORMATS, "text")}
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and its subcommands' parsers."""
+    yield parser
+    for action in parser._actions:  # argparse keeps its actions only there
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """" (did you mean ...?)" for a misspelt command, choice or option, else ""."""
+    choice = re.search(r"invalid choice: '([^']*)'", message)
+    if choice:
+        known = [
+            str(c) for p in _parsers(parser) for a in p._actions if a.choices for c in a.choices
+        ]
+        close = difflib.get_close_matches(choice.group(1), known, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+    if message.startswith("unrecognized arguments:"):
+        for word in message.split(":", 1)[1].split():
+            if word in _FORMAT_FLAGS:
+                return f" (did you mean --format {_FORMAT_FLAGS[word]}?)"
+            if word.startswith("-"):
+                options = [o for p in _parsers(parser) for a in p._actions for o in a.option_strings]
+                close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+    return ""
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
 def _flow_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "flow", metavar="PATH_OR_ID",
+        "flow", metavar="PATH_OR_ID", type=_flow_ref,
         help="a flow path (/alice/sensors), a path below your account (sensors), or a flow id",
     )  # fmt: skip
 
@@ -108,7 +171,7 @@ def _filter_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``flowthings`` parser and its five commands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="flowthings",
         description="Look at and write flowthings.io flows and drops from a terminal.",
         epilog=_ENVIRONMENT, formatter_class=_formatter,
@@ -119,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--insecure", action="store_true", help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)"
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
+    parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (30)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
@@ -160,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--format", choices=("text", "jsonl"), default="text")
     tail.add_argument("--count", type=_count, default=0, help="stop after N drops (0: never)")
     tail.add_argument(
-        "--connect-timeout", type=float, default=15.0, help="seconds to open the WebSocket (15)"
+        "--connect-timeout", type=_seconds, default=15.0, help="seconds to open the WebSocket (15)"
     )
 
     put = command("put", "Write one drop.", c.cmd_put)
@@ -198,8 +261,8 @@ def _connect(args: argparse.Namespace, env: dict[str, str]) -> tuple[API, str]:
         options["host"] = host
     if ws_host:
         options["ws_host"] = ws_host
-    shown = f"{'https' if secure else 'http'}://{host or 'api.flowthings.io'}"
-    args.ws_shown = f"{'wss' if secure else 'ws'}://{ws_host or 'ws.flowthings.io'}"
+    shown = f"{'https' if secure else 'http'}://{host or DEFAULT_HOST}"
+    args.ws_shown = f"{'wss' if secure else 'ws'}://{ws_host or DEFAULT_WS_HOST}"
     return API(creds, **options), shown
 
 

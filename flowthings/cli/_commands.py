@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsNotFound
 from ..filters import as_filter, mem
 from ..websocket._client import FlowThingsConnectionLost, FlowThingsNotConnected
-from ._errors import CliError, ExitCode
+from ._errors import CliError, ExitCode, reach_advice
 from ._output import Progress, plain, when, write_rows
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ _FLOW_ID = re.compile(r"f[0-9a-f]{24}")
 _FLOW_COLUMNS = ("id", "path", "capacity", "description")
 _DROP_COLUMNS = ("id", "creationDate", "elems")
 _EXPORT_COLUMNS = ("id", "creationDate")
+# The command line creates no flows: say where to see the ones there are.
+_LIST_HINT = " (`flowthings flows` lists your flows; create one with api.flow.create())"
 
 
 def resolve_flow(api: API, ref: str) -> dict[str, Any]:
@@ -41,12 +43,12 @@ def resolve_flow(api: API, ref: str) -> dict[str, Any]:
         try:
             flow: dict[str, Any] = api.flow.read(ref)
         except FlowThingsNotFound:
-            raise CliError(f"no flow with id {ref}", ExitCode.NOT_FOUND) from None
+            raise CliError(f"no flow with id {ref}{_LIST_HINT}", ExitCode.NOT_FOUND) from None
         return flow
     path = ref if ref.startswith("/") else f"/{api.creds.account}/{ref}"
     found = api.flow.find(mem.path == path, limit=1)
     if not found:
-        raise CliError(f"no flow at path {path}", ExitCode.NOT_FOUND)
+        raise CliError(f"no flow at path {path}{_LIST_HINT}", ExitCode.NOT_FOUND)
     first: dict[str, Any] = found[0]
     return first
 
@@ -248,10 +250,11 @@ def cmd_tail(args: argparse.Namespace, api: API, out: IO[str]) -> int:
 
 
 def _unreachable(api: API, args: argparse.Namespace, cause: BaseException | None) -> CliError:
-    reason = f" ({cause})" if cause else ""
+    shown: str = getattr(args, "ws_shown", "the WebSocket host")
+    reason = f" ({str(cause).split(' -- ', 1)[0]})" if cause else ""
     return CliError(
-        f"no WebSocket connection to {getattr(args, 'ws_shown', 'the WebSocket host')} within"
-        f" {args.connect_timeout:g} s{reason}; set FLOWTHINGS_WS_HOST or --ws-host",
+        f"no WebSocket connection to {shown} within {args.connect_timeout:g} s{reason}; "
+        + reach_advice(cause, shown, "FLOWTHINGS_WS_HOST or --ws-host"),
         ExitCode.UNREACHABLE,
     )
 
