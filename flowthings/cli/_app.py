@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .._version import __version__
 from ._errors import DEFAULT_HOST, DEFAULT_WS_HOST, CliError, ExitCode, describe
-from ._output import FORMATS
+from ._output import FORMATS, printable
 
 if TYPE_CHECKING:
     from .._api import API
@@ -134,7 +134,7 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParse
 
 
 def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
-    """" (did you mean ...?)" for a misspelt command, choice or option, else ""."""
+    """The hint " (did you mean ...?)" for a misspelt command, choice or option, else ""."""
     choice = re.search(r"invalid choice: '([^']*)'", message)
     if choice:
         known = [
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None) ->
         return ExitCode.OK
     except Exception as exc:
         error = describe(exc, host)
-        print(f"flowthings: error: {error}", file=sys.stderr)
+        print(f"flowthings: error: {printable(str(error))}", file=sys.stderr)
         return error.code
 
 

@@ -21,7 +21,7 @@ from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThings
 from ..filters import as_filter, mem
 from ..websocket._client import FlowThingsConnectionLost, FlowThingsNotConnected
 from ._errors import CliError, ExitCode, reach_advice
-from ._output import Progress, plain, when, write_rows
+from ._output import Progress, plain, printable, when, write_rows
 
 if TYPE_CHECKING:
     from .._api import API
@@ -147,7 +147,7 @@ def cmd_put(args: argparse.Namespace, api: API, out: IO[str]) -> int:
     if args.format == "json":
         out.write(json.dumps(drop, separators=(",", ":"), ensure_ascii=False) + "\n")
     else:
-        out.write(f"created {drop.get('id')} in {flow['path']}\n")
+        out.write(printable(f"created {drop.get('id')} in {flow['path']}") + "\n")
     return ExitCode.OK
 
 
@@ -184,7 +184,7 @@ class _Tail:
             line = json.dumps(drop, separators=(",", ":"), ensure_ascii=False)
         else:
             elems = json.dumps(drop.get("elems", {}), separators=(",", ":"), ensure_ascii=False)
-            line = f"{when(date)}  {ident}  {elems}"
+            line = printable(f"{when(date)}  {ident}  {elems}")
         self.out.write(line + "\n")
         self.out.flush()
         self.printed += 1
@@ -214,7 +214,7 @@ class _Tail:
         self.catch_up()
 
     def on_open(self, ws: WebSocketClient) -> None:
-        print(f"flowthings: tailing {self.flow['path']} (Ctrl-C to stop)", file=sys.stderr)
+        print(f"flowthings: tailing {printable(self.flow['path'])} (Ctrl-C to stop)", file=sys.stderr)
         sys.stderr.flush()
 
     def on_close(self, ws: WebSocketClient) -> None:

@@ -79,7 +79,9 @@ def _free_port() -> int:
 def test_nothing_listening_says_how_to_start_a_platform(cli: Cli) -> None:
     port = _free_port()
     cli.monkeypatch.setattr(
-        Cli, "env", property(lambda self: {**_env(self), "FLOWTHINGS_HOST": f"http://127.0.0.1:{port}"})
+        Cli,
+        "env",
+        property(lambda self: {**_env(self), "FLOWTHINGS_HOST": f"http://127.0.0.1:{port}"}),
     )
     got = cli("flows")
     assert got.code == ExitCode.UNREACHABLE
@@ -91,7 +93,9 @@ def test_nothing_listening_says_how_to_start_a_platform(cli: Cli) -> None:
 
 def test_tls_to_a_plain_http_platform_says_insecure(cli: Cli) -> None:
     plain = cli.lp.host  # host:port of a plain-HTTP platform, without a scheme: https
-    cli.monkeypatch.setattr(Cli, "env", property(lambda self: {**_env(self), "FLOWTHINGS_HOST": plain}))
+    cli.monkeypatch.setattr(
+        Cli, "env", property(lambda self: {**_env(self), "FLOWTHINGS_HOST": plain})
+    )
     got = cli("flows")
     assert got.code == ExitCode.UNREACHABLE
     assert "speaks plain HTTP" in got.err
