@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import re
 import sys
 import threading
@@ -105,7 +106,12 @@ def cmd_export(args: argparse.Namespace, api: API, out: IO[str]) -> int:
         if args.output == "-":
             target = out
         else:
-            target = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            try:
+                target = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            except OSError as exc:
+                raise CliError(
+                    f"cannot write {args.output}: {exc.strerror or exc}", ExitCode.USAGE
+                ) from None
         try:
             write_rows(progress.track(_plain_drops(drops)), args.format, _EXPORT_COLUMNS, target)
         finally:
@@ -113,10 +119,23 @@ def cmd_export(args: argparse.Namespace, api: API, out: IO[str]) -> int:
     return ExitCode.OK
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: Python's json reads them, JSON has none
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise CliError(
+            f"{text} is too large for a number (the platform stores doubles)", ExitCode.USAGE
+        )
+    return value
+
+
 def _value(text: str) -> Any:
     """``key=value`` values: JSON when they parse (``21``, ``true``, ``[1,2]``), else text."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except ValueError:
         return text
 
@@ -129,12 +148,16 @@ def parse_elems(pairs: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise CliError(f"expected key=value, got {pair!r}", ExitCode.USAGE)
         *parents, leaf = key.split(".")
+        if not all((*parents, leaf)):
+            raise CliError(f"{key!r}: an empty name between dots", ExitCode.USAGE)
         node = elems
         for part in parents:
             child: object = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise CliError(f"{key!r}: {part!r} is already a value", ExitCode.USAGE)
             node = cast("dict[str, Any]", child)  # made here: string keys
+        if leaf in node:  # a second value would silently replace the first
+            raise CliError(f"{key!r} is given twice", ExitCode.USAGE)
         node[leaf] = _value(text)
     return elems
 
@@ -214,7 +237,9 @@ class _Tail:
         self.catch_up()
 
     def on_open(self, ws: WebSocketClient) -> None:
-        print(f"flowthings: tailing {printable(self.flow['path'])} (Ctrl-C to stop)", file=sys.stderr)
+        print(
+            f"flowthings: tailing {printable(self.flow['path'])} (Ctrl-C to stop)", file=sys.stderr
+        )
         sys.stderr.flush()
 
     def on_close(self, ws: WebSocketClient) -> None:
