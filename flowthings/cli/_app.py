@@ -8,7 +8,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .._version import __version__
@@ -115,39 +115,43 @@ class _Parser(argparse.ArgumentParser):
     """`argparse.ArgumentParser` whose usage errors suggest the likely intent.
 
     ``flowthings flws`` -> "did you mean 'flows'?"; ``--json`` -> "--format json".
+    The parser and its commands' parsers share one `vocabulary`: every option
+    string and every choice (commands included), so that the top-level parser,
+    which reports unrecognized arguments, can name an option of a command.
     """
 
+    def __init__(self, *args: Any, vocabulary: set[str] | None = None, **kwargs: Any) -> None:
+        # set first: the base constructor already adds -h through add_argument
+        self.vocabulary: set[str] = set() if vocabulary is None else vocabulary
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.vocabulary.update(action.option_strings)
+        choices: Iterable[object] = action.choices or ()
+        self.vocabulary.update(str(c) for c in choices)
+        return action
+
     def error(self, message: str) -> NoReturn:
-        super().error(message + _suggestion(self, message))
+        super().error(message + _suggestion(self.vocabulary, message))
 
 
 _FORMAT_FLAGS = {f"--{name}": name for name in (*FORMATS, "text")}
 
 
-def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
-    """``parser`` and its subcommands' parsers."""
-    yield parser
-    for action in parser._actions:  # argparse keeps its actions only there
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                yield from _parsers(sub)
-
-
-def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+def _suggestion(vocabulary: set[str], message: str) -> str:
     """The hint " (did you mean ...?)" for a misspelt command, choice or option, else ""."""
     choice = re.search(r"invalid choice: '([^']*)'", message)
     if choice:
-        known = [
-            str(c) for p in _parsers(parser) for a in p._actions if a.choices for c in a.choices
-        ]
-        close = difflib.get_close_matches(choice.group(1), known, n=1, cutoff=0.6)
+        words = sorted(w for w in vocabulary if not w.startswith("-"))
+        close = difflib.get_close_matches(choice.group(1), words, n=1, cutoff=0.6)
         return f" (did you mean {close[0]!r}?)" if close else ""
     if message.startswith("unrecognized arguments:"):
+        options = sorted(w for w in vocabulary if w.startswith("-"))
         for word in message.split(":", 1)[1].split():
             if word in _FORMAT_FLAGS:
                 return f" (did you mean --format {_FORMAT_FLAGS[word]}?)"
             if word.startswith("-"):
-                options = [o for p in _parsers(parser) for a in p._actions for o in a.option_strings]
                 close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)
                 if close:
                     return f" (did you mean {close[0]}?)"
@@ -188,8 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name, help=help, description=help, epilog=_EXAMPLES[name] + "\n" + _ENVIRONMENT,
-            formatter_class=_formatter,
+            formatter_class=_formatter, vocabulary=parser.vocabulary,
         )  # fmt: skip
+        parser.vocabulary.add(name)
         sub.set_defaults(run=run)
         return sub
 
