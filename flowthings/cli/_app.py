@@ -8,8 +8,9 @@ import math
 import os
 import re
 import sys
+from argparse import SUPPRESS
 from collections.abc import Callable, Iterable, Sequence
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol
 
 from .._version import __version__
 from ._errors import DEFAULT_HOST, DEFAULT_WS_HOST, CliError, ExitCode, describe
@@ -158,6 +159,31 @@ def _suggestion(vocabulary: set[str], message: str) -> str:
     return ""
 
 
+class _Options(Protocol):
+    """A parser or an argument group: where ``add_argument`` goes."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action: ...
+
+
+def _connection_options(parser: _Options, defaults: dict[str, Any]) -> None:
+    """``--host``, ``--ws-host``, ``--insecure`` and ``--timeout`` with these defaults."""
+    parser.add_argument(
+        "--host", default=defaults["host"], help="REST host[:port] or URL (env FLOWTHINGS_HOST)"
+    )
+    parser.add_argument(
+        "--ws-host", default=defaults["ws_host"],
+        help="WebSocket host[:port] (env FLOWTHINGS_WS_HOST)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--insecure", action="store_true", default=defaults["insecure"],
+        help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=_seconds, default=defaults["timeout"],
+        help="seconds per request (30)",
+    )  # fmt: skip
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
@@ -181,12 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_ENVIRONMENT, formatter_class=_formatter,
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"flowthings {__version__}")
-    parser.add_argument("--host", help="REST host[:port] or URL (env FLOWTHINGS_HOST)")
-    parser.add_argument("--ws-host", help="WebSocket host[:port] (env FLOWTHINGS_WS_HOST)")
-    parser.add_argument(
-        "--insecure", action="store_true", help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)"
-    )
-    parser.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per request (30)")
+    _connection_options(parser, {"host": None, "ws_host": None, "insecure": False, "timeout": 30.0})
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
@@ -196,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         )  # fmt: skip
         parser.vocabulary.add(name)
         sub.set_defaults(run=run)
+        # `flowthings flows --host URL` works too: given after the command, an
+        # option overrides the one before it; not given, it leaves it alone
+        connection = sub.add_argument_group("connection options (also accepted before COMMAND)")
+        _connection_options(
+            connection, dict.fromkeys(("host", "ws_host", "insecure", "timeout"), SUPPRESS)
+        )
         return sub
 
     from . import _commands as c
