@@ -152,6 +152,8 @@ def _suggestion(vocabulary: set[str], message: str) -> str:
         for word in message.split(":", 1)[1].split():
             if word in _FORMAT_FLAGS:
                 return f" (did you mean --format {_FORMAT_FLAGS[word]}?)"
+            if word in options:  # an option of another command, or --version after one
+                return f" ({word} belongs to another command, or before the command)"
             if word.startswith("-"):
                 close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)
                 if close:

@@ -145,3 +145,18 @@ def _env(cli: Cli) -> dict[str, str]:
         "FLOWTHINGS_TOKEN": cli.creds.token,
         "FLOWTHINGS_HOST": f"http://{cli.lp.host}",
     }
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        pytest.param(["flows", "--version"], "(--version belongs to another command, or before the command)", id="version-after"),
+        pytest.param(["flows", "--count", "3"], "(--count belongs to another command, or before the command)", id="tail-option"),
+    ],
+)  # fmt: skip
+def test_an_option_in_the_wrong_place_is_not_answered_with_itself(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _usage_error(argv, capsys)
+    assert line.endswith(hint)
+    assert "did you mean" not in line
