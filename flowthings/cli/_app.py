@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from argparse import SUPPRESS
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol
 
 from .._version import __version__
-from ._errors import CliError, ExitCode, describe
-from ._output import FORMATS
+from ._errors import DEFAULT_HOST, DEFAULT_WS_HOST, CliError, ExitCode, describe
+from ._output import FORMATS, printable
 
 if TYPE_CHECKING:
     from .._api import API
@@ -91,13 +95,104 @@ def _page_size(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    """A duration option: a number of seconds above 0 (else a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0: {text}")
+    return value
+
+
+def _flow_ref(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a flow path or id is needed, got an empty string")
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """`argparse.ArgumentParser` whose usage errors suggest the likely intent.
+
+    ``flowthings flws`` -> "did you mean 'flows'?"; ``--json`` -> "--format json".
+    The parser and its commands' parsers share one `vocabulary`: every option
+    string and every choice (commands included), so that the top-level parser,
+    which reports unrecognized arguments, can name an option of a command.
+    """
+
+    def __init__(self, *args: Any, vocabulary: set[str] | None = None, **kwargs: Any) -> None:
+        # set first: the base constructor already adds -h through add_argument
+        self.vocabulary: set[str] = set() if vocabulary is None else vocabulary
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.vocabulary.update(action.option_strings)
+        choices: Iterable[object] = action.choices or ()
+        self.vocabulary.update(str(c) for c in choices)
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _suggestion(self.vocabulary, message))
+
+
+_FORMAT_FLAGS = {f"--{name}": name for name in (*FORMATS, "text")}
+
+
+def _suggestion(vocabulary: set[str], message: str) -> str:
+    """The hint " (did you mean ...?)" for a misspelt command, choice or option, else ""."""
+    choice = re.search(r"invalid choice: '([^']*)'", message)
+    if choice:
+        words = sorted(w for w in vocabulary if not w.startswith("-"))
+        close = difflib.get_close_matches(choice.group(1), words, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+    if message.startswith("unrecognized arguments:"):
+        options = sorted(w for w in vocabulary if w.startswith("-"))
+        for word in message.split(":", 1)[1].split():
+            if word in _FORMAT_FLAGS:
+                return f" (did you mean --format {_FORMAT_FLAGS[word]}?)"
+            if word in options:  # an option of another command, or --version after one
+                return f" ({word} belongs to another command, or before the command)"
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+    return ""
+
+
+class _Options(Protocol):
+    """A parser or an argument group: where ``add_argument`` goes."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action: ...
+
+
+def _connection_options(parser: _Options, defaults: dict[str, Any]) -> None:
+    """``--host``, ``--ws-host``, ``--insecure`` and ``--timeout`` with these defaults."""
+    parser.add_argument(
+        "--host", default=defaults["host"], help="REST host[:port] or URL (env FLOWTHINGS_HOST)"
+    )
+    parser.add_argument(
+        "--ws-host", default=defaults["ws_host"],
+        help="WebSocket host[:port] (env FLOWTHINGS_WS_HOST)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--insecure", action="store_true", default=defaults["insecure"],
+        help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=_seconds, default=defaults["timeout"],
+        help="seconds per request (30)",
+    )  # fmt: skip
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
 def _flow_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "flow", metavar="PATH_OR_ID",
+        "flow", metavar="PATH_OR_ID", type=_flow_ref,
         help="a flow path (/alice/sensors), a path below your account (sensors), or a flow id",
     )  # fmt: skip
 
@@ -108,26 +203,28 @@ def _filter_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``flowthings`` parser and its five commands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="flowthings",
         description="Look at and write flowthings.io flows and drops from a terminal.",
         epilog=_ENVIRONMENT, formatter_class=_formatter,
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"flowthings {__version__}")
-    parser.add_argument("--host", help="REST host[:port] or URL (env FLOWTHINGS_HOST)")
-    parser.add_argument("--ws-host", help="WebSocket host[:port] (env FLOWTHINGS_WS_HOST)")
-    parser.add_argument(
-        "--insecure", action="store_true", help="use http:// and ws:// (env FLOWTHINGS_SECURE=0)"
-    )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
+    _connection_options(parser, {"host": None, "ws_host": None, "insecure": False, "timeout": 30.0})
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name, help=help, description=help, epilog=_EXAMPLES[name] + "\n" + _ENVIRONMENT,
-            formatter_class=_formatter,
+            formatter_class=_formatter, vocabulary=parser.vocabulary,
         )  # fmt: skip
+        parser.vocabulary.add(name)
         sub.set_defaults(run=run)
+        # `flowthings flows --host URL` works too: given after the command, an
+        # option overrides the one before it; not given, it leaves it alone
+        connection = sub.add_argument_group("connection options (also accepted before COMMAND)")
+        _connection_options(
+            connection, dict.fromkeys(("host", "ws_host", "insecure", "timeout"), SUPPRESS)
+        )
         return sub
 
     from . import _commands as c
@@ -160,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--format", choices=("text", "jsonl"), default="text")
     tail.add_argument("--count", type=_count, default=0, help="stop after N drops (0: never)")
     tail.add_argument(
-        "--connect-timeout", type=float, default=15.0, help="seconds to open the WebSocket (15)"
+        "--connect-timeout", type=_seconds, default=15.0, help="seconds to open the WebSocket (15)"
     )
 
     put = command("put", "Write one drop.", c.cmd_put)
@@ -198,8 +295,8 @@ def _connect(args: argparse.Namespace, env: dict[str, str]) -> tuple[API, str]:
         options["host"] = host
     if ws_host:
         options["ws_host"] = ws_host
-    shown = f"{'https' if secure else 'http'}://{host or 'api.flowthings.io'}"
-    args.ws_shown = f"{'wss' if secure else 'ws'}://{ws_host or 'ws.flowthings.io'}"
+    shown = f"{'https' if secure else 'http'}://{host or DEFAULT_HOST}"
+    args.ws_shown = f"{'wss' if secure else 'ws'}://{ws_host or DEFAULT_WS_HOST}"
     return API(creds, **options), shown
 
 
@@ -225,7 +322,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None) ->
         return ExitCode.OK
     except Exception as exc:
         error = describe(exc, host)
-        print(f"flowthings: error: {error}", file=sys.stderr)
+        print(f"flowthings: error: {printable(str(error))}", file=sys.stderr)
         return error.code
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import re
 import sys
 import threading
@@ -20,8 +21,8 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from .._errors import FlowThingsConnectionError, FlowThingsException, FlowThingsNotFound
 from ..filters import as_filter, mem
 from ..websocket._client import FlowThingsConnectionLost, FlowThingsNotConnected
-from ._errors import CliError, ExitCode
-from ._output import Progress, plain, when, write_rows
+from ._errors import CliError, ExitCode, reach_advice
+from ._output import Progress, plain, printable, when, write_rows
 
 if TYPE_CHECKING:
     from .._api import API
@@ -33,6 +34,8 @@ _FLOW_ID = re.compile(r"f[0-9a-f]{24}")
 _FLOW_COLUMNS = ("id", "path", "capacity", "description")
 _DROP_COLUMNS = ("id", "creationDate", "elems")
 _EXPORT_COLUMNS = ("id", "creationDate")
+# The command line creates no flows: say where to see the ones there are.
+_LIST_HINT = " (`flowthings flows` lists your flows; create one with api.flow.create())"
 
 
 def resolve_flow(api: API, ref: str) -> dict[str, Any]:
@@ -41,12 +44,12 @@ def resolve_flow(api: API, ref: str) -> dict[str, Any]:
         try:
             flow: dict[str, Any] = api.flow.read(ref)
         except FlowThingsNotFound:
-            raise CliError(f"no flow with id {ref}", ExitCode.NOT_FOUND) from None
+            raise CliError(f"no flow with id {ref}{_LIST_HINT}", ExitCode.NOT_FOUND) from None
         return flow
     path = ref if ref.startswith("/") else f"/{api.creds.account}/{ref}"
     found = api.flow.find(mem.path == path, limit=1)
     if not found:
-        raise CliError(f"no flow at path {path}", ExitCode.NOT_FOUND)
+        raise CliError(f"no flow at path {path}{_LIST_HINT}", ExitCode.NOT_FOUND)
     first: dict[str, Any] = found[0]
     return first
 
@@ -103,7 +106,12 @@ def cmd_export(args: argparse.Namespace, api: API, out: IO[str]) -> int:
         if args.output == "-":
             target = out
         else:
-            target = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            try:
+                target = stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            except OSError as exc:
+                raise CliError(
+                    f"cannot write {args.output}: {exc.strerror or exc}", ExitCode.USAGE
+                ) from None
         try:
             write_rows(progress.track(_plain_drops(drops)), args.format, _EXPORT_COLUMNS, target)
         finally:
@@ -111,10 +119,23 @@ def cmd_export(args: argparse.Namespace, api: API, out: IO[str]) -> int:
     return ExitCode.OK
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: Python's json reads them, JSON has none
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise CliError(
+            f"{text} is too large for a number (the platform stores doubles)", ExitCode.USAGE
+        )
+    return value
+
+
 def _value(text: str) -> Any:
     """``key=value`` values: JSON when they parse (``21``, ``true``, ``[1,2]``), else text."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except ValueError:
         return text
 
@@ -127,12 +148,16 @@ def parse_elems(pairs: list[str]) -> dict[str, Any]:
         if not sep or not key:
             raise CliError(f"expected key=value, got {pair!r}", ExitCode.USAGE)
         *parents, leaf = key.split(".")
+        if not all((*parents, leaf)):
+            raise CliError(f"{key!r}: an empty name between dots", ExitCode.USAGE)
         node = elems
         for part in parents:
             child: object = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise CliError(f"{key!r}: {part!r} is already a value", ExitCode.USAGE)
             node = cast("dict[str, Any]", child)  # made here: string keys
+        if leaf in node:  # a second value would silently replace the first
+            raise CliError(f"{key!r} is given twice", ExitCode.USAGE)
         node[leaf] = _value(text)
     return elems
 
@@ -145,7 +170,7 @@ def cmd_put(args: argparse.Namespace, api: API, out: IO[str]) -> int:
     if args.format == "json":
         out.write(json.dumps(drop, separators=(",", ":"), ensure_ascii=False) + "\n")
     else:
-        out.write(f"created {drop.get('id')} in {flow['path']}\n")
+        out.write(printable(f"created {drop.get('id')} in {flow['path']}") + "\n")
     return ExitCode.OK
 
 
@@ -182,7 +207,7 @@ class _Tail:
             line = json.dumps(drop, separators=(",", ":"), ensure_ascii=False)
         else:
             elems = json.dumps(drop.get("elems", {}), separators=(",", ":"), ensure_ascii=False)
-            line = f"{when(date)}  {ident}  {elems}"
+            line = printable(f"{when(date)}  {ident}  {elems}")
         self.out.write(line + "\n")
         self.out.flush()
         self.printed += 1
@@ -212,7 +237,9 @@ class _Tail:
         self.catch_up()
 
     def on_open(self, ws: WebSocketClient) -> None:
-        print(f"flowthings: tailing {self.flow['path']} (Ctrl-C to stop)", file=sys.stderr)
+        print(
+            f"flowthings: tailing {printable(self.flow['path'])} (Ctrl-C to stop)", file=sys.stderr
+        )
         sys.stderr.flush()
 
     def on_close(self, ws: WebSocketClient) -> None:
@@ -248,10 +275,11 @@ def cmd_tail(args: argparse.Namespace, api: API, out: IO[str]) -> int:
 
 
 def _unreachable(api: API, args: argparse.Namespace, cause: BaseException | None) -> CliError:
-    reason = f" ({cause})" if cause else ""
+    shown: str = getattr(args, "ws_shown", "the WebSocket host")
+    reason = f" ({str(cause).split(' -- ', 1)[0]})" if cause else ""
     return CliError(
-        f"no WebSocket connection to {getattr(args, 'ws_shown', 'the WebSocket host')} within"
-        f" {args.connect_timeout:g} s{reason}; set FLOWTHINGS_WS_HOST or --ws-host",
+        f"no WebSocket connection to {shown} within {args.connect_timeout:g} s{reason}; "
+        + reach_advice(cause, shown, "FLOWTHINGS_WS_HOST or --ws-host"),
         ExitCode.UNREACHABLE,
     )
 

@@ -15,7 +15,12 @@ from .._errors import (
     FlowThingsNotFound,
 )
 
-__all__ = ["CliError", "ExitCode", "describe"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_WS_HOST", "CliError", "ExitCode", "describe", "reach_advice"]
+
+DEFAULT_HOST = "api.flowthings.io"
+"""The REST host when neither ``--host`` nor ``FLOWTHINGS_HOST`` names one."""
+DEFAULT_WS_HOST = "ws.flowthings.io"
+"""The WebSocket host when no option or variable names one."""
 
 
 class ExitCode(enum.IntEnum):
@@ -69,10 +74,61 @@ def describe(exc: BaseException, host: str) -> CliError:
         return CliError(f"bad request: {_first_error(exc)}", ExitCode.BAD_REQUEST)
     if isinstance(exc, FlowThingsConnectionError | httpx.TransportError):
         return CliError(
-            f"cannot reach {host}: {exc}; set FLOWTHINGS_HOST or --host", ExitCode.UNREACHABLE
+            f"cannot reach {host}: {_without_hint(exc)}; "
+            + reach_advice(exc, host, "FLOWTHINGS_HOST or --host"),
+            ExitCode.UNREACHABLE,
         )
     if isinstance(exc, FlowThingsException):
         return CliError(f"the platform answered {exc}", ExitCode.ERROR)
     if isinstance(exc, FlowThingsError):
         return CliError(str(exc), ExitCode.USAGE)
     return CliError(f"{type(exc).__name__}: {exc}", ExitCode.ERROR)
+
+
+# The SDK's own hint (after " -- ") speaks of API(host=..., secure=...); the
+# command line replaces it with the variables and options a terminal user sets.
+_TLS_ON_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
+_UNRESOLVED = (
+    "Name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "Temporary failure in name resolution",
+    "No address associated with hostname",
+)
+
+
+def _without_hint(exc: BaseException) -> str:
+    """``exc`` as text, without the SDK's ``host=``/``secure=`` advice."""
+    return str(exc).split(" -- ", 1)[0]
+
+
+def reach_advice(exc: BaseException | None, shown: str, setting: str) -> str:
+    """What to change when ``shown`` (``scheme://host[:port]``) could not be reached.
+
+    ``setting`` names the variable and option that choose the host
+    (``"FLOWTHINGS_HOST or --host"``).
+    """
+    cause = exc.__cause__ if isinstance(exc, FlowThingsException) else exc
+    text = f"{exc} {cause}"
+    scheme, _, where = shown.partition("://")
+    if where.partition(":")[0] in (DEFAULT_HOST, DEFAULT_WS_HOST):
+        return (
+            f"the hosted flowthings.io service is gone: give your platform's address in "
+            f"{setting} (http://127.0.0.1:8080 for `python -m flowthings.local serve`)"
+        )
+    if scheme in ("https", "wss") and any(s in text for s in _TLS_ON_PLAIN_HTTP):
+        return (
+            f"{where} speaks plain HTTP, not TLS: pass --insecure, or give "
+            f"http://{where} in {setting}"
+        )
+    if any(s in text for s in _UNRESOLVED):
+        return f"the host name does not resolve: check {setting}"
+    if "refused" in text.lower():
+        port = where.rpartition(":")[2] if ":" in where else "8080"
+        return (
+            f"nothing is listening there: is the platform running "
+            f"(python -m flowthings.local serve --port {port})? else check {setting}"
+        )
+    if isinstance(exc, httpx.TimeoutException) or isinstance(cause, httpx.TimeoutException):
+        return f"no answer in time: check {setting}, or allow more with --timeout"
+    return f"check {setting}"

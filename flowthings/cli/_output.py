@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, Any, cast
 
-__all__ = ["FORMATS", "Progress", "plain", "when", "write_rows"]
+__all__ = ["FORMATS", "Progress", "plain", "printable", "when", "write_rows"]
 
 FORMATS = ("table", "jsonl", "csv", "json")
 _CELL = 60
@@ -36,6 +37,19 @@ def when(ms: Any) -> str:
     return "" if ms is None else str(ms)
 
 
+# C0 and C1 controls, DEL, and the bidirectional overrides/isolates: text made of
+# them can move the cursor, clear the screen, set the window title, write the
+# clipboard (OSC 52) or reorder what the reader sees. Flow descriptions, drop
+# values and error messages come from the platform (and from whoever shares a
+# flow), so what is printed for a person shows them escaped.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with terminal control characters shown as escapes (``\\x1b``)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -45,7 +59,7 @@ def _text(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = _text(value).replace("\n", " ")
+    text = printable(_text(value).replace("\n", " "))
     return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
 
 

@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=8080,
         help="port to listen on, 0 = any free port (default: %(default)s)",
     )
@@ -114,8 +114,22 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (else a usage error, not bind()'s OverflowError)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 65535: {text}")
+    return value
+
+
 def _quota(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of bytes: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be a non-negative number of bytes")
     return value
