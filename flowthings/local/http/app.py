@@ -62,6 +62,7 @@ from flowthings.local.base.envelope import (
     envelope,
     not_found,
 )
+from flowthings.local.base.headers import single_header
 from flowthings.local.core.calls import NO_BODY, Call
 from flowthings.local.core.dispatch import dispatch, principal_of
 from flowthings.local.core.heavy_lane import lane_of
@@ -244,8 +245,8 @@ def _call(scope: Scope, headers: Headers, body: Any) -> Call:
         segments=parts[2:],
         params=dict(QueryParams(scope["query_string"])),
         body=body,
-        token=headers.get("x-auth-token"),
-        auth_account=headers.get("x-auth-account"),
+        token=single_header(headers, "x-auth-token"),
+        auth_account=single_header(headers, "x-auth-account"),
         cancel=cancel_event(scope),
         checked=True,  # the body is NO_BODY or came out of parse_document
     )

@@ -36,6 +36,7 @@ Connection limits (an idle or slow client must not hold a connection forever):
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -56,6 +57,8 @@ __all__ = [
     "MAX_BODY_CHUNKS",
     "MAX_WS_FRAGMENTS",
     "REQUEST_TIMEOUT",
+    "SECRET_HEADERS",
+    "RedactSecretHeaders",
     "ServerThread",
     "bind",
     "http_protocol",
@@ -194,6 +197,38 @@ class _BoundedWebSocket(WebSocketsSansIOProtocol):
         self.handle_parser_exception()
 
 
+SECRET_HEADERS = frozenset(
+    ["x-auth-token", "authorization", "proxy-authorization", "cookie", "set-cookie"]
+)
+"""Headers whose values never reach a log."""
+
+
+class RedactSecretHeaders(logging.Filter):
+    """Replaces the value of a credential header in the WebSocket handshake's debug log.
+
+    At ``--log-level debug`` the websockets library logs every handshake
+    header, through uvicorn's ``uvicorn.error`` logger, as ``"< %s: %s"`` /
+    ``"> %s: %s"`` records: a token must not end up in a log file.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            record.msg in ("< %s: %s", "> %s: %s")
+            and isinstance(args, tuple)
+            and len(args) == 2
+            and str(args[0]).lower() in SECRET_HEADERS
+        ):
+            record.args = (args[0], "[redacted]")
+        return True
+
+
+def _redact_handshake_logs() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, RedactSecretHeaders) for f in logger.filters):
+        logger.addFilter(RedactSecretHeaders())
+
+
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """Return a listening TCP socket on ``host:port`` (``0`` = a free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -242,6 +277,7 @@ def make_server(
         **app_kw: Passed to ``create_app``.
     """
     protocol = http_protocol(request_timeout, fast_path=fast_path)
+    _redact_handshake_logs()
     ws_protocol = type(
         "BoundedWebSocket", (_BoundedWebSocket,), {"request_timeout": request_timeout}
     )

@@ -86,7 +86,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.encode import encode_answer, is_large
-from flowthings.local.base.envelope import PlatformError, bad_request, envelope, not_found
+from flowthings.local.base.envelope import (
+    PlatformError,
+    bad_request,
+    envelope,
+    not_found,
+    too_many_requests,
+)
+from flowthings.local.base.headers import single_header
 from flowthings.local.core.auth import stable_until
 from flowthings.local.core.calls import Call
 from flowthings.local.core.dispatch import dispatch
@@ -139,19 +146,38 @@ class _Session:
 
 @dataclass
 class SessionStore:
-    """Pending (not yet connected) sessions; thread-safe."""
+    """Pending (not yet connected) sessions; thread-safe.
+
+    At most ``per_account`` sessions of one account wait at a time (a 429
+    past that: one tenant cannot fill the server's memory with sessions it
+    never connects). Sessions expire in the order they were created (one
+    ``ttl`` for all), so expiring looks only at the oldest ones.
+    """
 
     ttl: float = 60.0
+    per_account: int = 256
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _pending: dict[str, _Session] = field(default_factory=dict)
+    _pending: dict[str, _Session] = field(default_factory=dict)  # oldest first
+    _counts: dict[str, int] = field(default_factory=dict)
 
     def create(self, creds: _Creds) -> str:
-        """Register a new session for ``creds`` and return its id."""
+        """Register a new session for ``creds`` and return its id.
+
+        Raises:
+            PlatformError: 429 when the account has ``per_account`` sessions waiting.
+        """
         now = time.monotonic()
         sid = secrets.token_hex(12)
         with self._lock:
             self._expire(now)
+            if self._counts.get(creds.account, 0) >= self.per_account:
+                raise too_many_requests(
+                    f"More than {self.per_account} sessions of this account wait to be "
+                    "connected: connect or let them expire first.",
+                    retry_after=max(1, round(self.ttl / 4)),
+                )
             self._pending[sid] = _Session(creds, now + self.ttl)
+            self._counts[creds.account] = self._counts.get(creds.account, 0) + 1
         return sid
 
     def claim(self, sid: str) -> _Creds | None:
@@ -160,6 +186,8 @@ class SessionStore:
         with self._lock:
             self._expire(now)
             session = self._pending.pop(sid, None)
+            if session is not None:
+                self._forget(session.creds.account)
         return None if session is None else session.creds
 
     def __len__(self) -> int:
@@ -168,8 +196,19 @@ class SessionStore:
             return len(self._pending)
 
     def _expire(self, now: float) -> None:
-        for sid in [s for s, v in self._pending.items() if v.expires <= now]:
+        while self._pending:
+            sid, session = next(iter(self._pending.items()))
+            if session.expires > now:
+                return  # the others were created later: they expire later
             del self._pending[sid]
+            self._forget(session.creds.account)
+
+    def _forget(self, account: str) -> None:
+        left = self._counts[account] - 1
+        if left:
+            self._counts[account] = left
+        else:
+            del self._counts[account]
 
 
 _HUBS: weakref.WeakKeyDictionary[Platform, PubSubHub] = weakref.WeakKeyDictionary()
@@ -236,15 +275,18 @@ def websocket_routes(
     sessions = SessionStore(settings.session_ttl)
 
     async def create_session(request: Request) -> Response:
-        account = request.headers.get("x-auth-account") or ""
-        token = request.headers.get("x-auth-token") or ""
         try:
+            account = single_header(request.headers, "x-auth-account") or ""
+            token = single_header(request.headers, "x-auth-token") or ""
             if not account:
                 raise PlatformError(403, "The X-Auth-Account header is required.")
             await run_in_threadpool(platform.authenticate, token, account)
+            sid = sessions.create(_Creds(account, token))
         except PlatformError as exc:
-            return JSONResponse(envelope(exc.status, errors=exc.errors), exc.status)
-        sid = sessions.create(_Creds(account, token))
+            headers = None
+            if exc.retry_after is not None:
+                headers = {"Retry-After": str(exc.retry_after)}
+            return JSONResponse(envelope(exc.status, errors=exc.errors), exc.status, headers)
         return JSONResponse(envelope(201, {"id": sid}), 201)
 
     async def session_socket(websocket: WebSocket) -> None:
