@@ -271,6 +271,16 @@ def _flag(text: str) -> bool:
     return text.strip().lower() not in ("0", "false", "no", "off", "")
 
 
+def _split_scheme(host: str) -> tuple[str, bool | None]:
+    """``host`` without its URL scheme, and whether that scheme is TLS (``None``: no scheme)."""
+    for scheme, is_secure in (
+        ("http://", False), ("https://", True), ("ws://", False), ("wss://", True),
+    ):  # fmt: skip
+        if host.lower().startswith(scheme):
+            return host[len(scheme) :].rstrip("/"), is_secure
+    return host, None
+
+
 def _connect(args: argparse.Namespace, env: dict[str, str]) -> tuple[API, str]:
     """The `API` the environment and options describe, and the host for messages."""
     from .._api import API
@@ -283,13 +293,19 @@ def _connect(args: argparse.Namespace, env: dict[str, str]) -> tuple[API, str]:
         raise CliError(str(exc), ExitCode.CREDENTIALS) from None
     host = args.host or env.get("FLOWTHINGS_HOST") or ""
     secure = not args.insecure and _flag(env.get("FLOWTHINGS_SECURE", "1"))
-    for scheme, is_secure in (("http://", False), ("https://", True)):
-        if host.startswith(scheme):
-            host, secure = host[len(scheme) :].rstrip("/"), is_secure
-    ws_host = args.ws_host or env.get("FLOWTHINGS_WS_HOST") or host
-    for scheme in ("ws://", "wss://", "http://", "https://"):
-        if ws_host.startswith(scheme):
-            ws_host = ws_host[len(scheme) :].rstrip("/")
+    host, host_secure = _split_scheme(host)
+    ws_host, ws_secure = _split_scheme(args.ws_host or env.get("FLOWTHINGS_WS_HOST") or host)
+    # one setting for both (as in the SDK): a scheme given with either host decides it
+    said = {v for v in (host_secure, ws_secure) if v is not None}
+    if len(said) > 1 or (args.insecure and True in said):
+        raise CliError(
+            "the REST and WebSocket hosts disagree on TLS: give both http(s):// and ws(s):// "
+            "schemes alike (http:// goes with ws://, https:// with wss://), or none and "
+            "--insecure for plain connections",
+            ExitCode.USAGE,
+        )
+    if said:
+        secure = said.pop()
     options: dict[str, Any] = {"secure": secure, "timeout": args.timeout}
     if host:
         options["host"] = host

@@ -51,11 +51,12 @@ FAST_BODY = 64 * 1024
 """Bodies up to this size are read here; bigger ones go through h11, which
 streams them to the app (which refuses bodies over ``MAX_BODY``)."""
 
-_METHOD = re.compile(rb"[A-Z]{1,16}")
-_TARGET = re.compile(rb"/[\x21-\x7e]*")
-# a header line: token name, colon, value (no control character but tab)
-_HEADER = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)", re.DOTALL)
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# the whole head in one pass: request line, then header lines (token name, colon, a value
+# without control characters but tab); CR/LF only as line ends
+_HEAD = re.compile(
+    rb"[A-Z]{1,16} /[\x21-\x7e]* HTTP/1\.1"
+    rb"(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*)*"
+)
 _DIGITS = re.compile(rb"[0-9]{1,10}")
 # headers whose presence means "not the usual shape": h11 decides
 _HAND_OFF = frozenset([b"transfer-encoding", b"upgrade", b"expect", b"te", b"trailer"])
@@ -80,24 +81,18 @@ def parse_head(head: bytes) -> tuple[_Request, int] | None:
     Returns the request and its body's length, or ``None`` when the head is
     not of the usual shape (h11 then decides what it is).
     """
+    if _HEAD.fullmatch(head) is None:
+        return None
     lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3 or parts[2] != b"HTTP/1.1":
-        return None
-    method, target = parts[0], parts[1]
-    if _METHOD.fullmatch(method) is None or _TARGET.fullmatch(target) is None:
-        return None
+    method, target, _ = lines[0].split(b" ")
     headers: list[tuple[bytes, bytes]] = []
     length = b""
     hosts = 0
     close = False
     for line in lines[1:]:
-        match = _HEADER.fullmatch(line)
-        if match is None:
-            return None
-        name, value = match.group(1).lower(), match.group(2).strip(b" \t")
-        if _CONTROL.search(value) is not None:
-            return None
+        name, _, value = line.partition(b":")
+        name = name.lower()
+        value = value.strip(b" \t")
         if name == b"content-length":
             if length or _DIGITS.fullmatch(value) is None:
                 return None  # repeated or not a plain number: h11 answers
