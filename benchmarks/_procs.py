@@ -25,11 +25,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from benchmarks._harness import check
 
-__all__ = ["ServerProcess", "WriterPlan", "WriterRun", "run_writers"]
+__all__ = [
+    "FloorProcess",
+    "ServerProcess",
+    "WriterPlan",
+    "WriterRun",
+    "process_cpu",
+    "run_writers",
+]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +49,8 @@ class ServerProcess:
         token: Its master token.
     """
 
+    command: ClassVar[list[str]] = ["-m", "flowthings.local", "serve"]
+
     def __init__(self, account: str = "bench", token: str = "b" * 32) -> None:
         self.account, self.token = account, token
         self.proc: subprocess.Popen[str] | None = None
@@ -51,7 +60,7 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT), *sys.path])}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flowthings.local", "serve", "--port", "0",
+            [sys.executable, *self.command, "--port", "0",
              "--account", self.account, "--token", self.token, "--log-level", "warning"],
             stdout=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
@@ -93,6 +102,23 @@ class ServerProcess:
     def url(self, path: str) -> str:
         """The REST URL of ``path`` in the account (``/v0.1/{account}{path}``)."""
         return f"{self.base_url}/v0.1/{self.account}{path}"
+
+
+class FloorProcess(ServerProcess):
+    """The floor: a no-op ASGI app (``benchmarks._floor``) on the platform's HTTP
+    server, alone in a child process like :class:`ServerProcess`'s platform."""
+
+    command: ClassVar[list[str]] = ["-m", "benchmarks._floor"]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` used so far (``nan`` without ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -233,11 +259,15 @@ def _prepare_sdk_ws(plan: WriterPlan, worker: int) -> Writer:
     def run() -> int:
         window = threading.BoundedSemaphore(plan.window)  # at most `window` unanswered
         futures = []
+
+        def answered(_future: Any) -> None:
+            window.release()
+
         try:
             for i in range(plan.per_thread):
                 window.acquire()
                 future = ws.create_drop(plan.flow_id, {"elems": _elems(plan, worker, i)})
-                future.add_done_callback(lambda _f: window.release())
+                future.add_done_callback(answered)
                 futures.append(future)
             return sum(1 for f in futures if f.exception(60) is None)
         finally:

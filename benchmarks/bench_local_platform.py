@@ -38,7 +38,7 @@ import time
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,40 +46,30 @@ if __package__ in (None, ""):
 import httpx
 import uvicorn
 
+from benchmarks._floor import floor_config
 from benchmarks._harness import Row, Settings, check, interleaved, median_seconds
-from benchmarks._procs import WriterPlan, run_writers
+from benchmarks._procs import (
+    FloorProcess,
+    ServerProcess,
+    WriterPlan,
+    WriterRun,
+    process_cpu,
+    run_writers,
+)
 from flowthings import mem
 from flowthings.local.base import ids as _ids
-from flowthings.local.http.server import bind, http_protocol
+from flowthings.local.http.server import bind
 
 if TYPE_CHECKING:
     from flowthings.local.testing import LocalPlatform
 
-_FLOOR_BODY = (
-    b'{"head":{"status":201,"ok":true,"messages":[],"errors":[],"references":{}},"body":{}}'
-)
-
-
-async def _floor_app(scope: Any, receive: Any, send: Any) -> None:
-    """A bare ASGI app: read the body, answer a fixed envelope."""
-    more = True
-    while more:
-        more = (await receive()).get("more_body", False)
-    headers = [(b"content-type", b"application/json")]
-    await send({"type": "http.response.start", "status": 201, "headers": headers})
-    await send({"type": "http.response.body", "body": _FLOOR_BODY})
-
-
 class _FloorServer:
-    """``_floor_app`` on the same HTTP server as the platform (its fast path, h11 behind)."""
+    """The floor app (``benchmarks._floor``) in a thread of this process (for the
+    single-writer rows, whose client shares this process too)."""
 
     def __init__(self) -> None:
         self.sock = bind()
-        config = uvicorn.Config(
-            _floor_app, http=http_protocol(), lifespan="off", log_level="warning",
-            proxy_headers=False,
-        )  # fmt: skip
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(floor_config())
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
@@ -139,7 +129,7 @@ def write_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         stored = counted["$count"]
         key = "sdk" if side == "SDK" else "raw"
         check(stored == counter[key], f"{side} writes: {stored} stored of {counter[key]} sent")
-    concurrent = _concurrent_rows(settings, lp)
+    concurrent = _concurrent_rows(settings)
     return [
         Row(GROUP, "drop write rate: platform (raw httpx POST)", total, 1 / t_raw, 1 / t_floor,
             "req/s", "bare uvicorn ASGI app, no-op POST route (floor)")
@@ -156,28 +146,36 @@ WRITE_GOAL = 2000.0
 """Issue 20: drops stored per second from 8 concurrent SDK writers."""
 
 
-def _concurrent_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
+def _concurrent_rows(settings: Settings) -> list[Row]:
     """8 SDK writers in 4 processes against the platform (REST, then WebSockets), and
-    raw ones against the floor; the server's and the writers' CPU per write."""
-    api, a = lp.api, lp.account
+    raw ones against the floor; the server's and the writers' CPU per write.
+
+    The platform runs as ``serve`` in a child process of its own, and the
+    floor app in another (a server in this process would share its heap of
+    every earlier benchmark, whose garbage collections it would pay for).
+    """
     writers = WRITER_PROCESSES * WRITER_THREADS
     per_thread = max(5, settings.writes // writers)
-    runs = {}
-    for mode in ("sdk", "sdk-ws"):
-        flow = api.flow.create({"path": f"/{a}/bench/concurrent-{mode}", "capacity": 100_000})
-        plan = WriterPlan(lp.base_url, a, lp.token, flow["id"], per_thread, WRITER_THREADS,
-                          mode=mode)  # fmt: skip
-        server_cpu = time.process_time()  # the platform is alone in this process
-        runs[mode] = run = run_writers(plan, WRITER_PROCESSES)
-        runs[mode + " server"] = run._replace(cpu=time.process_time() - server_cpu)
-        [counted] = api.drop(flow["id"]).aggregate(["$count"], group_by=[])
-        check(counted["$count"] == run.stored,
-              f"{counted['$count']} stored of {run.stored} acknowledged ({mode})")  # fmt: skip
-    with _FloorServer() as floor_url:
-        server_cpu = time.process_time()
-        floor = run_writers(replace(plan, mode="raw", url=floor_url), WRITER_PROCESSES)
-        floor_server = time.process_time() - server_cpu
-    rest, ws = runs["sdk"], runs["sdk-ws"]
+    runs: dict[str, tuple[WriterRun, float]] = {}
+    with ServerProcess() as server, httpx.Client(headers=server.headers) as http:
+        for mode in ("sdk", "sdk-ws"):
+            flow = http.post(server.url("/flow"), json={
+                "path": f"/{server.account}/bench/concurrent-{mode}", "capacity": 100_000,
+            }).json()["body"]  # fmt: skip
+            plan = WriterPlan(server.base_url, server.account, server.token, flow["id"],
+                              per_thread, WRITER_THREADS, mode=mode)  # fmt: skip
+            assert server.proc is not None
+            before = process_cpu(server.proc.pid)
+            run = run_writers(plan, WRITER_PROCESSES)
+            runs[mode] = run, process_cpu(server.proc.pid) - before
+            _check_stored(http, server.url(f"/drop/{flow['id']}"), run.stored, mode)
+    with FloorProcess() as floor_server:
+        assert floor_server.proc is not None
+        before = process_cpu(floor_server.proc.pid)
+        floor = run_writers(replace(plan, mode="raw", url=floor_server.base_url + "/drop"),
+                            WRITER_PROCESSES)  # fmt: skip
+        floor_cpu = process_cpu(floor_server.proc.pid) - before
+    (rest, rest_cpu), (ws, ws_cpu) = runs["sdk"], runs["sdk-ws"]
     name = f"drop write rate: {writers} concurrent SDK writers ({WRITER_PROCESSES} processes)"
     ws_name = (f"drop write rate: {writers} concurrent SDK WebSocket writers "
                f"({WRITER_PROCESSES} processes, WebSocketClient.create_drop)")  # fmt: skip
@@ -191,16 +189,27 @@ def _concurrent_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
         Row(GROUP, ws_name + " vs the goal", ws.stored, ws.stored / ws.took, WRITE_GOAL,
             "drops/s", "issue 20's goal", target=goal),
         Row(GROUP, f"server CPU per drop stored, {writers} REST SDK writers", rest.stored,
-            runs["sdk server"].cpu / rest.stored * 1e6, floor_server / floor.stored * 1e6,
-            "µs", "server CPU per request of the no-op floor app, same HTTP server"),
+            rest_cpu / rest.stored * 1e6, floor_cpu / floor.stored * 1e6, "µs",
+            "server CPU per request of the no-op floor app, same HTTP server"),
         Row(GROUP, f"server CPU per drop stored, {writers} WebSocket SDK writers", ws.stored,
-            runs["sdk-ws server"].cpu / ws.stored * 1e6,
-            runs["sdk server"].cpu / rest.stored * 1e6, "µs",
+            ws_cpu / ws.stored * 1e6, rest_cpu / rest.stored * 1e6, "µs",
             "server CPU per drop stored over REST (row above)"),
         Row(GROUP, f"writer CPU per drop, {writers} REST SDK writers", rest.stored,
             rest.cpu / rest.stored * 1e6, floor.cpu / floor.stored * 1e6, "µs",
             "raw `httpx` writers' CPU per POST (the floor run)"),
     ]  # fmt: skip
+
+
+def _check_stored(http: httpx.Client, url: str, acknowledged: int, mode: str) -> None:
+    """Every acknowledged write is stored: count the flow's drops page by page."""
+    stored, skip = 0, 0
+    while True:
+        page = http.get(url, params={"limit": 1000, "skip": skip, "only": "id"}).json()["body"]
+        stored += len(page)
+        skip += len(page)
+        if len(page) < 1000:
+            break
+    check(stored == acknowledged, f"{stored} stored of {acknowledged} acknowledged ({mode})")
 
 
 def query_rows(settings: Settings, lp: LocalPlatform) -> list[Row]:
