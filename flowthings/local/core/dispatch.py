@@ -229,19 +229,25 @@ def principal_of(platform: Platform, call: Call) -> Principal:
 
 
 @regex_budget  # one time budget for the filter regexes of the whole request
-def dispatch(platform: Platform, call: Call) -> Result:
+def dispatch(platform: Platform, call: Call, principal: Principal | None = None) -> Result:
     """Authenticate, count the call, route it and return its :class:`Result`.
 
     The work stops (a 400 nobody reads) once ``call.cancel`` is set.
 
+    Args:
+        platform: The platform.
+        call: The request.
+        principal: The caller, when the transport just authenticated it with
+            :func:`principal_of` (to decide where the call runs): not again.
+
     Raises:
         PlatformError: the request failed (status 400/403/404/405/413).
     """
-    return cancelled_by(call.cancel, lambda: _dispatch(platform, call))
+    return cancelled_by(call.cancel, lambda: _dispatch(platform, call, principal))
 
 
-def _dispatch(platform: Platform, call: Call) -> Result:
-    p = principal_of(platform, call)
+def _dispatch(platform: Platform, call: Call, principal: Principal | None) -> Result:
+    p = principal_of(platform, call) if principal is None else principal
     platform.record_event(p.account, "apiCallByIdentity", p.identity_id)
     ext = _extension(platform, call)
     if ext is not None:

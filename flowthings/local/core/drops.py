@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flowthings.local.base import ids as _ids
+from flowthings.local.base.encode import MAX_RESPONSE
 from flowthings.local.base.envelope import bad_request, not_found
 from flowthings.local.core.find_sql import find_drops
 from flowthings.local.core.resources import (
@@ -179,8 +180,15 @@ class DropOperations:
         with interruptible():  # SQLite stops too past the deadline or when the caller left
             if q.filter is None and q.sort == "creationDate":
                 # nothing to evaluate per drop: SQLite skips the first `skip` rows itself
+                # every drop read is answered: past MAX_RESPONSE of them the answer
+                # is a 400 anyway, so stop reading (and decoding) there
                 drops = self.store.scan(
-                    account, "drop", flow_id=flow["id"], newest_first=q.descending, offset=q.skip
+                    account,
+                    "drop",
+                    flow_id=flow["id"],
+                    newest_first=q.descending,
+                    offset=q.skip,
+                    max_bytes=MAX_RESPONSE,
                 )
                 return run_query(drops, replace(q, skip=0), drop=True, now_ms=_ids.now_ms())
             return find_drops(self.store, account, flow["id"], q, now_ms=_ids.now_ms())

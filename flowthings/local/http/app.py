@@ -63,6 +63,7 @@ from flowthings.local.base.envelope import (
     not_found,
 )
 from flowthings.local.base.headers import single_header
+from flowthings.local.core.auth import Principal
 from flowthings.local.core.calls import NO_BODY, Call
 from flowthings.local.core.dispatch import dispatch, principal_of
 from flowthings.local.core.heavy_lane import lane_of
@@ -70,6 +71,7 @@ from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import OFF_LOOP_DOCUMENT, parse_document
 
 __all__ = [
+    "BIG_ACCOUNT_BYTES",
     "CANCEL_KEY",
     "MAX_BODY",
     "METHODS",
@@ -83,6 +85,8 @@ __all__ = [
 log = logging.getLogger("flowthings.local")
 
 MAX_BODY = 1024 * 1024
+BIG_ACCOUNT_BYTES = 16 * 1024 * 1024
+"""Reads of an account storing more than this leave the event loop (see ``_big_read``)."""
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "MGET", "MPUT", "PATCH", "OPTIONS"]
 _METHOD_SET = frozenset(METHODS)
 _TOO_LARGE = f"The request body exceeds {MAX_BODY} bytes."
@@ -221,9 +225,25 @@ def _gated(platform: Platform, call: Call) -> bool:
     return flow is not None and bool(flow.get("filter"))
 
 
-def _answer(platform: Platform, call: Call) -> tuple[int, bytes]:
+def _big_read(platform: Platform, call: Call, who: Principal) -> bool:
+    """Whether a read must leave the event loop because of how much its account stores.
+
+    An account may store up to its quota (1 GiB) in documents of up to 1 MiB:
+    a page of such drops is seconds of decoding and rendering, which on the
+    loop would be every tenant's time. Reads of an account storing more than
+    :data:`BIG_ACCOUNT_BYTES` run in a worker thread (the GIL is handed back
+    between documents); small accounts keep the cheaper loop. Reads of
+    another account's data (a share) always leave the loop: its size is
+    looked up only for its own callers.
+    """
+    if who.account != call.account:
+        return True
+    return platform.store.stored_bytes(call.account) > BIG_ACCOUNT_BYTES
+
+
+def _answer(platform: Platform, call: Call, who: Principal | None = None) -> tuple[int, bytes]:
     # a call that already left the loop is encoded in the same worker thread
-    result = dispatch(platform, call)
+    result = dispatch(platform, call, who)
     return result.status, encode_envelope(result.status, result.body, result.references)
 
 
@@ -286,16 +306,20 @@ class RestApp:
                 # ~1 s of CPU per MiB of tiny items: only for a caller who authenticates,
                 # in the lane where each account takes its turn
                 call = _call(scope, headers, NO_BODY)
-                who = principal_of(platform, call)
+                uploader = principal_of(platform, call)
                 status, raw = await lane_of(platform).run(
-                    who.account, _answer_heavy, platform, call, raw, gzipped
+                    uploader.account, _answer_heavy, platform, call, raw, gzipped
                 )
                 return status, raw, []
             call = _call(scope, headers, _parse_body(raw))
-            if _may_block(platform, call):
-                status, raw = await run_in_threadpool(_answer, platform, call)
+            # reads are authenticated first: where they run depends on whose data they read
+            who: Principal | None = None
+            if call.method == "GET":
+                who = principal_of(platform, call)
+            if _may_block(platform, call) or (who is not None and _big_read(platform, call, who)):
+                status, raw = await run_in_threadpool(_answer, platform, call, who)
             else:
-                result = dispatch(platform, call)
+                result = dispatch(platform, call, who)
                 status = result.status
                 if is_large(result.body):  # many documents: encode off the loop
                     raw = await run_in_threadpool(

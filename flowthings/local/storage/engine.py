@@ -179,8 +179,13 @@ class Storage(Protocol):
         until: float | None = None,
         where: str | None = None,
         params: tuple[Any, ...] = (),
+        max_bytes: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield the objects of one kind (or the drops of one flow) by creation order."""
+        """Yield the objects of one kind (or the drops of one flow) by creation order.
+
+        ``max_bytes``: a 400 (the answer would be too large) once the documents
+        read exceed it, before more are fetched or decoded.
+        """
         ...
 
     def select(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
+from flowthings.local.base.encode import TOO_LARGE
 from flowthings.local.base.envelope import bad_request
 from flowthings.local.storage._lifecycle import EngineShell
 from flowthings.local.storage.engine import RemoteEvents, StorageError, redact_url
@@ -430,11 +431,13 @@ class PgStore(EngineShell):
         until: float | None = None,
         where: str | None = None,
         params: tuple[Any, ...] = (),
+        max_bytes: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
         Keyset-paginated batches growing from 64 to 2048 rows, as on SQLite.
-        ``where`` is a ``jsonb``-dialect condition with ``?`` placeholders.
+        ``where`` is a ``jsonb``-dialect condition with ``?`` placeholders;
+        ``max_bytes`` as on SQLite.
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
         cond = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
@@ -451,6 +454,10 @@ class PgStore(EngineShell):
         rows = self._all(pg_sql(sql + order + " OFFSET ?"), (*first, batch, offset))
         while rows:
             for _, _, data in rows:
+                if max_bytes is not None:
+                    max_bytes -= len(data)
+                    if max_bytes < 0:  # the answer could not carry them: stop reading
+                        raise bad_request(TOO_LARGE)
                 yield _loads(data)
             if len(rows) < batch:
                 return

@@ -48,7 +48,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flowthings.local.base.envelope import PlatformError
+from flowthings.local.base.encode import TOO_LARGE
+from flowthings.local.base.envelope import PlatformError, bad_request
 from flowthings.local.storage import elems
 from flowthings.local.storage._lifecycle import EngineShell
 
@@ -145,6 +146,7 @@ def _path_column(obj: dict[str, Any]) -> str | None:
     return path if isinstance(path, str) else None
 
 
+_KINDS_CACHED = 65_536  # has_kind answers kept (then forgotten all at once)
 _SIZE = "length(CAST(data AS BLOB))"  # UTF-8 bytes of a stored document
 
 
@@ -375,6 +377,8 @@ class Store(EngineShell):
             r = self._conn.execute(
                 "SELECT 1 FROM objects WHERE account = ? AND kind = ? LIMIT 1", (account, kind)
             ).fetchone()
+            if len(self._kinds) >= _KINDS_CACHED:
+                self._kinds.clear()  # asked before authentication: any account name may come
             self._kinds[(account, kind)] = r is not None
         return r is not None
 
@@ -515,6 +519,7 @@ class Store(EngineShell):
         until: float | None = None,
         where: str | None = None,
         params: tuple[Any, ...] = (),
+        max_bytes: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield the objects of one kind (or the drops of one flow) by creation order.
 
@@ -524,6 +529,8 @@ class Store(EngineShell):
         (never decoded). ``since``/``until`` restrict ``creationDate`` (inclusive).
         ``where`` is an extra SQL condition over the row (``data`` is the JSON
         text) with its ``params``: the filter pre-filter of ``_filter_sql``.
+        ``max_bytes``: a 400 (the answer would be too large) once the documents
+        read exceed it (in characters), before more are fetched or decoded.
         """
         op, direction = ("<", "DESC") if newest_first else (">", "ASC")
         cond = "flow_id = ? AND kind = ?" if flow_id else "account = ? AND kind = ?"
@@ -541,6 +548,10 @@ class Store(EngineShell):
             rows = self._conn.execute(sql + order + " OFFSET ?", (*first, batch, offset)).fetchall()
         while rows:
             for _, _, data in rows:
+                if max_bytes is not None:
+                    max_bytes -= len(data)
+                    if max_bytes < 0:  # the answer could not carry them: stop reading
+                        raise bad_request(TOO_LARGE)
                 yield _loads(data)
             if len(rows) < batch:
                 return
