@@ -14,6 +14,7 @@ from .._errors import (
     FlowThingsForbidden,
     FlowThingsNotFound,
 )
+from ..http._transport import TLS_ON_PLAIN_HTTP, UNRESOLVED_HOST
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_WS_HOST", "CliError", "ExitCode", "describe", "reach_advice"]
 
@@ -87,14 +88,6 @@ def describe(exc: BaseException, host: str) -> CliError:
 
 # The SDK's own hint (after " -- ") speaks of API(host=..., secure=...); the
 # command line replaces it with the variables and options a terminal user sets.
-_TLS_ON_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
-_UNRESOLVED = (
-    "Name or service not known",
-    "nodename nor servname",
-    "getaddrinfo failed",
-    "Temporary failure in name resolution",
-    "No address associated with hostname",
-)
 
 
 def _without_hint(exc: BaseException) -> str:
@@ -116,12 +109,12 @@ def reach_advice(exc: BaseException | None, shown: str, setting: str) -> str:
             f"the hosted flowthings.io service is gone: give your platform's address in "
             f"{setting} (http://127.0.0.1:8080 for `python -m flowthings.local serve`)"
         )
-    if scheme in ("https", "wss") and any(s in text for s in _TLS_ON_PLAIN_HTTP):
+    if scheme in ("https", "wss") and any(s in text for s in TLS_ON_PLAIN_HTTP):
         return (
             f"{where} speaks plain HTTP, not TLS: pass --insecure, or give "
             f"http://{where} in {setting}"
         )
-    if any(s in text for s in _UNRESOLVED):
+    if any(s in text for s in UNRESOLVED_HOST):
         return f"the host name does not resolve: check {setting}"
     if "refused" in text.lower():
         port = where.rpartition(":")[2] if ":" in where else "8080"

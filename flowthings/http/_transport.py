@@ -39,7 +39,15 @@ from ._spec import (
     to_json,
 )
 
-__all__ = ["NOT_SENT_ERRORS", "RetryPolicy", "Transport", "encode_params", "to_json"]
+__all__ = [
+    "NOT_SENT_ERRORS",
+    "TLS_ON_PLAIN_HTTP",
+    "UNRESOLVED_HOST",
+    "RetryPolicy",
+    "Transport",
+    "encode_params",
+    "to_json",
+]
 
 logger = logging.getLogger("flowthings")
 
@@ -293,8 +301,9 @@ def _connection_error(
     return cls(errors=[message], creds=creds, method=method, path=log_path)
 
 
-_TLS_ON_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
-_UNRESOLVED = (
+# what the OS and OpenSSL say for these two mistakes (read by the CLI's hints too)
+TLS_ON_PLAIN_HTTP = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
+UNRESOLVED_HOST = (
     "Name or service not known",
     "nodename nor servname",
     "getaddrinfo failed",
@@ -308,12 +317,12 @@ def _connection_hint(exc: httpx.TransportError, url: httpx.URL) -> str:
     text = str(exc)
     port = url.port or (443 if url.scheme == "https" else 80)
     where = f"{url.host}:{port}"
-    if url.scheme == "https" and any(s in text for s in _TLS_ON_PLAIN_HTTP):
+    if url.scheme == "https" and any(s in text for s in TLS_ON_PLAIN_HTTP):
         return (
             f" -- the server at {where} answered TLS with plain HTTP: for a plain-HTTP "
             "server such as the local platform pass secure=False (or host='http://...')"
         )
-    if isinstance(exc, httpx.ConnectError) and any(s in text for s in _UNRESOLVED):
+    if isinstance(exc, httpx.ConnectError) and any(s in text for s in UNRESOLVED_HOST):
         return f" -- the host name {url.host!r} does not resolve: check host="
     if isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
         return (
