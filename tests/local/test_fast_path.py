@@ -42,6 +42,7 @@ def servers() -> Iterator[tuple[ServerThread, ServerThread, str]]:
     finally:
         fast.stop()
         plain.stop()
+        platform.close()
 
 
 def _create_flow(port: int) -> str:
@@ -237,3 +238,4 @@ def test_a_request_whose_body_never_completes_is_cut_at_the_deadline() -> None:
             assert time.monotonic() - started < 4
     finally:
         server.stop()
+        platform.close()
