@@ -6,10 +6,8 @@ depends on how long a sleep lasted.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
-import hashlib
 import json
 import queue
 import socket
@@ -27,6 +25,7 @@ from flowthings.websocket._client import (
 )
 from flowthings.websocket._requests import RequestTable
 
+from ._raw_peer import accept_handshake
 from .conftest import WAIT, Recorder, WsServer, connect, flow
 
 
@@ -176,20 +175,7 @@ class MuteServer:
     def _serve(self) -> None:
         conn, _ = self.listener.accept()
         self.conn = conn
-        request = b""
-        while b"\r\n\r\n" not in request:
-            request += conn.recv(4096)
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        magic = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-        accept = base64.b64encode(hashlib.sha1(key + magic).digest())
-        conn.sendall(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
+        accept_handshake(conn)
         with contextlib.suppress(OSError):  # reset instead of a clean end: also gone
             while conn.recv(4096):  # swallow every frame until the client goes
                 pass
