@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from typing import Any, Final
 
 from flowthings.local.base.envelope import bad_request, envelope
@@ -94,10 +95,16 @@ def encode_answer(answer: dict[str, Any], *, compact: bool = True) -> str:
     return head[:at] + text + head[at + len(marker) + 2 :]
 
 
-def encode_envelope(status: int, body: Any, references: dict[str, Any] | None = None) -> bytes:
-    """The compact UTF-8 JSON of ``envelope(status, body, references=...)``.
+def encode_envelope(
+    status: int,
+    body: Any = None,
+    references: dict[str, Any] | None = None,
+    *,
+    errors: Iterable[str] = (),
+) -> bytes:
+    """The compact UTF-8 JSON of ``envelope(status, body, errors=..., references=...)``.
 
     Raises:
         PlatformError: 400 when the body exceeds :data:`MAX_RESPONSE`.
     """
-    return encode_answer(envelope(status, body, references=references)).encode()
+    return encode_answer(envelope(status, body, errors=errors, references=references)).encode()

@@ -25,6 +25,7 @@ __all__ = [
     "forbidden",
     "MAX_DEPTH",
     "has_lone_surrogate",
+    "retry_headers",
     "too_deep",
     "method_not_allowed",
     "not_found",
@@ -67,6 +68,11 @@ def forbidden(why: str = ERR_FORBIDDEN) -> PlatformError:
 def method_not_allowed() -> PlatformError:
     """Return a 405 error (e.g. PUT on an immutable Token or Share)."""
     return PlatformError(405, ERR_METHOD)
+
+
+def retry_headers(error: PlatformError) -> dict[str, str]:
+    """The headers an answer to ``error`` carries: ``Retry-After`` when it says when."""
+    return {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
 
 
 def too_many_requests(why: str, retry_after: int = 1) -> PlatformError:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import json
 import logging
 import threading
 import zlib
@@ -59,8 +58,8 @@ from flowthings.local.base.envelope import (
     ERR_INTERNAL,
     PlatformError,
     bad_request,
-    envelope,
     not_found,
+    retry_headers,
 )
 from flowthings.local.base.headers import single_header
 from flowthings.local.core.auth import Principal
@@ -113,19 +112,8 @@ def json_response(
     references: dict[str, Any] | None = None,
 ) -> Response:
     """Return an enveloped JSON response."""
-    raw = _envelope_bytes(status, body, errors=errors, references=references)
+    raw = encode_envelope(status, body, references, errors=errors)
     return Response(raw, status, media_type="application/json")
-
-
-def _envelope_bytes(
-    status: int,
-    body: Any = None,
-    *,
-    errors: Sequence[str] = (),
-    references: dict[str, Any] | None = None,
-) -> bytes:
-    data = envelope(status, body, errors=errors, references=references)
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 async def _read_raw(receive: Receive, headers: Headers) -> bytes:
@@ -331,13 +319,11 @@ class RestApp:
         except ClientDisconnect:  # nobody reads the answer
             return 400, b"", []
         except PlatformError as exc:
-            extra = []
-            if exc.retry_after is not None:
-                extra.append((b"retry-after", str(exc.retry_after).encode("ascii")))
-            return exc.status, _envelope_bytes(exc.status, errors=exc.errors), extra
+            extra = [(k.lower().encode(), v.encode()) for k, v in retry_headers(exc).items()]
+            return exc.status, encode_envelope(exc.status, errors=exc.errors), extra
         except Exception:
             log.exception("internal error on %s %s", scope["method"], _url_path(scope))
-            return 500, _envelope_bytes(500, errors=[ERR_INTERNAL]), []
+            return 500, encode_envelope(500, errors=[ERR_INTERNAL]), []
 
 
 class PlatformApp:

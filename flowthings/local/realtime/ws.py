@@ -91,6 +91,7 @@ from flowthings.local.base.envelope import (
     bad_request,
     envelope,
     not_found,
+    retry_headers,
     too_many_requests,
 )
 from flowthings.local.base.headers import single_header
@@ -283,10 +284,8 @@ def websocket_routes(
             await run_in_threadpool(platform.authenticate, token, account)
             sid = sessions.create(_Creds(account, token))
         except PlatformError as exc:
-            headers = None
-            if exc.retry_after is not None:
-                headers = {"Retry-After": str(exc.retry_after)}
-            return JSONResponse(envelope(exc.status, errors=exc.errors), exc.status, headers)
+            body = envelope(exc.status, errors=exc.errors)
+            return JSONResponse(body, exc.status, retry_headers(exc))
         return JSONResponse(envelope(201, {"id": sid}), 201)
 
     async def session_socket(websocket: WebSocket) -> None:
