@@ -16,7 +16,8 @@ from flowthings.local.storage.postgres import PgStore
 from flowthings.local.storage.store import QuotaExceeded
 from tests.security.conftest import World, world  # noqa: F401  (the fixture, on PostgreSQL here)
 
-PAD = "x" * 1000
+# the SQLite quota tests' pad, filler and lowered-quota fixture (engine-agnostic)
+from tests.security.test_storage_quota import PAD, _fill, quota  # noqa: F401
 
 
 def _sum(store: PgStore, account: str) -> int:
@@ -34,30 +35,10 @@ def store(world: World) -> PgStore:  # noqa: F811
     return s
 
 
-@pytest.fixture
-def quota(world: World, store: PgStore, monkeypatch: pytest.MonkeyPatch) -> int:  # noqa: F811
-    """Alice may store about 5 more drops of ``PAD``."""
-    limit = store.stored_bytes(world.alice.account) + 5 * (len(PAD) + 300)
-    monkeypatch.setattr(store, "quota", limit)
-    return limit
-
-
-def _fill(w: World, fid: str) -> int:
-    n = 0
-    while True:
-        r = w.alice.call("POST", f"/drop/{fid}", {"elems": {"pad": PAD}})
-        if r.status != 201:
-            assert r.status == 413, r
-            assert "quota" in r.errors[0], r.errors
-            return n
-        n += 1
-        assert n < 50
-
-
 def test_writes_stop_at_the_quota_and_deletes_free_room(
     world: World,  # noqa: F811
     store: PgStore,
-    quota: int,
+    quota: int,  # noqa: F811
 ) -> None:
     a = world.alice.account
     fid = world.flows["private"]["id"]
@@ -88,7 +69,7 @@ def test_writes_stop_at_the_quota_and_deletes_free_room(
 def test_another_process_sees_and_enforces_the_same_total(
     world: World,  # noqa: F811
     store: PgStore,
-    quota: int,
+    quota: int,  # noqa: F811
 ) -> None:
     a = world.alice.account
     fid = world.flows["private"]["id"]
