@@ -18,7 +18,9 @@ class Client:
     def __init__(self, lp: LocalPlatform) -> None:
         creds = lp.new_account()
         self.lp, self.account = lp, creds.account
-        self.http = httpx.Client(headers={"X-Auth-Token": creds.token})
+        # the platform gives a cold track-JS worker up to 30 s to start (V8 on a busy
+        # CI machine): httpx's default 5 s would cut the first tracked write short
+        self.http = httpx.Client(headers={"X-Auth-Token": creds.token}, timeout=45.0)
 
     def __call__(
         self, method: str, path: str, raw: bytes | None = None, *, version: str = "0.1", **kw: Any
