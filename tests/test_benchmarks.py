@@ -55,8 +55,8 @@ EXPECTED_ROWS = [
     "push throughput, 8 REST writers (2 processes): SDK WebSocketClient",
     "push throughput, drops created over WebSockets (4 writer processes): SDK WebSocketClient",
     "push throughput, drops created over WebSockets (4 writer processes): raw subscriber",
-    "push throughput, drops created over WebSockets (4 writer processes): SDK WebSocketClient"
-    " vs the goal",
+    "push throughput to one subscriber, drops created over WebSockets (4 writer processes): SDK"
+    " WebSocketClient vs the goal",
     "push latency p50 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient",
     "push latency p99 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient",
     "push latency p50 at a sustained rate (2 WebSocket writer processes): SDK WebSocketClient"

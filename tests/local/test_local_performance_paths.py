@@ -5,7 +5,8 @@
 * ``Store.has_kind`` (the cheap "any tracks?" check);
 * which calls leave the event loop (``http.app._may_block``): drop writes only
   when the account has tracks, and then tracks still run;
-* the scalar fast paths of ``plain``/``is_number`` agree with the general rule.
+* the scalar fast paths of ``plain``/``is_number`` agree with the general rule;
+* a call without query parameters gets the same ``Query`` as parsing gives.
 """
 
 from __future__ import annotations
@@ -215,3 +216,13 @@ def test_unfiltered_page_equals_slice_of_everything(order: str, start: int, limi
         assert ids(skip=str(start), limit=str(limit)) == everything[start : start + limit]
     finally:
         platform.close()
+
+
+# -- no parameters: the cached defaults ----------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["0.1", "0.9", "4.0", "1.0"])
+def test_no_parameters_give_the_parsed_defaults(version: str) -> None:
+    # {"order": "desc"} takes the parsing path and asks for the default order
+    assert parse_query({}, version=version) == parse_query({"order": "desc"}, version=version)
+    assert parse_query({}, version=version).typed is version.startswith("0.")

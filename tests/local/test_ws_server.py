@@ -575,3 +575,38 @@ def test_a_closed_outbox_cannot_subscribe() -> None:
         assert not box.put("late")
 
     asyncio.run(main())
+
+
+# -- batched writes (base.asgi_ext.SEND_MANY) ---------------------------------------
+
+
+def test_a_burst_of_pushes_is_written_in_batches_in_order(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowthings.local.base.asgi_ext import SEND_MANY
+    from flowthings.local.http.server import _BoundedWebSocket
+
+    batches: list[int] = []
+    plain_send = _BoundedWebSocket.send
+
+    async def counting_send(self: Any, message: Any) -> None:
+        batches.append(1 + len(message.get(SEND_MANY) or ()))
+        await plain_send(self, message)
+
+    monkeypatch.setattr(_BoundedWebSocket, "send", counting_send)
+    fid = env.flow("/alice/burst")
+    ws = env.connect()
+    subscribe(ws, flowId=fid)
+    principal = env.platform.authenticate(TOKEN, "alice")
+    # written from this thread in one go: the connection's sender finds them all queued
+    with env.platform.store.lock:
+        for i in range(200):
+            env.platform.create_drop(principal, "alice", fid, {"elems": {"i": i}})
+    got = [recv(ws) for _ in range(200)]
+    assert [f["value"]["elems"]["i"]["value"] for f in got] == list(range(200))
+    assert {f["resource"] for f in got} == {fid}
+    assert max(batches) > 1, batches  # at least one write carried several frames
+    # the socket still answers requests after the batches
+    reply = request(ws, {"msgId": "u", "type": "unsubscribe", "object": "drop", "flowId": fid})
+    assert reply["head"]["ok"] is True
+    close(ws)

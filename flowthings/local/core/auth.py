@@ -42,12 +42,15 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flowthings.local.base import ids as _ids
 from flowthings.local.base.envelope import forbidden
 from flowthings.local.core.permissions import Grant, expires_in_ms, is_expired
 from flowthings.local.storage.engine import Storage
+
+if TYPE_CHECKING:
+    from flowthings.local.storage.store import AccountRow
 
 __all__ = ["Action", "Principal", "authenticate", "can", "stable_until"]
 
@@ -82,7 +85,7 @@ def authenticate(store: Storage, token: str | None, auth_account: str | None = N
     """Return the principal of ``token`` (403 if unknown, expired or mismatched)."""
     if not token:
         raise forbidden()
-    row = store.account_by_token(token)
+    row = _master_account(store, token)
     if row is not None:
         p = Principal(row.name, row.identity_id)
         if auth_account and auth_account != row.name and not can(store, p, "access", auth_account):
@@ -100,6 +103,29 @@ def authenticate(store: Storage, token: str | None, auth_account: str | None = N
 
 _CACHE_MAX = 10_000
 _cache_lock = threading.Lock()
+# store -> master token -> its account row: an account's master token never
+# changes and accounts are never deleted, so a hit stays true (misses are not
+# kept: a Token object's string is looked up next, and accounts are added)
+_master_cache: weakref.WeakKeyDictionary[Storage, dict[str, AccountRow]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _master_account(store: Storage, token: str) -> AccountRow | None:
+    """The account whose master token is ``token`` (one query per token and store)."""
+    per_store = _master_cache.get(store)
+    row = None if per_store is None else per_store.get(token)
+    if row is None:
+        row = store.account_by_token(token)
+        if row is not None:
+            with _cache_lock:
+                known = _master_cache.setdefault(store, {})
+                if len(known) >= _CACHE_MAX:
+                    known.clear()
+                known[token] = row
+    return row
+
+
 # store -> (sharer account, recipient account, identity) -> (access stamp, grant)
 _grant_cache: weakref.WeakKeyDictionary[Storage, dict[tuple[str, str, str], tuple[Any, Grant]]] = (
     weakref.WeakKeyDictionary()

@@ -251,7 +251,7 @@ def _call(scope: Scope, headers: Headers, body: Any) -> Call:
         version=parts[0][1:],
         account=parts[1],
         segments=parts[2:],
-        params=dict(QueryParams(scope["query_string"])),
+        params=dict(QueryParams(query)) if (query := scope["query_string"]) else {},
         body=body,
         token=single_header(headers, "x-auth-token"),
         auth_account=single_header(headers, "x-auth-account"),

@@ -45,9 +45,12 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.frames import Frame
 
+from flowthings.local.base.asgi_ext import SEND_MANY
 from flowthings.local.core.platform import Platform
 from flowthings.local.core.validate import MAX_DOCUMENT
 from flowthings.local.http.app import cancel_event, create_app
@@ -155,11 +158,35 @@ class _DeadlineH11(H11Protocol):
 
 
 class _BoundedWebSocket(WebSocketsSansIOProtocol):
-    """uvicorn's sans-I/O WebSocket protocol with a bound on message fragments."""
+    """uvicorn's sans-I/O WebSocket protocol with a bound on message fragments,
+    and the :data:`~flowthings.local.base.asgi_ext.SEND_MANY` extension (several
+    text frames written to the socket at once: one system call, not one each)."""
 
     request_timeout = REQUEST_TIMEOUT
     _fragments = 0
     _started = 0.0
+
+    async def run_asgi(self) -> None:
+        self.scope["extensions"][SEND_MANY] = {}
+        await super().run_asgi()
+
+    async def send(self, message: Any) -> None:
+        more = message.get(SEND_MANY) if message["type"] == "websocket.send" else None
+        if not more:
+            await super().send(message)
+            return
+        await self.writable.wait()  # the transport's flow control, as for one frame
+        if self.disconnected:
+            raise ClientDisconnected()
+        if self.close_sent or not self.handshake_complete or self.initial_response is not None:
+            await super().send(message)  # not an open socket: uvicorn's answer to a send
+            return
+        try:
+            for text in (message["text"], *more):
+                self.conn.send_text(text.encode())
+        except InvalidState:
+            raise ClientDisconnected() from None
+        self.transport.write(b"".join(self.conn.data_to_send()))
 
     def data_received(self, data: bytes) -> None:
         # slices: a 256 KiB read of 7-byte frames must not be parsed in one go

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from flowthings.local.base.envelope import bad_request
 from flowthings.local.query.elements import render_drop
@@ -132,6 +132,8 @@ def _int(params: Mapping[str, Any], name: str, default: int) -> int:
 
 def parse_query(params: Mapping[str, Any], *, version: str = "0.1") -> Query:
     """Parse query parameters (strings from a URL, or JSON values from MGET/WS)."""
+    if not params:  # most writes: the defaults, typed elements on v0.x
+        return _TYPED_DEFAULTS if version.startswith("0.") else _PLAIN_DEFAULTS
     f = params.get("filter")
     if f is not None and not isinstance(f, str):
         raise bad_request("'filter' must be a string.")
@@ -163,6 +165,10 @@ def parse_query(params: Mapping[str, Any], *, version: str = "0.1") -> Query:
         refs=_flag(params, "refs", False),
         typed=version.startswith("0.") and _flag(params, "hints", True),
     )
+
+
+_TYPED_DEFAULTS: Final = Query(typed=True)
+_PLAIN_DEFAULTS: Final = Query(typed=False)
 
 
 def _sort_key(v: Any) -> tuple[int, Any]:

@@ -121,6 +121,9 @@ class Outbox:
         max_bytes: int | None = None,
     ) -> None:
         self._loop = loop
+        # the thread running ``loop`` (connections make their outbox on it): a
+        # put there wakes the sender directly instead of through the self-pipe
+        self._loop_thread = threading.get_ident() if _running(loop) else None
         self.maxsize = maxsize
         self.max_bytes = DEFAULT_MAX_QUEUE_BYTES if max_bytes is None else max_bytes
         self._size = 0  # characters queued
@@ -162,6 +165,9 @@ class Outbox:
             if self._wake_pending:
                 return ok
             self._wake_pending = True
+        if threading.get_ident() == self._loop_thread:
+            self._wake()  # a push of a write served on the loop: no system call
+            return ok
         with contextlib.suppress(RuntimeError):  # loop closed: the connection is gone
             self._loop.call_soon_threadsafe(self._wake)
         return ok
@@ -338,6 +344,14 @@ class PubSubHub:
     def listener(self) -> Callable[..., None]:
         """The callable to register in the core's ``drop_listeners``."""
         return self.publish
+
+
+def _running(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether ``loop`` is the event loop running in this thread."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _allowed(check: Check, path: str) -> bool:

@@ -85,6 +85,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from flowthings.local.base import ids as _ids
+from flowthings.local.base.asgi_ext import SEND_MANY
 from flowthings.local.base.encode import encode_answer, is_large
 from flowthings.local.base.envelope import (
     PlatformError,
@@ -315,6 +316,38 @@ async def _encode_reply(reply: dict[str, Any]) -> str:
         return json.dumps(refused)
 
 
+def _request(msg: Any) -> dict[str, Any]:
+    """``msg`` as a request frame (a JSON object)."""
+    if not isinstance(msg, dict):
+        raise bad_request("Frame must be a JSON object.")
+    return msg
+
+
+def _kind(msg: dict[str, Any]) -> str:
+    """The request's ``type``."""
+    kind = msg.get("type")
+    if not isinstance(kind, str):
+        raise bad_request("'type' must be a string.")
+    return kind
+
+
+def _reply(
+    msg_id: Any, error: Exception | None, status: int = 200, body: Any = None
+) -> dict[str, Any] | None:
+    """The reply frame of a request: its error's envelope, or its result's when it
+    has a ``msgId`` (a successful request without one is not answered)."""
+    if isinstance(error, PlatformError):
+        reply = envelope(error.status, errors=error.errors)
+    elif error is not None:  # never let a request kill the socket
+        reply = envelope(500, errors=["An internal error occurred."])
+    elif msg_id is None:
+        return None
+    else:
+        reply = envelope(status, body)
+    reply["head"]["msgId"] = msg_id
+    return reply
+
+
 async def _refuse(websocket: WebSocket) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         err = not_found("Unknown or expired WebSocket session.")
@@ -367,9 +400,16 @@ class _Connection:
                 )
 
     async def _send_loop(self) -> None:
+        many = SEND_MANY in self.ws.scope.get("extensions", {})
         try:
             while True:
-                for frame in await self.outbox.get():
+                frames = await self.outbox.get()
+                if many and len(frames) > 1:
+                    await self.ws.send(
+                        {"type": "websocket.send", "text": frames[0], SEND_MANY: frames[1:]}
+                    )
+                    continue
+                for frame in frames:
                     await self.ws.send_text(frame)
         except OutboxOverflow:
             self.close_code = 1013
@@ -401,20 +441,22 @@ class _Connection:
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
-                # Requests are handled one at a time, in order; the next message is
-                # awaited meanwhile only to notice a disconnect: the request's work
-                # (a find in a worker thread) then stops (``Call.cancel``).
-                handling = asyncio.ensure_future(self._handle(text))
-                upcoming = asyncio.ensure_future(self.ws.receive())
-                await asyncio.wait({handling, upcoming}, return_when=asyncio.FIRST_COMPLETED)
-                if upcoming.done() and (
-                    upcoming.exception() is not None
-                    or upcoming.result()["type"] == "websocket.disconnect"
-                ):
-                    self.gone.set()
-                reply = await handling
-                # frames queued behind a slow request were not read meanwhile
-                self.last_seen = time.monotonic()
+                done, reply = self._on_loop(text)
+                if not done:
+                    # Requests are handled one at a time, in order; the next message is
+                    # awaited meanwhile only to notice a disconnect: the request's work
+                    # (a find in a worker thread) then stops (``Call.cancel``).
+                    handling = asyncio.ensure_future(self._handle(text))
+                    upcoming = asyncio.ensure_future(self.ws.receive())
+                    await asyncio.wait({handling, upcoming}, return_when=asyncio.FIRST_COMPLETED)
+                    if upcoming.done() and (
+                        upcoming.exception() is not None
+                        or upcoming.result()["type"] == "websocket.disconnect"
+                    ):
+                        self.gone.set()
+                    reply = await handling
+                    # frames queued behind a slow request were not read meanwhile
+                    self.last_seen = time.monotonic()
                 if reply is not None:
                     self.outbox.put(await _encode_reply(reply))
         except WebSocketDisconnect:
@@ -422,6 +464,30 @@ class _Connection:
         finally:
             if upcoming is not None and not upcoming.done():
                 upcoming.cancel()
+
+    def _on_loop(self, text: str | bytes) -> tuple[bool, dict[str, Any] | None]:
+        """Answer the frame right here when that is as short as any write.
+
+        Returns ``(True, reply)`` for a heartbeat, a frame that is not a valid
+        request, or a drop create that runs on the loop (:meth:`_short`) — no
+        task, no thread hop; ``(False, None)`` for anything :meth:`_handle`
+        must run (it parses the frame again: those are rare or slow anyway).
+        """
+        if len(text) > OFF_LOOP_DOCUMENT:
+            return False, None
+        msg_id: Any = None
+        try:
+            msg = _request(parse_document(text, "The frame"))
+            msg_id = msg.get("msgId")
+            kind = _kind(msg)
+            if kind == "heartbeat":
+                return True, None
+            if kind != "create" or not self._short(msg):
+                return False, None
+            status, body = self._crud(kind, msg)
+        except Exception as exc:
+            return True, _reply(msg_id, exc)
+        return True, _reply(msg_id, None, status, body)
 
     async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
         msg_id: Any = None
@@ -434,33 +500,20 @@ class _Connection:
                 )
             else:
                 msg = parse_document(text, "The frame")
-            if not isinstance(msg, dict):
-                raise bad_request("Frame must be a JSON object.")
+            msg = _request(msg)
             msg_id = msg.get("msgId")
-            kind = msg.get("type")
-            if not isinstance(kind, str):
-                raise bad_request("'type' must be a string.")
+            kind = _kind(msg)
             if kind == "heartbeat":
                 return None
             if kind in ("subscribe", "unsubscribe"):
                 status, body = await run_in_threadpool(self._subscription, kind, msg)
             elif kind in _CRUD:
-                if kind == "create" and len(text) <= OFF_LOOP_DOCUMENT and self._short(msg):
-                    status, body = self._crud(kind, msg)  # no thread hop (see _short)
-                else:
-                    status, body = await run_in_threadpool(self._crud, kind, msg)
+                status, body = await run_in_threadpool(self._crud, kind, msg)
             else:
                 raise bad_request(f"Unknown message type: {kind!r}.")
-        except PlatformError as exc:
-            reply = envelope(exc.status, errors=exc.errors)
-        except Exception:  # never let a request kill the socket
-            reply = envelope(500, errors=["An internal error occurred."])
-        else:
-            if msg_id is None:
-                return None
-            reply = envelope(status, body)
-        reply["head"]["msgId"] = msg_id
-        return reply
+        except Exception as exc:
+            return _reply(msg_id, exc)
+        return _reply(msg_id, None, status, body)
 
     def _short(self, msg: dict[str, Any]) -> bool:
         """Whether a create is a drop write as short as any other: run on the loop.

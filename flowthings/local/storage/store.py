@@ -27,7 +27,9 @@ insertion order; drops are ordered by ``(creation_date, seq)`` and capacity
 eviction removes the oldest first. Drops per flow are counted once and then
 maintained in memory (the cache is cleared on rollback), so a write to a big
 flow does not count its drops again. ``stat_counts`` keeps hourly
-counters for the statistics endpoint. Token objects are found by their
+counters for the statistics endpoint; increments wait in memory and are
+written together (``storage.counters``: with a commit once a second old, by
+a timer, on close), and reads add what waits to what is stored. Token objects are found by their
 ``tokenString`` through a partial expression index.
 
 Storage quota: the UTF-8 bytes of each account's stored documents are summed
@@ -41,6 +43,7 @@ is rolled back with :class:`QuotaExceeded` (a 413): whatever the way in
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -52,6 +55,7 @@ from flowthings.local.base.encode import TOO_LARGE
 from flowthings.local.base.envelope import PlatformError, bad_request
 from flowthings.local.storage import elems
 from flowthings.local.storage._lifecycle import EngineShell
+from flowthings.local.storage.counters import FLUSH_AFTER, CounterBuffer
 
 __all__ = ["ACCESS_KINDS", "AccountRow", "QuotaExceeded", "Store", "open_connections"]
 
@@ -92,9 +96,15 @@ CREATE TABLE IF NOT EXISTS stat_counts (
 ) WITHOUT ROWID;
 """
 
+_FLOWS_CACHED = 4096  # decoded flows kept (see Store.get)
 _FIRST_BATCH = 64
 _MAX_BATCH = 2048
 _HOUR_MS = 3_600_000
+_BUMP = (
+    "INSERT INTO stat_counts VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+    " (account, stat, object_id, hour) DO UPDATE SET n = n + excluded.n"
+)
+_log = logging.getLogger("flowthings.local")
 
 
 _raw_decode = json.JSONDecoder().raw_decode
@@ -215,6 +225,16 @@ class Store(EngineShell):
         self._pending: dict[str, int] = {}
         self.quota: int | None = None
         """Most bytes of stored documents per account (``None``: unlimited)."""
+        # decoded flows by id, as (account, flow): every drop write reads its flow two
+        # or three times. get() hands out shallow copies (callers build new objects
+        # from them, never change members in place); dropped on replace, delete and
+        # rollback. Drops are not kept: there are too many, each read about once.
+        self._flows: dict[str, tuple[str, dict[str, Any]]] = {}
+        # statistics increments not written yet (see storage.counters); the timer
+        # writes them when no commit does within FLUSH_AFTER
+        self._counters = CounterBuffer()
+        self._flush_next = False
+        self._timer: threading.Timer | None = None
 
     def set_progress_handler(self, handler: Callable[[], bool], steps: int) -> None:
         """Call ``handler`` every ``steps`` SQLite VM steps of any statement; a true
@@ -231,7 +251,39 @@ class Store(EngineShell):
     def _release(self) -> None:
         # the lock: no statement of another thread is running on the connection
         with self.lock:
-            _close(self._conn)
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            try:
+                self.flush_counters()
+            finally:
+                _close(self._conn)
+
+    def flush_counters(self) -> None:
+        """Write the statistics increments waiting in memory (commits them)."""
+        with self.lock:
+            if not self._counters.pending():
+                return
+            self._flush_next = True
+            with self.transaction():
+                pass  # the commit writes them
+
+    def _on_timer(self) -> None:
+        with self.lock:
+            self._timer = None
+            if self._closed:
+                return
+            try:
+                self.flush_counters()
+            except Exception:  # a timer thread has nobody to raise to
+                _log.exception("writing the statistics counters failed")
+
+    def _arm_timer(self) -> None:
+        # caller holds the lock
+        if self._timer is None and self._counters.pending() and not self._closed:
+            self._timer = threading.Timer(FLUSH_AFTER, self._on_timer)
+            self._timer.daemon = True
+            self._timer.start()
 
     @contextmanager
     def _outermost(self) -> Iterator[None]:
@@ -241,8 +293,13 @@ class Store(EngineShell):
         try:
             yield
             self._check_quota()
+            flush = self._flush_next or self._counters.due()
+            if flush:
+                self._conn.executemany(_BUMP, self._counters.rows())
         except BaseException:
             self._conn.execute("ROLLBACK")
+            self._counters.rolled_back()
+            self._flows.clear()
             self._counts.clear()
             self._kinds.clear()
             self._pending.clear()
@@ -250,10 +307,17 @@ class Store(EngineShell):
             raise
         else:
             self._conn.execute("COMMIT")
+            if flush:
+                self._counters.written()
+            else:
+                self._counters.committed()
+                self._arm_timer()
             for account, delta in self._pending.items():
                 if account in self._bytes:
                     self._bytes[account] += delta
             self._pending.clear()
+        finally:
+            self._flush_next = False
 
     # storage quota ------------------------------------------------------
 
@@ -326,11 +390,23 @@ class Store(EngineShell):
     def get(self, account: str, kind: str, object_id: str) -> dict[str, Any] | None:
         """Return one object of ``account`` (``None`` if absent or another kind)."""
         with self.lock:
+            if kind == "flow":
+                known = self._flows.get(object_id)
+                if known is not None:
+                    return dict(known[1]) if known[0] == account else None
             r = self._conn.execute(
                 "SELECT data FROM objects WHERE id = ? AND account = ? AND kind = ?",
                 (object_id, account, kind),
             ).fetchone()
-        return _loads(r[0]) if r else None
+            if r is None:
+                return None
+            obj: dict[str, Any] = _loads(r[0])
+            if kind == "flow":
+                if len(self._flows) >= _FLOWS_CACHED:
+                    self._flows.clear()
+                self._flows[object_id] = (account, obj)
+                return dict(obj)
+        return obj
 
     def flow_by_path(self, account: str, path: str) -> dict[str, Any] | None:
         """Return the flow of ``account`` at ``path``."""
@@ -408,6 +484,7 @@ class Store(EngineShell):
         """Overwrite the stored document of ``obj["id"]``."""
         data = _dumps(obj)
         with self.transaction():
+            self._flows.pop(obj["id"], None)
             old = self._conn.execute(
                 f"SELECT {_SIZE} FROM objects WHERE id = ?", (obj["id"],)
             ).fetchone()
@@ -436,6 +513,7 @@ class Store(EngineShell):
     def delete(self, object_id: str) -> None:
         """Delete one object by id."""
         with self.lock:
+            self._flows.pop(object_id, None)
             row = self._conn.execute(
                 f"DELETE FROM objects WHERE id = ? RETURNING kind, flow_id, account, {_SIZE}",
                 (object_id,),
@@ -590,13 +668,19 @@ class Store(EngineShell):
     # statistics ---------------------------------------------------------
 
     def bump(self, account: str, stat: str, object_id: str, ts_ms: int) -> None:
-        """Add one to the hourly counter ``(stat, object_id)`` for ``ts_ms``."""
+        """Add one to the hourly counter ``(stat, object_id)`` for ``ts_ms``.
+
+        Counted in memory (part of the open transaction, if any) and written
+        later with others (``storage.counters``); :meth:`stat_counts` sees it at once.
+        """
+        key = (account, stat, object_id, ts_ms - ts_ms % _HOUR_MS)
         with self.lock:
-            self._conn.execute(
-                "INSERT INTO stat_counts VALUES (?, ?, ?, ?, 1) ON CONFLICT"
-                " (account, stat, object_id, hour) DO UPDATE SET n = n + 1",
-                (account, stat, object_id, ts_ms - ts_ms % _HOUR_MS),
-            )
+            self._counters.bump(key, in_transaction=self._depth > 0)
+            if not self._depth:
+                if self._counters.due():
+                    self.flush_counters()
+                else:
+                    self._arm_timer()
 
     def stat_counts(
         self, account: str, stat: str, object_id: str, start_ms: int, end_ms: int
@@ -608,4 +692,9 @@ class Store(EngineShell):
                 " AND object_id = ? AND hour >= ? AND hour < ? ORDER BY hour",
                 (account, stat, object_id, start_ms, end_ms),
             ).fetchall()
-        return [(int(h), int(n)) for h, n in rows]
+            waiting = self._counters.counts(account, stat, object_id)
+        counts = {int(h): int(n) for h, n in rows}
+        for hour, n in waiting.items():
+            if start_ms <= hour < end_ms:
+                counts[hour] = counts.get(hour, 0) + n
+        return sorted(counts.items())
