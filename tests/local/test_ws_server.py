@@ -610,3 +610,21 @@ def test_a_burst_of_pushes_is_written_in_batches_in_order(
     reply = request(ws, {"msgId": "u", "type": "unsubscribe", "object": "drop", "flowId": fid})
     assert reply["head"]["ok"] is True
     close(ws)
+
+
+def test_a_create_reply_reusing_the_pushed_text_is_the_usual_text() -> None:
+    import asyncio
+
+    from flowthings.local.base.envelope import envelope
+    from flowthings.local.realtime.ws import _encode_reply
+
+    drop = {"id": "d1", "elems": {"t": {"type": "float", "value": 1.5}, "s": "é\u2028"}, "n": None}
+    reply = envelope(201, drop)
+    reply["head"]["msgId"] = "m1"
+    usual = asyncio.run(_encode_reply(reply))
+    assert usual == json.dumps(reply)
+    same = asyncio.run(_encode_reply(reply, (dict(drop), json.dumps(drop))))
+    assert same == usual
+    # another drop's text is never spliced in
+    other = {**drop, "id": "d2"}
+    assert asyncio.run(_encode_reply(reply, (other, json.dumps(other)))) == usual

@@ -66,12 +66,19 @@ def is_large(body: Any) -> bool:
         return False
     if len(body) > OFF_LOOP_ITEMS:
         return True
-    values = body.values() if isinstance(body, dict) else body
-    return any(isinstance(v, (list, dict)) and len(v) > OFF_LOOP_ITEMS for v in values)
+    for v in body.values() if isinstance(body, dict) else body:
+        if isinstance(v, (list, dict)) and len(v) > OFF_LOOP_ITEMS:
+            return True
+    return False
 
 
-def encode_answer(answer: dict[str, Any], *, compact: bool = True) -> str:
+def encode_answer(
+    answer: dict[str, Any], *, compact: bool = True, large: bool | None = None
+) -> str:
     """The JSON text of the envelope ``answer`` (its ``body`` bounded).
+
+    ``large``: what :func:`is_large` said of the body, when the caller just
+    asked (to decide where to encode); asked here otherwise.
 
     Raises:
         PlatformError: 400 when the body exceeds :data:`MAX_RESPONSE`.
@@ -80,7 +87,7 @@ def encode_answer(answer: dict[str, Any], *, compact: bool = True) -> str:
     body = answer.get("body")
     if not isinstance(body, (list, dict)) or not body:
         return enc.dumps(answer)
-    if not is_large(body):
+    if not (is_large(body) if large is None else large):
         # Few items (one drop, a page of 16): one dumps of the whole envelope.
         # The piecewise budget counts at most one character per character of
         # the text plus one per piece, so a text up to half the budget could
@@ -101,10 +108,13 @@ def encode_envelope(
     references: dict[str, Any] | None = None,
     *,
     errors: Iterable[str] = (),
+    large: bool | None = None,
 ) -> bytes:
-    """The compact UTF-8 JSON of ``envelope(status, body, errors=..., references=...)``.
+    """The compact UTF-8 JSON of ``envelope(status, body, errors=..., references=...)``
+    (``large`` as for :func:`encode_answer`).
 
     Raises:
         PlatformError: 400 when the body exceeds :data:`MAX_RESPONSE`.
     """
-    return encode_answer(envelope(status, body, errors=errors, references=references)).encode()
+    answer = envelope(status, body, errors=errors, references=references)
+    return encode_answer(answer, large=large).encode()

@@ -314,7 +314,7 @@ class RestApp:
                         encode_envelope, status, result.body, result.references
                     )
                 else:
-                    raw = encode_envelope(status, result.body, result.references)
+                    raw = encode_envelope(status, result.body, result.references, large=False)
             return status, raw, []
         except ClientDisconnect:  # nobody reads the answer
             return 400, b"", []

@@ -217,6 +217,9 @@ class PubSubHub:
         self._subs: dict[str, dict[Outbox, Check | None]] = {}
         self._paths: dict[str, str] = {}  # flow id -> its current path
         self._accounts: dict[str, str] = {}  # flow id -> its account (scopes recheck)
+        self.last_value: tuple[Any, str] | None = None
+        """The last pushed drop and its JSON text: a WebSocket create's reply
+        carries the same drop, and reuses the text instead of encoding it again."""
 
     def subscribe(
         self,
@@ -304,7 +307,10 @@ class PubSubHub:
             subs = self._subs.get(flow_id)
             if not subs:
                 return
-            frame = json.dumps({"type": "message", "resource": flow_id, "value": drop})
+            # the text of json.dumps({"type": "message", "resource": ..., "value": drop})
+            text = json.dumps(drop)
+            frame = f'{{"type": "message", "resource": {json.dumps(flow_id)}, "value": {text}}}'
+            self.last_value = (drop, text)
             # Appending under the hub lock keeps per-flow order identical in
             # every outbox even if two writer threads race past the core.
             for outbox in subs:

@@ -303,13 +303,21 @@ def websocket_routes(
     ]
 
 
-async def _encode_reply(reply: dict[str, Any]) -> str:
+async def _encode_reply(reply: dict[str, Any], pushed: tuple[Any, str] | None = None) -> str:
     """The frame text of ``reply``: many documents are encoded off the loop, and an
-    answer over ``MAX_RESPONSE`` becomes a 400 reply (same ``msgId``)."""
+    answer over ``MAX_RESPONSE`` becomes a 400 reply (same ``msgId``).
+
+    ``pushed``: the last pushed drop and its text (``PubSubHub.last_value``); a
+    create's reply whose body is that drop reuses the text.
+    """
+    body = reply.get("body")
+    if pushed is not None and type(body) is dict and len(reply) == 2 and body == pushed[0]:
+        # json.dumps(reply): the envelope is {"head": ..., "body": ...}, in that order
+        return f'{{"head": {json.dumps(reply["head"])}, "body": {pushed[1]}}}'
     try:
-        if is_large(reply.get("body")):
+        if is_large(body):
             return await run_in_threadpool(encode_answer, reply, compact=False)
-        return encode_answer(reply, compact=False)
+        return encode_answer(reply, compact=False, large=False)
     except PlatformError as exc:
         refused = envelope(exc.status, errors=exc.errors)
         refused["head"]["msgId"] = reply["head"].get("msgId")
@@ -458,7 +466,7 @@ class _Connection:
                     # frames queued behind a slow request were not read meanwhile
                     self.last_seen = time.monotonic()
                 if reply is not None:
-                    self.outbox.put(await _encode_reply(reply))
+                    self.outbox.put(await _encode_reply(reply, self.hub.last_value))
         except WebSocketDisconnect:
             return
         finally:
