@@ -6,6 +6,8 @@ import importlib.util
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowthings.local.query.elements import plain, render_drop, render_elems, typed_parts
 from flowthings.local.query.evaluate import resolve
@@ -197,3 +199,46 @@ def test_track_output_is_unwrapped_by_hints(client: Client) -> None:
     assert client.body("GET", path)[0]["elems"] == {"total": T("integer", 42)}
     assert client.body("GET", path, params={"hints": "0"})[0]["elems"] == {"total": 42}
     assert client.body("GET", path, version="4.0")[0]["elems"] == {"total": 42}
+
+
+def _typed_by_the_general_rule(value: Any) -> Any:
+    """A top-level element rendered by ``element_type`` alone (no scalar shortcut)."""
+    from flowthings.local.query.elements import element_type
+
+    kind = element_type(value)
+    if kind is None or typed_parts(value) is not None:
+        return value
+    return {"type": kind, "value": value}
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=4),
+        _json_values
+        | st.builds(
+            T,
+            st.sampled_from(
+                ["integer", "long", "float", "string", "boolean", "email", "map", "list"]
+            ),
+            _json_values,
+        ),
+        max_size=5,
+    )
+)
+def test_typed_rendering_takes_the_general_rule_for_every_value(elems: dict[str, Any]) -> None:
+    expected = {k: _typed_by_the_general_rule(v) for k, v in elems.items()}
+    assert render_elems(elems, typed=True) == expected
