@@ -185,9 +185,26 @@ def find_spec(
         if len(args) > 1:
             raise TypeError("find() by id takes no further positional arguments")
         if isinstance(first, str):
+            _refuse_filter_as_id(first)
             return "one", read_spec(service, first, params)
         return "by_id", read_many_spec(service, cast("Sequence[object]", first), params)
     return "list", find_many_spec(service, args, params)
+
+
+def _refuse_filter_as_id(value: str) -> None:
+    """A str given to ``find`` is an id (1.0.5): refuse, before any request, one that
+    is a filter or a path (a platform id holds neither whitespace nor a leading ``/``)."""
+    if value.startswith("/"):
+        raise ValueError(
+            f"find() with a str reads the object with that id; {value!r} is a path: "
+            f"find it with a filter, e.g. find(mem.path == {value!r}) or "
+            f"find(filter='path == \"{value}\"')"
+        )
+    if any(c.isspace() for c in value):
+        raise ValueError(
+            f"find() with a str reads the object with that id; {value!r} looks like a "
+            f"filter: pass it as find(filter={value!r}) or build it with mem"
+        )
 
 
 def by_path_spec(
@@ -295,6 +312,10 @@ class ReadableService(Service):
     def find(self, /, *filters: Filter, refs: bool, **params: Unpack[FindParams]) -> list[JSONObject] | tuple[list[JSONObject], References]: ...
     def find(self, /, *args: Any, **params: Any) -> Any:
         """Reads by id (str), reads many (list or tuple) or finds by filters (anything else).
+
+        Raises:
+            ValueError: A str that is a filter or a path rather than an id
+                (before any request; the message names the call to use).
 
         Examples:
             >>> api.flow.find('<flow_id>')
