@@ -628,3 +628,17 @@ def test_a_create_reply_reusing_the_pushed_text_is_the_usual_text() -> None:
     # another drop's text is never spliced in
     other = {**drop, "id": "d2"}
     assert asyncio.run(_encode_reply(reply, (other, json.dumps(other)))) == usual
+
+
+def test_queued_frames_are_written_in_bounded_batches_in_order() -> None:
+    from flowthings.local.realtime.ws import _BATCH_CHARS, _batches
+
+    frames = [
+        str(i) * size for i, size in enumerate([10, _BATCH_CHARS, 5, 7, _BATCH_CHARS // 2] * 3)
+    ]
+    batches = _batches(frames)
+    assert [f for b in batches for f in b] == frames
+    assert all(b for b in batches)
+    for batch in batches:  # a frame alone may exceed the bound; a batch of several never does
+        assert len(batch) == 1 or sum(map(len, batch)) <= _BATCH_CHARS
+    assert _batches([]) == []

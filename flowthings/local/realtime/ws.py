@@ -324,6 +324,23 @@ async def _encode_reply(reply: dict[str, Any], pushed: tuple[Any, str] | None = 
         return json.dumps(refused)
 
 
+_BATCH_CHARS = 64 * 1024
+"""Characters of frames written to a socket at once (a frame over it goes alone)."""
+
+
+def _batches(frames: list[str]) -> list[list[str]]:
+    """``frames`` in order, grouped into runs of at most :data:`_BATCH_CHARS` characters."""
+    out: list[list[str]] = []
+    size = _BATCH_CHARS
+    for frame in frames:
+        if size + len(frame) > _BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(frame)
+        size += len(frame)
+    return out
+
+
 def _request(msg: Any) -> dict[str, Any]:
     """``msg`` as a request frame (a JSON object)."""
     if not isinstance(msg, dict):
@@ -412,13 +429,16 @@ class _Connection:
         try:
             while True:
                 frames = await self.outbox.get()
-                if many and len(frames) > 1:
-                    await self.ws.send(
-                        {"type": "websocket.send", "text": frames[0], SEND_MANY: frames[1:]}
-                    )
+                if not many:
+                    for frame in frames:
+                        await self.ws.send_text(frame)
                     continue
-                for frame in frames:
-                    await self.ws.send_text(frame)
+                for batch in _batches(frames):
+                    # each send waits while the socket's buffer is full: a slow reader
+                    # holds at most one batch there beyond the outbox's own bound
+                    await self.ws.send(
+                        {"type": "websocket.send", "text": batch[0], SEND_MANY: batch[1:]}
+                    )
         except OutboxOverflow:
             self.close_code = 1013
             self.close_reason = self.outbox.reason
