@@ -464,3 +464,14 @@ def test_concurrent_writers(raw: Raw) -> None:
     kept = raw.ok("GET", f"/drop/{fid}", params={"limit": "1000", "order": "asc"})
     assert len(kept) == 150
     assert [d["id"] for d in kept] == sorted(d["id"] for d in kept)
+
+
+@pytest.mark.parametrize("method", ["POST", "MGET", "GET"])
+def test_answers_do_not_name_the_server_software(raw: Raw, method: str) -> None:
+    # POST takes the lean HTTP path, MGET the h11 one, GET of a missing id a 404
+    path, body = {"POST": ("/flow", {"path": f"/{raw.account}/s"}), "MGET": ("/flow", []),
+                  "GET": ("/flow/missing", None)}[method]  # fmt: skip
+    r = raw(method, path, body)
+    assert r.status_code in (200, 201, 404), r.text
+    assert "server" not in r.headers
+    assert "date" in r.headers

@@ -315,6 +315,7 @@ def make_server(
         ws=ws_protocol,
         lifespan="off",
         proxy_headers=False,  # nothing reads the client's address: no middleware for it
+        server_header=False,  # no "server: uvicorn" on every answer (one header less to parse)
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=5,
