@@ -66,6 +66,7 @@ EXPECTED_ROWS = [
     "drop write rate: SDK api.drop(fid).create",
     "drop write rate: 8 concurrent SDK writers (4 processes)",
     "drop write rate: 8 concurrent SDK writers (4 processes) vs the goal",
+    "drop write rate: 8 concurrent SDK writers (4 processes), vs raw httpx writers",
     "drop write rate: 8 concurrent SDK WebSocket writers (4 processes, "
     "WebSocketClient.create_drop) vs the goal",
     "server CPU per drop stored, 8 REST SDK writers",
