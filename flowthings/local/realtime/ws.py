@@ -324,6 +324,9 @@ async def _encode_reply(reply: dict[str, Any], pushed: tuple[Any, str] | None = 
         return json.dumps(refused)
 
 
+INLINE_TURN = 8
+"""Frames a connection answers on the loop in a row before it lets others run."""
+
 _BATCH_CHARS = 64 * 1024
 """Characters of frames written to a socket at once (a frame over it goes alone)."""
 
@@ -457,6 +460,7 @@ class _Connection:
 
     async def _receive_loop(self) -> None:
         upcoming: asyncio.Future[Any] | None = None
+        inline = 0
         try:
             while True:
                 message = await (upcoming or self.ws.receive())
@@ -470,7 +474,13 @@ class _Connection:
                     continue
                 self.last_seen = time.monotonic()
                 done, reply = self._on_loop(text)
-                if not done:
+                if done:
+                    inline += 1
+                    if inline % INLINE_TURN == 0:
+                        # frames already queued come back without a pause: let the
+                        # other connections and requests have the loop in between
+                        await asyncio.sleep(0)
+                else:
                     # Requests are handled one at a time, in order; the next message is
                     # awaited meanwhile only to notice a disconnect: the request's work
                     # (a find in a worker thread) then stops (``Call.cancel``).
