@@ -7,6 +7,8 @@ rolled-back transaction is seen at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from flowthings.local.storage.store import QuotaExceeded, Store
@@ -17,10 +19,10 @@ def _flow(fid: str = "f1", path: str = "/a/x", **extra: object) -> dict[str, obj
 
 
 @pytest.fixture
-def store() -> Store:
-    s = Store()
-    s.insert("a", "flow", _flow(nested={"k": [1]}))
-    return s
+def store() -> Iterator[Store]:
+    with Store() as s:
+        s.insert("a", "flow", _flow(nested={"k": [1]}))
+        yield s
 
 
 def test_each_read_gets_its_own_object(store: Store) -> None:
