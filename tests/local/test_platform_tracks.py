@@ -126,7 +126,7 @@ def test_simulate_endpoint(flowthings_platform: LocalPlatform) -> None:
     r = simulate(flowthings_platform, creds, {"drop": {"elems": {"a": 1}}, "js": js})
     assert r.status_code == 200, r.text
     body = r.json()["body"]
-    assert body["drops"] == [{"elems": {"a": 1, "b": 2}}]
+    assert body["drops"] == [{"elems": {"a": 1, "b": 2}}], body["log"]  # the log says why
     assert body["log"] == [{"line_no": 1, "level": "log", "message": "got 1"}]
 
     failing = simulate(
