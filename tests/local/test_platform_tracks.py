@@ -126,6 +126,11 @@ def test_simulate_endpoint(flowthings_platform: LocalPlatform) -> None:
     r = simulate(flowthings_platform, creds, {"drop": {"elems": {"a": 1}}, "js": js})
     assert r.status_code == 200, r.text
     body = r.json()["body"]
+    if not body["drops"] and "timed out" in str(body["log"]):
+        # a call has 200 ms of wall clock: a loaded machine (a full suite on 2 cores)
+        # once took longer; the output is what this test is about, so once more
+        r = simulate(flowthings_platform, creds, {"drop": {"elems": {"a": 1}}, "js": js})
+        body = r.json()["body"]
     assert body["drops"] == [{"elems": {"a": 1, "b": 2}}], body["log"]  # the log says why
     assert body["log"] == [{"line_no": 1, "level": "log", "message": "got 1"}]
 
