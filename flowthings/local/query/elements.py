@@ -145,19 +145,12 @@ def plain(value: Any) -> Any:
 
 
 def _typed(value: Any) -> Any:
-    # the usual elements first (exact JSON scalar types: their type name needs no checks)
-    cls = type(value)
-    if cls is float or cls is str or cls is bool:
-        return {"type": _SCALAR_NAMES[cls], "value": value}
-    if cls is int:
-        return {"type": "integer" if _INT32_MIN <= value <= _INT32_MAX else "long", "value": value}
+    if type(value) in _SCALARS:  # the usual elements: plain JSON, never a typed element
+        return value if value is None else {"type": element_type(value), "value": value}
     kind = element_type(value)
     if kind is None or typed_parts(value) is not None:
         return value
     return {"type": kind, "value": value}
-
-
-_SCALAR_NAMES: dict[type, str] = {float: "float", str: "string", bool: "boolean"}
 
 
 def render_elems(elems: Mapping[str, Any], typed: bool) -> dict[str, Any]:
