@@ -473,8 +473,9 @@ class _Connection:
                 if text is None:
                     continue
                 self.last_seen = time.monotonic()
-                done, reply = self._on_loop(text)
+                done, reply_or_msg = self._on_loop(text)
                 if done:
+                    reply = reply_or_msg
                     inline += 1
                     if inline % INLINE_TURN == 0:
                         # frames already queued come back without a pause: let the
@@ -484,7 +485,7 @@ class _Connection:
                     # Requests are handled one at a time, in order; the next message is
                     # awaited meanwhile only to notice a disconnect: the request's work
                     # (a find in a worker thread) then stops (``Call.cancel``).
-                    handling = asyncio.ensure_future(self._handle(text))
+                    handling = asyncio.ensure_future(self._handle(text, reply_or_msg))
                     upcoming = asyncio.ensure_future(self.ws.receive())
                     await asyncio.wait({handling, upcoming}, return_when=asyncio.FIRST_COMPLETED)
                     if upcoming.done() and (
@@ -503,42 +504,42 @@ class _Connection:
             if upcoming is not None and not upcoming.done():
                 upcoming.cancel()
 
-    def _on_loop(self, text: str | bytes) -> tuple[bool, dict[str, Any] | None]:
+    def _on_loop(self, text: str | bytes) -> tuple[bool, Any]:
         """Answer the frame right here when that is as short as any write.
 
         Returns ``(True, reply)`` for a heartbeat, a frame that is not a valid
         request, or a drop create that runs on the loop (:meth:`_short`) — no
-        task, no thread hop; ``(False, None)`` for anything :meth:`_handle`
-        must run (it parses the frame again: those are rare or slow anyway).
+        task, no thread hop; ``(False, request)`` for anything :meth:`_handle`
+        must run: the parsed request, or ``None`` for a frame too big to parse
+        on the loop.
         """
         if len(text) > OFF_LOOP_DOCUMENT:
             return False, None
         msg_id: Any = None
         try:
+            # the REST body check, so a frame's value is refused exactly as a body would be
             msg = _request(parse_document(text, "The frame"))
             msg_id = msg.get("msgId")
             kind = _kind(msg)
             if kind == "heartbeat":
                 return True, None
             if kind != "create" or not self._short(msg):
-                return False, None
+                return False, msg
             status, body = self._crud(kind, msg)
         except Exception as exc:
             return True, _reply(msg_id, exc)
         return True, _reply(msg_id, None, status, body)
 
-    async def _handle(self, text: str | bytes) -> dict[str, Any] | None:
+    async def _handle(self, text: str | bytes, msg: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Run the request ``msg`` (parsed by :meth:`_on_loop`), or parse and run the
+        big frame ``text`` (``msg`` is ``None``) off the loop."""
         msg_id: Any = None
         try:
-            # the REST body check, so a frame's value is refused exactly as a body would be
-            if len(text) > OFF_LOOP_DOCUMENT:  # ~1 s per MiB of tiny items: not on the loop
+            if msg is None:  # ~1 s per MiB of tiny items: not on the loop
                 who = self.platform.authenticate(self.creds.token, self.creds.account)
-                msg = await lane_of(self.platform).run(
-                    who.account, parse_document, text, "The frame"
+                msg = _request(
+                    await lane_of(self.platform).run(who.account, parse_document, text, "The frame")
                 )
-            else:
-                msg = parse_document(text, "The frame")
-            msg = _request(msg)
             msg_id = msg.get("msgId")
             kind = _kind(msg)
             if kind == "heartbeat":
