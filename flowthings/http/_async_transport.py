@@ -32,10 +32,10 @@ import httpx
 
 from .._config import Token
 from .._errors import FlowThingsConnectionError, FlowThingsServerError
+from ._clients import POOL_CONNECTIONS, new_async_client
 from ._retry import RetryPolicy, retry_wait
 from ._spec import HttpRequest, RequestSpec, build_request, interpret
 from ._transport import (
-    POOL_CONNECTIONS,
     CrossOriginRedirect,
     SignedHeaderCache,
     _connection_error,  # pyright: ignore[reportPrivateUsage]
@@ -43,7 +43,6 @@ from ._transport import (
     _origin,  # pyright: ignore[reportPrivateUsage]
     _origin_text,  # pyright: ignore[reportPrivateUsage]
     logger,
-    pooled_client_options,
     resolve_timeout,
 )
 
@@ -67,7 +66,7 @@ class AsyncTransport:
         retry_policy: Callable[[], RetryPolicy],
     ) -> None:
         self._owns_client = client is None
-        self._client = client if client is not None else _new_client()
+        self._client = client if client is not None else new_async_client()
         # Our own client's pool size; a caller's client keeps its own limits.
         self._max_in_flight = POOL_CONNECTIONS if client is None else None
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
@@ -172,10 +171,6 @@ class AsyncTransport:
 
     def _resolve_timeout(self) -> float | httpx.Timeout:
         return resolve_timeout(self._timeout(), self._client.timeout)
-
-
-def _new_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(**pooled_client_options())
 
 
 async def _sleep(seconds: float) -> None:

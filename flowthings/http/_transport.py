@@ -17,7 +17,6 @@ only ``Authorization``, not ``X-Auth-Token``).
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,7 +25,7 @@ import httpx
 
 from .._config import Token, defaults
 from .._errors import FlowThingsConnectionError, FlowThingsServerError, FlowThingsTimeout
-from .._version import __version__
+from ._clients import new_client
 from ._retry import NOT_SENT_ERRORS, RetryPolicy, retry_wait
 from ._spec import (
     Decode,
@@ -70,7 +69,7 @@ class Transport:
         retry_policy: Callable[[], RetryPolicy],
     ) -> None:
         self._owns_client = client is None
-        self._client = client if client is not None else _new_client()
+        self._client = client if client is not None else new_client()
         self._timeout = timeout
         self._retry_policy = retry_policy
         self._headers = SignedHeaderCache()
@@ -227,19 +226,6 @@ def resolve_timeout(
     return configured
 
 
-POOL_CONNECTIONS = 100
-"""``max_connections`` of the client a transport creates."""
-
-
-def pooled_client_options() -> dict[str, Any]:
-    """Pool limits and headers of the client a transport creates (sync or asyncio)."""
-    _import_httpcore_safely()
-    return {
-        "limits": httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=20),
-        "headers": {"User-Agent": f"flowthings-python/{__version__}"},
-    }
-
-
 def _log_retry(
     method: str,
     log_path: str,
@@ -264,24 +250,6 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 def _origin_text(url: httpx.URL) -> str:
     scheme, host, port = _origin(url)
     return f"{scheme}://{host}:{port}"
-
-
-def _import_httpcore_safely() -> None:
-    """Imports httpcore even when trio is installed and eventlet/gevent patched `select`.
-
-    httpcore imports trio when it can; under eventlet or gevent monkey-patching
-    trio's import fails with AttributeError (the patched `select` has no
-    `epoll`), not the ImportError httpcore expects.
-    """
-    try:
-        import httpcore  # pyright: ignore[reportUnusedImport]
-    except AttributeError:
-        sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` an ImportError
-        import httpcore  # noqa: F401
-
-
-def _new_client() -> httpx.Client:
-    return httpx.Client(**pooled_client_options())
 
 
 def _sleep(seconds: float) -> None:
