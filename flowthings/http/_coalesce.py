@@ -215,11 +215,7 @@ class CoalescingTransport(httpx.BaseTransport):
         self, *, limits: httpx.Limits, backend: httpcore.NetworkBackend | None = None
     ) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=CoalescingBackend(backend),
+            network_backend=CoalescingBackend(backend), **_pool_options(limits)
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -258,11 +254,7 @@ class AsyncCoalescingTransport(httpx.AsyncBaseTransport):
         self, *, limits: httpx.Limits, backend: httpcore.AsyncNetworkBackend | None = None
     ) -> None:
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncCoalescingBackend(backend),
+            network_backend=AsyncCoalescingBackend(backend), **_pool_options(limits)
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -284,6 +276,17 @@ class AsyncCoalescingTransport(httpx.AsyncBaseTransport):
             await self._pool.aclose()
         except Exception as exc:
             _raise_mapped(exc)
+
+
+def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
+    """What httpx's own transport gives its pool by default: TLS verified against
+    the default (or ``SSL_CERT_FILE``) certificates, HTTP/1.1, the limits."""
+    return {
+        "ssl_context": httpx.create_ssl_context(),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
 
 
 def _core_request(
